@@ -1,0 +1,3 @@
+"""EOC GIS dashboard for Tajikistan."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,1 @@
+"""Pure analysis on GeoDataFrames: no I/O, no Dash, no clock."""

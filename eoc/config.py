@@ -1,0 +1,61 @@
+"""Settings, built once at the edge from flags and environment; the only reader of os.environ."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from eoc.errors import ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parents[1]
+DEFAULT_STORE = PROJECT_DIR / "data" / "eoc.gpkg"
+DEFAULT_SEED_DIR = PROJECT_DIR / "data" / "seed"
+TRUE_WORDS = ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, validated. See the configuration table in README.md."""
+
+    store: str = str(DEFAULT_STORE)
+    seed_dir: Path = DEFAULT_SEED_DIR
+    host: str = "127.0.0.1"
+    port: int = 8050
+    online_tiles: bool = False
+    debug: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ConfigError(f"port {self.port} is not between 1 and 65535")
+        if not self.store:
+            raise ConfigError("the store location is empty")
+
+
+def load_settings(
+    overrides: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from flags (`overrides`; None means not given), then EOC_* variables, defaults."""
+    env = os.environ if environ is None else environ
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    from_env: dict[str, object] = {}
+    if env.get("EOC_STORE"):
+        from_env["store"] = env["EOC_STORE"]
+    if env.get("EOC_SEED_DIR"):
+        from_env["seed_dir"] = Path(env["EOC_SEED_DIR"])
+    if env.get("EOC_HOST"):
+        from_env["host"] = env["EOC_HOST"]
+    if env.get("EOC_PORT"):
+        try:
+            from_env["port"] = int(env["EOC_PORT"])
+        except ValueError:
+            raise ConfigError(f"EOC_PORT={env['EOC_PORT']!r} is not a port number") from None
+    if env.get("EOC_ONLINE_TILES"):
+        from_env["online_tiles"] = env["EOC_ONLINE_TILES"].strip().lower() in TRUE_WORDS
+    values = {**from_env, **given}
+    if "seed_dir" in values:
+        values["seed_dir"] = Path(values["seed_dir"])
+    if "store" in values:
+        values["store"] = str(values["store"])
+    return Settings(**values)

@@ -1,0 +1,37 @@
+"""Named errors, with messages a duty officer can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from layers.validation import Problem
+
+
+class EocError(Exception):
+    """Base of every error this application raises on purpose."""
+
+
+class ConfigError(EocError):
+    """A setting is missing or wrong."""
+
+
+class StoreError(EocError):
+    """The store cannot be opened, read or written."""
+
+
+class StoreNotInitialisedError(StoreError):
+    """The store file does not exist yet."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(
+            f"no store at {location}: run 'eoc init --store {location}' to build it from the seed"
+        )
+
+
+class ValidationError(EocError):
+    """Data failed validation; nothing was written."""
+
+    def __init__(self, problems: Sequence[Problem], *, action: str = "nothing was written") -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"{len(self.problems)} problem(s) found, {action}:\n{lines}")

@@ -1,0 +1,49 @@
+"""Build a store from the seed files in data/seed/."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+
+import layers
+from eoc.errors import ValidationError
+from eoc.store.base import Store
+
+
+def load_seed(seed_dir: Path) -> dict[str, gpd.GeoDataFrame]:
+    """Every registered layer read from its seed file, validated and typed.
+
+    Raises ValidationError with every problem of every layer; a missing file is a problem too.
+    """
+    frames: dict[str, gpd.GeoDataFrame] = {}
+    problems: list[layers.Problem] = []
+    for name, spec in layers.REGISTRY.items():
+        path = seed_dir / spec.seed_file
+        if not path.is_file():
+            problems.append(layers.Problem(name, None, None, None, f"seed file {path} is missing"))
+            continue
+        gdf = gpd.read_file(path)
+        found = layers.validate(gdf, spec)
+        problems.extend(found)
+        if not found:
+            frames[name] = layers.conform(gdf, spec)
+    if problems:
+        raise ValidationError(problems, action="the store was not changed")
+    return frames
+
+
+def build_from_seed(
+    store: Store,
+    seed_dir: Path,
+    *,
+    now: datetime,
+    progress: Callable[[str], None] = lambda message: None,
+) -> int:
+    """Replace the whole store with the seed; return the new version. All or nothing."""
+    progress(f"reading and validating seed files in {seed_dir}")
+    frames = load_seed(seed_dir)
+    progress(f"writing {len(frames)} layers to {store.location}")
+    return store.replace_all(frames, now=now)

@@ -1,0 +1,1 @@
+"""Pure builders of figures and page parts."""

@@ -1,0 +1,52 @@
+"""Displacement sites: collective centres, planned and spontaneous sites, host communities.
+
+Protection shelters for victims of trafficking are rows of this layer marked `sensitive`;
+they never leave the internal pages.
+"""
+
+from layers.regions import ADM1_CODES
+from layers.spec import Field, LayerSpec, Style
+
+SITE_TYPES = (
+    "collective_centre",
+    "planned_site",
+    "spontaneous_site",
+    "host_community",
+    "protection_shelter",
+)
+SITE_STATUSES = ("open", "closing", "closed", "planned")
+
+SPEC = LayerSpec(
+    name="displacement_sites",
+    title="Displacement sites",
+    geometry="Point",
+    id_field="site_id",
+    item_label="site",
+    seed_file="displacement_sites.geojson",
+    fields=(
+        Field("site_id", label="Site ID", required=True, unique=True, public=True),
+        Field("name", label="Site", required=True, public=True),
+        Field("site_type", label="Type", required=True, allowed=SITE_TYPES, public=True),
+        Field("adm1_iso", label="Region", required=True, allowed=ADM1_CODES, public=True),
+        Field("adm2_name", label="District", required=True, public=True),
+        Field("households", "int", label="Households", min=0),
+        Field("individuals", "int", label="People", required=True, min=0, public=True),
+        Field("capacity", "int", label="Capacity", required=True, min=0, public=True),
+        Field("site_area_m2", "float", label="Site area m²", min=0),
+        Field("covered_area_m2", "float", label="Covered area m²", min=0),
+        Field("latrines", "int", label="Latrines", min=0),
+        Field("water_points", "int", label="Water points", min=0),
+        Field("status", label="Status", required=True, allowed=SITE_STATUSES, public=True),
+        Field("managing_agency", label="Managed by", public=True),
+        Field("last_assessment", "date", label="Last assessment"),
+        Field("sensitive", "bool", label="Sensitive", required=True),
+    ),
+    style=Style(
+        color="#2c7fb8",
+        color_by="status",
+        colors={"open": "#1a9850", "closing": "#fdae61", "closed": "#7f7f7f", "planned": "#2c7fb8"},
+        marker_size=12,
+    ),
+    tooltip=("name", "site_type", "adm2_name", "individuals", "capacity", "status"),
+    sensitive_field="sensitive",
+)

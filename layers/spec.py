@@ -1,0 +1,88 @@
+"""The vocabulary of a layer: its fields, style and publication rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+FIELD_TYPES = ("str", "int", "float", "bool", "date", "datetime")
+GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One attribute of a layer."""
+
+    name: str
+    type: str = "str"
+    label: str = ""
+    required: bool = False
+    allowed: tuple[str, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+    unique: bool = False
+    public: bool = False
+
+    def __post_init__(self) -> None:
+        if self.type not in FIELD_TYPES:
+            raise ValueError(f"field {self.name}: unknown type {self.type!r}")
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True)
+class Style:
+    """How a layer is drawn: one colour per category of `color_by`, else `color`."""
+
+    color: str = "#1f77b4"
+    color_by: str | None = None
+    colors: dict[str, str] = field(default_factory=dict)
+    marker_size: int = 10
+    line_width: float = 1.5
+    fill_opacity: float = 0.35
+
+    def color_of(self, value: object) -> str:
+        return self.colors.get(str(value), self.color)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Schema, style and publication rules of one layer kind."""
+
+    name: str
+    title: str
+    geometry: str
+    id_field: str
+    fields: tuple[Field, ...]
+    seed_file: str
+    item_label: str = "feature"
+    kind: str = "operational"  # "operational" layers are edited; "context" layers are reference
+    style: Style = field(default_factory=Style)
+    tooltip: tuple[str, ...] = ()
+    sensitive: bool = False  # the whole layer never reaches a public page
+    sensitive_field: str | None = None  # rows where this boolean is true never reach one
+
+    def __post_init__(self) -> None:
+        if self.geometry not in GEOMETRY_TYPES:
+            raise ValueError(f"layer {self.name}: unknown geometry {self.geometry!r}")
+        names = [f.name for f in self.fields]
+        if len(set(names)) != len(names):
+            raise ValueError(f"layer {self.name}: duplicate field names")
+        for name in (self.id_field, *self.tooltip, self.style.color_by, self.sensitive_field):
+            if name is not None and name not in names:
+                raise ValueError(f"layer {self.name}: {name!r} is not one of its fields")
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def public_fields(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields if f.public)
+
+    def field(self, name: str) -> Field:
+        for f in self.fields:
+            if f.name == name:
+                return f
+        raise KeyError(f"layer {self.name} has no field {name!r}")

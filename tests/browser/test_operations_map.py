@@ -1,0 +1,87 @@
+"""The operations map in a real headless Chromium with every non-localhost host unreachable."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from urllib.parse import urlparse
+
+import pytest
+
+from eoc.config import Settings
+from eoc.web import create_app
+
+pytestmark = pytest.mark.browser
+
+LOCAL_HOSTS = {"localhost", "127.0.0.1", ""}
+TRACE_LAYERS_JS = """
+const gd = document.querySelector('#ops-map .js-plotly-plot');
+if (!gd || !gd.data) { return null; }
+return [...new Set(gd.data.map(t => t.meta && t.meta.layer))];
+"""
+MAP_LOADED_JS = """
+const gd = document.querySelector('#ops-map .js-plotly-plot');
+const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+return !!(sub && sub.map && sub.map.loaded() && sub.map.isStyleLoaded());
+"""
+
+
+def wait_for(fn, *, timeout: float = 20.0, what: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def requested_hosts(driver) -> set[str]:
+    hosts = set()
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message["method"] == "Network.requestWillBeSent":
+            url = message["params"]["request"]["url"]
+            if urlparse(url).scheme in ("http", "https", "ws", "wss"):
+                hosts.add(urlparse(url).hostname or "")
+    return hosts
+
+
+def distinct_colours(png: bytes) -> int:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 140))
+    return len(set(image.getdata()))
+
+
+def test_the_map_draws_offline_and_a_layer_can_be_switched_off(dash_duo, seed_store):
+    app = create_app(seed_store, Settings(store=seed_store.location))
+    dash_duo.start_server(app)
+    driver = dash_duo.driver
+
+    dash_duo.wait_for_element("#ops-map .maplibregl-canvas", timeout=30)
+    wait_for(lambda: driver.execute_script(MAP_LOADED_JS), what="the MapLibre map to load")
+    toggles = driver.find_elements("css selector", "#layer-toggles input[type=checkbox]")
+    assert len(toggles) == 4
+    layers_on_map = wait_for(lambda: driver.execute_script(TRACE_LAYERS_JS), what="traces")
+    assert set(layers_on_map) == {
+        "displacement_sites", "hazard_zones", "border_checkpoints", "infrastructure_projects"
+    }
+    # The canvas holds a drawn map (country, regions, zones, markers), not a blank area.
+    canvas = driver.find_element("css selector", "#ops-map .maplibregl-canvas")
+    assert distinct_colours(canvas.screenshot_as_png) > 50
+
+    labels = driver.find_elements("css selector", "#layer-toggles label")
+    [hazards] = [label for label in labels if label.text == "Hazard zones"]
+    hazards.click()
+    wait_for(
+        lambda: "hazard_zones" not in (driver.execute_script(TRACE_LAYERS_JS) or ["hazard_zones"]),
+        what="hazard zones to disappear",
+    )
+    assert set(driver.execute_script(TRACE_LAYERS_JS)) == {
+        "displacement_sites", "border_checkpoints", "infrastructure_projects"
+    }
+    assert "Store version" in dash_duo.find_element("#data-footer").text
+    assert requested_hosts(driver) <= LOCAL_HOSTS, "the page asked for a remote host"
+    assert dash_duo.get_logs() == [], "the browser console reported errors"

@@ -1,0 +1,106 @@
+"""The operations page's callback and routes, called as plain functions on a real store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import layers
+from eoc.config import Settings
+from eoc.web import create_app
+from eoc.web.pages.operations import layout, update_map
+
+
+@pytest.fixture(scope="module")
+def app(seed_store):
+    return create_app(seed_store, Settings(store=seed_store.location))
+
+
+def call(app, fn, *args):
+    with app.server.test_request_context():
+        return fn(*args)
+
+
+def layers_drawn(figure) -> set[str]:
+    return {trace.meta["layer"] for trace in figure.data}
+
+
+def test_all_four_operational_layers_are_drawn_by_default(app):
+    figure, _ = call(app, update_map, list(layers.OPERATIONAL), "all")
+    assert layers_drawn(figure) == set(layers.OPERATIONAL)
+
+
+def test_a_layer_switched_off_is_not_drawn(app):
+    shown = [n for n in layers.OPERATIONAL if n != "hazard_zones"]
+    figure, _ = call(app, update_map, shown, "all")
+    assert "hazard_zones" not in layers_drawn(figure)
+
+
+def test_the_region_filter_keeps_only_features_in_the_region(app, seed_frames):
+    figure, _ = call(app, update_map, ["displacement_sites"], "TJ-GB")
+    shown = sum(len(t.lat) for t in figure.data)
+    sites = seed_frames["displacement_sites"]
+    assert shown == int((sites["adm1_iso"] == "TJ-GB").sum())
+    assert 0 < shown < len(sites)
+    assert 37.0 < figure.layout.map.center.lat < 39.5
+    assert figure.layout.map.center.lon > 70.5
+
+
+def test_site_tooltips_show_people_and_capacity(app, seed_frames):
+    figure, _ = call(app, update_map, ["displacement_sites"], "all")
+    trace = figure.data[0]
+    assert "People: %{customdata[3]}" in trace.hovertemplate
+    sites = seed_frames["displacement_sites"]
+    names = {row[0] for t in figure.data for row in t.customdata}
+    assert names == set(sites["name"])
+
+
+def test_the_basemap_is_offline(app):
+    figure, _ = call(app, update_map, [], "all")
+    style = figure.layout.map.style
+    text = json.dumps(style)
+    assert style["glyphs"].startswith("/assets/glyphs/")
+    assert "http" not in text
+    assert {"country", "regions", "districts", "rivers", "roads", "places"} <= set(style["sources"])
+
+
+def test_the_footer_states_version_data_time_and_scenario(app, seed_store):
+    _, footer = call(app, update_map, [], "all")
+    text = " ".join(_texts(footer))
+    assert f"Store version: {seed_store.version()}" in text
+    assert "2026-11-22 06:00 UTC (11:00 Dushanbe)" in text
+    assert "illustrative scenario" in text
+
+
+def test_the_layout_offers_the_regions_of_the_store(app):
+    page = call(app, layout)
+    dropdown = next(c for c in page.children[0].children if getattr(c, "id", "") == "region-filter")
+    assert [o["value"] for o in dropdown.options] == [
+        "all", "TJ-RA", "TJ-DU", "TJ-GB", "TJ-KT", "TJ-SU"
+    ]
+
+
+def test_healthz_reports_version_data_time_and_counts(app, seed_store, seed_frames):
+    body = app.server.test_client().get("/healthz").get_json()
+    assert body["version"] == seed_store.version()
+    assert body["data_time"] == "2026-11-22T06:00:00+00:00"
+    assert body["layers"]["displacement_sites"] == len(seed_frames["displacement_sites"])
+    assert set(body["layers"]) == set(layers.REGISTRY)
+
+
+def test_healthz_on_a_missing_store_is_an_error(fresh_store):
+    app = create_app(fresh_store, Settings(store=fresh_store.location))
+    response = app.server.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert "eoc init" in response.get_json()["error"]
+
+
+def _texts(component) -> list[str]:
+    """All text inside a Dash component tree, in order."""
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, list | tuple):
+        return [t for c in component for t in _texts(c)]
+    children = getattr(component, "children", None)
+    return _texts(children) if children is not None else []
