@@ -36,6 +36,6 @@ SPEC = LayerSpec(
         Field("implementing_partner", label="Implemented by", public=True),
         Field("status", label="Status", required=True, allowed=PROJECT_STATUSES, public=True),
     ),
-    style=Style(color="#ff7f0e", marker_size=11),
+    style=Style(color="#c2185b", marker_size=11),
     tooltip=("name", "category", "adm2_name", "year", "beneficiaries", "donor"),
 )

@@ -6,8 +6,12 @@ import pytest
 
 import layers
 
-OPERATIONAL = ["displacement_sites", "hazard_zones", "border_checkpoints",
-               "infrastructure_projects"]
+OPERATIONAL = [
+    "displacement_sites",
+    "hazard_zones",
+    "border_checkpoints",
+    "infrastructure_projects",
+]
 
 
 def test_the_four_operational_layers_are_registered():

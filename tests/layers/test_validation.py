@@ -54,20 +54,30 @@ def test_a_good_site_has_no_problems():
         ({"individuals": -5}, "site TJ-DS-0007: individuals -5 is below 0"),
         ({"individuals": 12.5}, "site TJ-DS-0007: individuals 12.5 is not a whole number"),
         ({"capacity": "many"}, "site TJ-DS-0007: capacity 'many' is not a whole number"),
-        ({"status": "full"}, "site TJ-DS-0007: status 'full' is not one of: open, closing, "
-                             "closed, planned"),
+        (
+            {"status": "full"},
+            "site TJ-DS-0007: status 'full' is not one of: open, closing, closed, planned",
+        ),
         ({"name": None}, "site TJ-DS-0007: name is empty but required"),
         ({"name": "   "}, "site TJ-DS-0007: name is empty but required"),
-        ({"adm1_iso": "TJ-XX"}, "site TJ-DS-0007: adm1_iso 'TJ-XX' is not one of: TJ-DU, "
-                                "TJ-GB, TJ-KT, TJ-RA, TJ-SU"),
-        ({"last_assessment": "14 Smarch"}, "site TJ-DS-0007: last_assessment '14 Smarch' is "
-                                           "not a date (YYYY-MM-DD)"),
+        (
+            {"adm1_iso": "TJ-XX"},
+            "site TJ-DS-0007: adm1_iso 'TJ-XX' is not one of: TJ-DU, TJ-GB, TJ-KT, TJ-RA, TJ-SU",
+        ),
+        (
+            {"last_assessment": "14 Smarch"},
+            "site TJ-DS-0007: last_assessment '14 Smarch' is not a date (YYYY-MM-DD)",
+        ),
         ({"sensitive": "perhaps"}, "site TJ-DS-0007: sensitive 'perhaps' is not true or false"),
         ({"geometry": None}, "site TJ-DS-0007: has no location (empty geometry)"),
-        ({"geometry": LineString([(71, 37), (72, 38)])},
-         "site TJ-DS-0007: geometry is a LineString, expected a Point"),
-        ({"geometry": Point(371.5, 37.5)},
-         "site TJ-DS-0007: coordinates are outside longitude -180..180 / latitude -90..90"),
+        (
+            {"geometry": LineString([(71, 37), (72, 38)])},
+            "site TJ-DS-0007: geometry is a LineString, expected a Point",
+        ),
+        (
+            {"geometry": Point(371.5, 37.5)},
+            "site TJ-DS-0007: coordinates are outside longitude -180..180 / latitude -90..90",
+        ),
     ],
 )
 def test_one_bad_value_gives_one_plain_message(overrides, expected):
@@ -114,8 +124,12 @@ def test_coordinates_in_another_crs_are_refused():
 def test_an_invalid_polygon_is_reported():
     bowtie = Polygon([(70, 37), (71, 38), (71, 37), (70, 38), (70, 37)])
     zone = {
-        "zone_id": "TJ-HZ-900", "name": "Bow tie", "hazard_type": "flood",
-        "severity": "high", "source": "test", "valid_from": "2026-11-01T00:00:00Z",
+        "zone_id": "TJ-HZ-900",
+        "name": "Bow tie",
+        "hazard_type": "flood",
+        "severity": "high",
+        "source": "test",
+        "valid_from": "2026-11-01T00:00:00Z",
         "geometry": bowtie,
     }
     assert messages(frame(zone), layers.get("hazard_zones")) == [
@@ -125,8 +139,15 @@ def test_an_invalid_polygon_is_reported():
 
 def test_a_spec_refuses_a_tooltip_field_it_does_not_have():
     with pytest.raises(ValueError, match="'missing' is not one of its fields"):
-        LayerSpec(name="x", title="X", geometry="Point", id_field="id",
-                  fields=(Field("id"),), seed_file="x.geojson", tooltip=("missing",))
+        LayerSpec(
+            name="x",
+            title="X",
+            geometry="Point",
+            id_field="id",
+            fields=(Field("id"),),
+            seed_file="x.geojson",
+            tooltip=("missing",),
+        )
 
 
 def test_conform_types_the_fields_and_drops_extra_columns():

@@ -14,7 +14,6 @@ from shapely.geometry import Point
 
 import layers
 from eoc.errors import StoreNotInitialisedError
-from eoc.store import GeoPackageStore
 
 T0 = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 T1 = datetime(2026, 11, 22, 7, 30, tzinfo=UTC)
@@ -83,7 +82,9 @@ def test_the_store_is_a_standard_geopackage(seed_store):
 def test_ogrinfo_lists_every_layer(seed_store):
     out = subprocess.run(
         ["ogrinfo", "-ro", "-so", "-q", str(seed_store.path)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     for name in layers.REGISTRY:
         assert f": {name} (" in out

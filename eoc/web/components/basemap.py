@@ -15,7 +15,7 @@ from eoc.web.components.geojson import to_geojson
 
 GLYPHS_URL = "/assets/glyphs/{fontstack}/{range}.pbf"
 LABEL_FONT = "Noto Sans Regular"
-BACKGROUND = "#cfe0ea"
+BACKGROUND = "#e4e4df"  # close to the neighbours fill, so the data box edge is faint
 ONLINE_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 BASEMAP_LAYERS = (
     "neighbours",

@@ -24,7 +24,9 @@ def to_geojson(
     if simplify_deg:
         geometry = geometry.simplify(simplify_deg, preserve_topology=True)
     geometry = gpd.GeoSeries(
-        shapely.set_precision(geometry.to_numpy(), COORDINATE_GRID_DEG), crs=gdf.crs
+        shapely.set_precision(geometry.to_numpy(), COORDINATE_GRID_DEG),
+        crs=gdf.crs,
+        index=gdf.index,
     )
     keep = gpd.GeoDataFrame(
         {name: gdf[name].astype("string") for name in properties}, geometry=geometry

@@ -40,6 +40,7 @@ def build_map_figure(
             "uirevision": uirevision,
         },
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        autosize=True,
         legend={
             "x": 0.01,
             "y": 0.99,
