@@ -9,7 +9,7 @@ from eoc.config import PROJECT_DIR, Settings
 from eoc.store import Store
 from eoc.web.cache import VersionedCache
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
-from eoc.web.pages import operations
+from eoc.web.pages import operations, public
 from eoc.web.routes import register_routes
 
 ASSETS_DIR = PROJECT_DIR / "assets"
@@ -29,6 +29,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     app.server.config[CACHE_KEY] = VersionedCache(store)
     app.server.config[SETTINGS_KEY] = settings
     operations.register(app)
+    public.register(app)
     app.layout = _shell
     register_routes(app.server)
     return app

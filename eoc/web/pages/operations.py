@@ -12,11 +12,14 @@ from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 from eoc.web.components.footer import build_footer
 from eoc.web.components.map_figure import build_map_figure
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
+from eoc.permissions import Action
 from eoc.web.context import current_cache, current_settings
+from eoc.web.security import guarded_callback, guarded_layout
 
 ALL_REGIONS = "all"
 
 
+@guarded_layout(Action.VIEW_INTERNAL)
 def layout(**_query: str) -> html.Div:
     cache = current_cache()
     regions = cache.read_layers(["regions"], version=cache.store.version())["regions"]
@@ -88,7 +91,9 @@ def register(app: Dash) -> None:
     dash.register_page(
         __name__, path="/", title="EOC Tajikistan — Operations", layout=layout, name="Operations"
     )
-    app.callback(
+    guarded_callback(
+        app,
+        Action.VIEW_INTERNAL,
         Output(ids.MAP, "figure"),
         Output(ids.FOOTER, "children"),
         Input(ids.LAYER_TOGGLES, "value"),

@@ -1,0 +1,49 @@
+"""The one permission table: which role may do what. Checked on the server, never in the page."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    DUTY_OFFICER = "duty_officer"
+    CCCM = "cccm"
+    VIEWER = "viewer"  # internal, read-only
+    PUBLIC = "public"  # anonymous visitors and donors
+
+
+INTERNAL_ROLES = frozenset({Role.ADMIN, Role.DUTY_OFFICER, Role.CCCM, Role.VIEWER})
+USER_ROLES = tuple(r.value for r in Role if r is not Role.PUBLIC)  # roles a user account can have
+
+
+class Action(StrEnum):
+    VIEW_PUBLIC = "view_public"  # the donor map and its summaries
+    VIEW_INTERNAL = "view_internal"  # every internal page and layer, sensitive rows included
+    EDIT_INCIDENTS = "edit_incidents"  # incident log, checkpoint status, hazard zones
+    EDIT_SITES = "edit_sites"  # displacement site figures and status, relocation plans
+    IMPORT_DATA = "import_data"  # whole-layer imports
+    PUBLISH_REPORTS = "publish_reports"  # situation reports
+    VIEW_AUDIT = "view_audit"
+    MANAGE_USERS = "manage_users"
+
+
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.VIEW_PUBLIC: frozenset(Role),
+    Action.VIEW_INTERNAL: INTERNAL_ROLES,
+    Action.EDIT_INCIDENTS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
+    Action.EDIT_SITES: frozenset({Role.ADMIN, Role.CCCM}),
+    Action.IMPORT_DATA: frozenset({Role.ADMIN, Role.DUTY_OFFICER, Role.CCCM}),
+    Action.PUBLISH_REPORTS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
+    Action.VIEW_AUDIT: frozenset({Role.ADMIN}),
+    Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+}
+
+
+def is_allowed(role: Role | str | None, action: Action | str) -> bool:
+    """Whether `role` (None = anonymous) may do `action`. Unknown roles and actions: no."""
+    try:
+        who = Role(role) if role is not None else Role.PUBLIC
+        return who in PERMISSIONS[Action(action)]
+    except ValueError:
+        return False
