@@ -7,12 +7,12 @@ from dash import Dash, Input, Output, dcc, html
 
 import layers
 from eoc.analysis.regions import features_in_region, region_geometry
+from eoc.permissions import Action
 from eoc.web import ids
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 from eoc.web.components.footer import build_footer
 from eoc.web.components.map_figure import build_map_figure
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
-from eoc.permissions import Action
 from eoc.web.context import current_cache, current_settings
 from eoc.web.security import guarded_callback, guarded_layout
 
