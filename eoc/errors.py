@@ -35,3 +35,31 @@ class ValidationError(EocError):
         self.problems = list(problems)
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"{len(self.problems)} problem(s) found, {action}:\n{lines}")
+
+
+class ConflictError(EocError):
+    """Someone else changed the feature since the editor loaded it; nothing was written."""
+
+    def __init__(
+        self,
+        feature: str,
+        field: str,
+        *,
+        yours: object,
+        theirs: object,
+        changed_by: str | None = None,
+        changed_at: str | None = None,
+    ) -> None:
+        self.feature, self.field = feature, field
+        self.yours, self.theirs = yours, theirs
+        self.changed_by, self.changed_at = changed_by, changed_at
+        who = f" by {changed_by}" if changed_by else ""
+        when = f" at {changed_at}" if changed_at else ""
+        super().__init__(
+            f"{feature}: {field} was changed{who}{when} to {theirs!r} after you loaded it "
+            f"(you saw {yours!r}); nothing was saved — reload and apply your change again"
+        )
+
+
+class NotFoundError(EocError):
+    """A feature, user or layer that does not exist."""

@@ -1,17 +1,20 @@
 """The embedded store: one GeoPackage file that QGIS and ogrinfo open with every layer.
 
-Whole-store writes go to a temporary file beside the store and replace it with one atomic
-rename, so a crash or a bad file leaves the previous store as it was. The version counter and
-data time live in the `eoc_meta` attribute table.
+Every write is one SQLite transaction that also bumps the version counter and appends to the
+audit log, so a crash or a refused edit leaves the store as it was. Rebuilding the whole store
+(`replace_all`) writes a new file beside it, carries users and the audit log over, and swaps it
+in with one atomic rename; the old file is marked retired first, so a writer that was waiting
+on it retries on the new file instead of writing into the void.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import tempfile
-from collections.abc import Mapping
-from contextlib import closing
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,9 +22,45 @@ import geopandas as gpd
 import pyogrio
 
 import layers
-from eoc.errors import StoreError, StoreNotInitialisedError
+from eoc.errors import (
+    ConflictError,
+    EocError,
+    NotFoundError,
+    StoreError,
+    StoreNotInitialisedError,
+    ValidationError,
+)
+from eoc.store import gpkg_binary
+from eoc.store.edits import Edit
+from eoc.store.records import AuditEntry, UserRecord
+from eoc.store.values import plain, to_column
 
-META_TABLE = "eoc_meta"
+SYSTEM_USER = "system"
+_RETRIES = 5
+_SCHEMA = """
+CREATE TABLE eoc_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT);
+CREATE TABLE eoc_audit (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL, user TEXT NOT NULL, action TEXT NOT NULL,
+    layer TEXT, feature_id TEXT, old TEXT, new TEXT,
+    reason TEXT NOT NULL, version INTEGER NOT NULL
+);
+CREATE INDEX eoc_audit_feature ON eoc_audit (layer, feature_id);
+CREATE TRIGGER eoc_audit_no_update BEFORE UPDATE ON eoc_audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER eoc_audit_no_delete BEFORE DELETE ON eoc_audit
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TABLE eoc_users (
+    name TEXT PRIMARY KEY NOT NULL, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL, lang TEXT
+);
+"""
+_CARRIED_TABLES = ("eoc_audit", "eoc_users")
+_AUDIT_COLUMNS = "id, at, user, action, layer, feature_id, old, new, reason, version"
+
+
+class _Retired(Exception):
+    """The file was replaced while we waited for its lock."""
 
 
 class GeoPackageStore:
@@ -37,10 +76,12 @@ class GeoPackageStore:
     def exists(self) -> bool:
         return self.path.is_file()
 
+    # -- reading ---------------------------------------------------------------------------
+
     def _connect(self) -> sqlite3.Connection:
         if not self.exists():
             raise StoreNotInitialisedError(self.location)
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
+        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
 
     def _meta(self, key: str) -> str | None:
         try:
@@ -87,8 +128,169 @@ class GeoPackageStore:
                 if name in layers.REGISTRY
             }
 
-    def replace_all(self, frames: Mapping[str, gpd.GeoDataFrame], *, now: datetime) -> int:
-        version = (self.version() if self.exists() else 0) + 1
+    # -- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on the current file (retried if the file was swapped)."""
+        for _ in range(_RETRIES):
+            if not self.exists():
+                raise StoreNotInitialisedError(self.location)
+            con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            gpkg_binary.register_functions(con)
+            try:
+                con.execute("BEGIN IMMEDIATE")
+                retired = con.execute("SELECT value FROM eoc_meta WHERE key = 'retired'")
+                if retired.fetchone():
+                    raise _Retired
+                yield con
+                con.execute("COMMIT")
+                return
+            except _Retired:
+                con.execute("ROLLBACK")
+                continue
+            except BaseException:
+                if con.in_transaction:
+                    con.execute("ROLLBACK")
+                raise
+            finally:
+                con.close()
+        raise StoreError(f"{self.location} kept being replaced; try again")
+
+    @staticmethod
+    def _bump(con: sqlite3.Connection, now: datetime, touched: Sequence[str] = ()) -> int:
+        con.execute("UPDATE eoc_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
+        stamp = now.astimezone(UTC)
+        con.execute("UPDATE eoc_meta SET value = ? WHERE key = 'data_time'", (stamp.isoformat(),))
+        for name in touched:
+            con.execute(
+                "UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?",
+                (stamp.strftime("%Y-%m-%dT%H:%M:%S.000Z"), name),
+            )
+        return int(con.execute("SELECT value FROM eoc_meta WHERE key = 'version'").fetchone()[0])
+
+    @staticmethod
+    def _audit(
+        con: sqlite3.Connection,
+        *,
+        now: datetime,
+        user: str,
+        action: str,
+        reason: str,
+        version: int,
+        layer: str | None = None,
+        feature_id: str | None = None,
+        old: Mapping[str, object] | None = None,
+        new: Mapping[str, object] | None = None,
+    ) -> None:
+        con.execute(
+            "INSERT INTO eoc_audit (at, user, action, layer, feature_id, old, new, reason, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                now.astimezone(UTC).isoformat(),
+                user,
+                action,
+                layer,
+                feature_id,
+                None if old is None else json.dumps(old, ensure_ascii=False),
+                None if new is None else json.dumps(new, ensure_ascii=False),
+                reason,
+                version,
+            ),
+        )
+
+    def apply_edits(
+        self, layer: str, edits: Sequence[Edit], *, user: str, reason: str, now: datetime
+    ) -> int:
+        """Apply `edits` to `layer` in one transaction; return the new version.
+
+        Every edit is validated against the layer spec and checked against what the editor
+        saw (`Edit.expected`); one refused edit writes nothing at all.
+        """
+        spec = layers.get(layer)
+        if not reason or not reason.strip():
+            raise EocError("a reason is required for every change")
+        with self._transaction() as con:
+            version = self._bump(con, now, [layer])
+            for edit in edits:
+                self._apply_one(
+                    con, spec, edit, user=user, reason=reason.strip(), now=now, version=version
+                )
+        return version
+
+    def _apply_one(
+        self,
+        con: sqlite3.Connection,
+        spec: layers.LayerSpec,
+        edit: Edit,
+        *,
+        user: str,
+        reason: str,
+        now: datetime,
+        version: int,
+    ) -> None:
+        label = f"{spec.item_label} {edit.feature_id}"
+        unknown = set(edit.changes) - set(spec.field_names) - {"geometry"}
+        if unknown:
+            raise EocError(f"{label}: {spec.title} has no field {', '.join(sorted(unknown))}")
+        current = _fetch(con, spec, edit.feature_id)
+        if edit.op == "insert":
+            if current is not None:
+                raise EocError(f"{label} already exists")
+            row = {name: None for name in spec.field_names} | dict(edit.changes)
+            row[spec.id_field] = edit.feature_id
+        else:
+            if current is None:
+                raise NotFoundError(f"{label} does not exist (deleted by someone else?)")
+            self._check_expected(con, spec, edit, current)
+            row = current | dict(edit.changes)
+        if edit.op != "delete":
+            _validate_row(spec, row)
+        old = None if current is None else _changed(spec, current, edit, row)
+        new = None if edit.op == "delete" else {k: _plain(spec, k, row[k]) for k in (old or row)}
+        _write(con, spec, edit.op, row, current)
+        self._audit(
+            con,
+            now=now,
+            user=user,
+            action=edit.op,
+            reason=reason,
+            version=version,
+            layer=spec.name,
+            feature_id=edit.feature_id,
+            old=old,
+            new=new,
+        )
+
+    def _check_expected(
+        self, con: sqlite3.Connection, spec: layers.LayerSpec, edit: Edit, current: dict
+    ) -> None:
+        for name, seen in (edit.expected or {}).items():
+            now_value, seen_value = _plain(spec, name, current[name]), _plain(spec, name, seen)
+            if now_value != seen_value:
+                last = con.execute(
+                    "SELECT user, at FROM eoc_audit WHERE layer = ? AND feature_id = ? "
+                    "ORDER BY id DESC LIMIT 1",
+                    (spec.name, edit.feature_id),
+                ).fetchone()
+                raise ConflictError(
+                    f"{spec.item_label} {edit.feature_id}",
+                    name,
+                    yours=seen_value,
+                    theirs=now_value,
+                    changed_by=last[0] if last else None,
+                    changed_at=last[1] if last else None,
+                )
+
+    def replace_all(
+        self,
+        frames: Mapping[str, gpd.GeoDataFrame],
+        *,
+        now: datetime,
+        user: str = SYSTEM_USER,
+        reason: str = "store built from the seed",
+    ) -> int:
+        """Replace every layer at once, atomically; users and the audit log are kept."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
             prefix=self.path.name + ".", suffix=".tmp.gpkg", dir=self.path.parent
@@ -98,7 +300,7 @@ class GeoPackageStore:
         tmp.unlink()
         try:
             for name, gdf in frames.items():
-                layers.get(name)
+                spec = layers.get(name)
                 pyogrio.write_dataframe(
                     gdf,
                     tmp,
@@ -107,25 +309,227 @@ class GeoPackageStore:
                     append=tmp.exists(),
                     # 1.2 keeps the file readable by the older GDAL/QGIS of partner offices.
                     dataset_options={"VERSION": "1.2"},
-                    layer_options={"DESCRIPTION": layers.get(name).title},
+                    layer_options={"DESCRIPTION": spec.title},
                 )
-            _write_meta(tmp, version=version, data_time=now.astimezone(UTC))
-            os.replace(tmp, self.path)
+            _create_schema(tmp)
+            if self.exists():
+                with self._transaction() as old:
+                    version = self.version() + 1
+                    _carry_over(self.path, tmp)
+                    _finish(
+                        tmp,
+                        version=version,
+                        now=now,
+                        user=user,
+                        reason=reason,
+                        layer_names=list(frames),
+                    )
+                    old.execute("INSERT INTO eoc_meta (key, value) VALUES ('retired', '1')")
+                    os.replace(tmp, self.path)
+            else:
+                version = 1
+                _finish(
+                    tmp,
+                    version=version,
+                    now=now,
+                    user=user,
+                    reason=reason,
+                    layer_names=list(frames),
+                )
+                os.replace(tmp, self.path)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
         return version
 
+    # -- users and audit ------------------------------------------------------------------
 
-def _write_meta(path: Path, *, version: int, data_time: datetime) -> None:
-    with closing(sqlite3.connect(path)) as con, con:
-        con.execute("CREATE TABLE eoc_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT)")
-        con.executemany(
-            "INSERT INTO eoc_meta (key, value) VALUES (?, ?)",
-            [("version", str(version)), ("data_time", data_time.isoformat())],
+    def add_user(
+        self, name: str, *, role: str, password_hash: str, now: datetime, by: str = SYSTEM_USER
+    ) -> None:
+        with self._transaction() as con:
+            if con.execute("SELECT 1 FROM eoc_users WHERE name = ?", (name,)).fetchone():
+                raise EocError(f"user {name!r} already exists")
+            con.execute(
+                "INSERT INTO eoc_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                (name, role, password_hash, now.astimezone(UTC).isoformat()),
+            )
+            version = self._bump(con, now)
+            self._audit(
+                con,
+                now=now,
+                user=by,
+                action="user_add",
+                reason="new user account",
+                version=version,
+                feature_id=name,
+                new={"role": role},
+            )
+
+    def get_user(self, name: str) -> UserRecord | None:
+        with closing(self._connect()) as con:
+            row = con.execute(
+                "SELECT name, role, password_hash, created_at, lang FROM eoc_users WHERE name = ?",
+                (name,),
+            ).fetchone()
+        return None if row is None else _user(row)
+
+    def list_users(self) -> list[UserRecord]:
+        with closing(self._connect()) as con:
+            rows = con.execute(
+                "SELECT name, role, password_hash, created_at, lang FROM eoc_users ORDER BY name"
+            ).fetchall()
+        return [_user(row) for row in rows]
+
+    def audit_log(
+        self,
+        *,
+        layer: str | None = None,
+        user: str | None = None,
+        feature_id: str | None = None,
+        since: datetime | None = None,
+        limit: int = 500,
+    ) -> list[AuditEntry]:
+        """Audit entries, newest first, filtered by any of the arguments."""
+        clauses, params = ["1 = 1"], []
+        for column, value in (("layer", layer), ("user", user), ("feature_id", feature_id)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            clauses.append("at >= ?")
+            params.append(since.astimezone(UTC).isoformat())
+        where = " AND ".join(clauses)  # fixed column names; values are parameters
+        sql = f"SELECT {_AUDIT_COLUMNS} FROM eoc_audit WHERE {where} ORDER BY id DESC LIMIT ?"  # noqa: S608
+        with closing(self._connect()) as con:
+            rows = con.execute(sql, (*params, int(limit))).fetchall()
+        return [
+            AuditEntry(
+                id=r[0],
+                at=datetime.fromisoformat(r[1]),
+                user=r[2],
+                action=r[3],
+                layer=r[4],
+                feature_id=r[5],
+                old=json.loads(r[6]) if r[6] else None,
+                new=json.loads(r[7]) if r[7] else None,
+                reason=r[8],
+                version=r[9],
+            )
+            for r in rows
+        ]
+
+
+def _user(row: tuple) -> UserRecord:
+    return UserRecord(
+        name=row[0],
+        role=row[1],
+        password_hash=row[2],
+        created_at=datetime.fromisoformat(row[3]),
+        lang=row[4],
+    )
+
+
+def _plain(spec: layers.LayerSpec, name: str, value: object) -> object:
+    if name == "geometry":
+        return None if value is None else value.wkt
+    return plain(value, spec.field(name))
+
+
+def _columns(spec: layers.LayerSpec) -> str:
+    # Identifiers come from the layer spec, never from user text.
+    return ", ".join(f'"{name}"' for name in spec.field_names)
+
+
+def _fetch(con: sqlite3.Connection, spec: layers.LayerSpec, feature_id: str) -> dict | None:
+    row = con.execute(
+        f'SELECT fid, geom, {_columns(spec)} FROM "{spec.name}" '  # noqa: S608
+        f'WHERE "{spec.id_field}" = ?',
+        (feature_id,),
+    ).fetchone()
+    if row is None:
+        return None
+    values = dict(zip(spec.field_names, row[2:], strict=True))
+    return {"fid": row[0], "geometry": gpkg_binary.decode(row[1]), **values}
+
+
+def _validate_row(spec: layers.LayerSpec, row: Mapping[str, object]) -> None:
+    values = {name: [row.get(name)] for name in spec.field_names}
+    gdf = gpd.GeoDataFrame(values, geometry=[row.get("geometry")], crs="EPSG:4326")
+    problems = [
+        p
+        for p in layers.validate(gdf, spec)
+        if p.field != spec.id_field or "appears more than once" not in p.message
+    ]
+    if problems:
+        raise ValidationError(problems)
+
+
+def _changed(spec: layers.LayerSpec, current: dict, edit: Edit, row: dict) -> dict:
+    if edit.op == "delete":
+        return {k: _plain(spec, k, current[k]) for k in (*spec.field_names, "geometry")}
+    return {
+        k: _plain(spec, k, current[k])
+        for k in edit.changes
+        if _plain(spec, k, current[k]) != _plain(spec, k, row[k])
+    }
+
+
+def _write(
+    con: sqlite3.Connection, spec: layers.LayerSpec, op: str, row: dict, current: dict | None
+) -> None:
+    table = f'"{spec.name}"'
+    if op == "delete":
+        con.execute(f"DELETE FROM {table} WHERE fid = ?", (current["fid"],))  # noqa: S608
+        return
+    values = [to_column(row[name], spec.field(name)) for name in spec.field_names]
+    geom = gpkg_binary.encode(row.get("geometry"))
+    if op == "insert":
+        marks = ", ".join("?" for _ in range(len(values) + 1))
+        con.execute(
+            f"INSERT INTO {table} (geom, {_columns(spec)}) VALUES ({marks})",  # noqa: S608
+            (geom, *values),
         )
+        return
+    assignments = ", ".join(f'"{name}" = ?' for name in spec.field_names)
+    con.execute(
+        f"UPDATE {table} SET geom = ?, {assignments} WHERE fid = ?",  # noqa: S608
+        (geom, *values, current["fid"]),
+    )
+
+
+def _create_schema(path: Path) -> None:
+    with closing(sqlite3.connect(path)) as con, con:
+        con.executescript(_SCHEMA)
         con.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
-            "VALUES (?, 'attributes', ?, ?)",
-            (META_TABLE, META_TABLE, "EOC store version and data time"),
+            "VALUES ('eoc_audit', 'attributes', 'eoc_audit', 'Audit log: who changed what, why')"
+        )
+
+
+def _carry_over(old: Path, new: Path) -> None:
+    """Copy users and the audit log from the old store into the new file."""
+    with closing(sqlite3.connect(new)) as con, con:
+        con.execute("ATTACH DATABASE ? AS old", (str(old),))
+        present = {r[0] for r in con.execute("SELECT name FROM old.sqlite_master")}
+        for table in set(_CARRIED_TABLES) & present:
+            con.execute(f"INSERT INTO main.{table} SELECT * FROM old.{table}")  # noqa: S608
+
+
+def _finish(
+    path: Path, *, version: int, now: datetime, user: str, reason: str, layer_names: list[str]
+) -> None:
+    with closing(sqlite3.connect(path)) as con, con:
+        con.executemany(
+            "INSERT INTO eoc_meta (key, value) VALUES (?, ?)",
+            [("version", str(version)), ("data_time", now.astimezone(UTC).isoformat())],
+        )
+        GeoPackageStore._audit(
+            con,
+            now=now,
+            user=user,
+            action="replace_all",
+            reason=reason,
+            version=version,
+            new={"layers": layer_names},
         )

@@ -75,7 +75,7 @@ def test_the_store_is_a_standard_geopackage(seed_store):
     with sqlite3.connect(seed_store.path) as con:
         assert con.execute("PRAGMA application_id").fetchone()[0] == 0x47504B47  # "GPKG"
         tables = {r[0] for r in con.execute("SELECT table_name FROM gpkg_contents")}
-    assert set(layers.REGISTRY) | {"eoc_meta"} == tables
+    assert set(layers.REGISTRY) | {"eoc_audit"} == tables
 
 
 @pytest.mark.skipif(shutil.which("ogrinfo") is None, reason="GDAL's ogrinfo is not installed")
