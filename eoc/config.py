@@ -12,6 +12,7 @@ from eoc.errors import ConfigError
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_STORE = PROJECT_DIR / "data" / "eoc.gpkg"
 DEFAULT_SEED_DIR = PROJECT_DIR / "data" / "seed"
+DEFAULT_SECRET_KEY_FILE = PROJECT_DIR / "data" / "secret_key"
 TRUE_WORDS = ("1", "true", "yes", "on")
 
 
@@ -25,12 +26,19 @@ class Settings:
     port: int = 8050
     online_tiles: bool = False
     debug: bool = False
+    secret_key: str | None = None  # None: read or create `secret_key_file`
+    secret_key_file: Path = DEFAULT_SECRET_KEY_FILE
+    secure_cookies: bool = False  # set when served over HTTPS
+    login_max_failures: int = 5
+    login_window_s: float = 900.0
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise ConfigError(f"port {self.port} is not between 1 and 65535")
         if not self.store:
             raise ConfigError("the store location is empty")
+        if self.secret_key is not None and len(self.secret_key) < 32:
+            raise ConfigError("EOC_SECRET_KEY must have at least 32 characters")
 
 
 def load_settings(
@@ -51,8 +59,13 @@ def load_settings(
             from_env["port"] = int(env["EOC_PORT"])
         except ValueError:
             raise ConfigError(f"EOC_PORT={env['EOC_PORT']!r} is not a port number") from None
-    if env.get("EOC_ONLINE_TILES"):
-        from_env["online_tiles"] = env["EOC_ONLINE_TILES"].strip().lower() in TRUE_WORDS
+    for name in ("online_tiles", "secure_cookies"):
+        if env.get(f"EOC_{name.upper()}"):
+            from_env[name] = env[f"EOC_{name.upper()}"].strip().lower() in TRUE_WORDS
+    if env.get("EOC_SECRET_KEY"):
+        from_env["secret_key"] = env["EOC_SECRET_KEY"]
+    if env.get("EOC_SECRET_KEY_FILE"):
+        from_env["secret_key_file"] = Path(env["EOC_SECRET_KEY_FILE"])
     values = {**from_env, **given}
     if "seed_dir" in values:
         values["seed_dir"] = Path(values["seed_dir"])

@@ -63,3 +63,7 @@ class ConflictError(EocError):
 
 class NotFoundError(EocError):
     """A feature, user or layer that does not exist."""
+
+
+class PublicationError(EocError):
+    """A layer cannot be made public safely; nothing was published."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from eoc.config import DEFAULT_SEED_DIR
+from eoc.config import DEFAULT_SEED_DIR, Settings
 from eoc.store import GeoPackageStore
 from eoc.store.seed import build_from_seed, load_seed
 
@@ -27,6 +28,45 @@ def seed_store(tmp_path_factory) -> GeoPackageStore:
     store = GeoPackageStore(tmp_path_factory.mktemp("store") / "seed.gpkg")
     build_from_seed(store, SEED_DIR, now=SEED_TIME)
     return store
+
+
+TEST_SECRET_KEY = "test-secret-key-" + "0" * 32
+
+
+def settings_for(store, **overrides) -> Settings:
+    """Settings for an app over `store` in a test (a fixed key: no key file is written)."""
+    return Settings(**{"store": store.location, "secret_key": TEST_SECRET_KEY, **overrides})
+
+
+STAFF_PASSWORD = "correct horse battery staple"
+STAFF = {"admin": "admin1", "duty_officer": "duty1", "cccm": "cccm1", "viewer": "viewer1"}
+
+
+@pytest.fixture(scope="session")
+def staff_store(seed_store, tmp_path_factory) -> GeoPackageStore:
+    """A copy of the seed store with one user per role (password STAFF_PASSWORD)."""
+    import shutil
+
+    from eoc.auth import create_user
+
+    store = GeoPackageStore(tmp_path_factory.mktemp("staff") / "staff.gpkg")
+    shutil.copyfile(seed_store.path, store.path)
+    for role, name in STAFF.items():
+        create_user(store, name, role=role, password=STAFF_PASSWORD, now=SEED_TIME)
+    return store
+
+
+@contextmanager
+def signed_in(app, role: str | None):
+    """A request context of `app` in which a user of `role` is signed in (None: anonymous)."""
+    from flask_login import login_user
+
+    from eoc.auth import User
+
+    with app.server.test_request_context():
+        if role is not None:
+            login_user(User(STAFF.get(role, role), role))
+        yield
 
 
 @pytest.fixture

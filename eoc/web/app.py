@@ -6,11 +6,14 @@ import dash
 from dash import Dash, dcc, html
 
 from eoc.config import PROJECT_DIR, Settings
+from eoc.permissions import Action, is_allowed
 from eoc.store import Store
 from eoc.web.cache import VersionedCache
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
+from eoc.web.login import install_auth
 from eoc.web.pages import operations, public
 from eoc.web.routes import register_routes
+from eoc.web.security import current_role, current_username
 
 ASSETS_DIR = PROJECT_DIR / "assets"
 
@@ -28,6 +31,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     )
     app.server.config[CACHE_KEY] = VersionedCache(store)
     app.server.config[SETTINGS_KEY] = settings
+    install_auth(app.server, store, settings)
     operations.register(app)
     public.register(app)
     app.layout = _shell
@@ -47,14 +51,25 @@ def _shell() -> html.Div:
                         "Committee of Emergency Situations and Civil Defence · CCCM",
                         className="subtitle",
                     ),
-                    html.Nav(
-                        [
-                            dcc.Link(page["name"], href=page["relative_path"])
-                            for page in dash.page_registry.values()
-                        ]
-                    ),
+                    html.Nav(_nav_links()),
                 ],
             ),
             html.Main(dash.page_container, className="content"),
         ],
     )
+
+
+def _nav_links() -> list:
+    """Links to the pages the session's role may open, and sign in/out."""
+    role = current_role()
+    links = [
+        dcc.Link(page["name"], href=page["relative_path"])
+        for page in dash.page_registry.values()
+        if is_allowed(role, page.get("action", Action.VIEW_INTERNAL))
+    ]
+    user = current_username()
+    if user:
+        links.append(html.A(f"Sign out ({user})", href="/logout", className="nav-user"))
+    else:
+        links.append(html.A("Sign in", href="/login"))
+    return links

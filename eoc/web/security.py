@@ -25,9 +25,11 @@ from eoc.permissions import Action, Role, is_allowed
 CALLBACK_ACTIONS_KEY = "EOC_CALLBACK_ACTIONS"
 # Paths anyone may GET; every other page path needs an internal role.
 PUBLIC_PATHS = frozenset({"/public", "/login", "/logout", "/healthz"})
-PUBLIC_PREFIXES = ("/assets/", "/_dash-", "/_reload-hash", "/_favicon", "/public/")
-# Dash's own router callback (page_container): it only returns layouts, which check roles.
-ROUTER_OUTPUT = "_pages_content.children"
+PUBLIC_PREFIXES = ("/assets/", "/_dash-", "/_reload-hash", "/_favicon", "/favicon.ico", "/public/")
+# Dash's own router callbacks (page_container): they only return layouts, which check roles.
+ROUTER_OUTPUTS = frozenset(
+    {".._pages_content.children..._pages_store.data..", "_pages_dummy.children"}
+)
 
 
 class PermissionDeniedError(EocError):
@@ -106,7 +108,7 @@ def sign_in_required() -> html.Div:
 def callback_action(server: flask.Flask, output_key: str) -> Action | None:
     """The action registered for the callback whose output key is `output_key`."""
     action = server.config.get(CALLBACK_ACTIONS_KEY, {}).get(output_key)
-    if action is None and output_key == ROUTER_OUTPUT:
+    if action is None and output_key in ROUTER_OUTPUTS:
         return Action.VIEW_PUBLIC
     return action
 

@@ -8,8 +8,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from eoc.config import Settings
 from eoc.web import create_app
+from tests.conftest import STAFF, STAFF_PASSWORD, settings_for
 
 pytestmark = pytest.mark.browser
 
@@ -52,10 +52,27 @@ def distinct_colours(png: bytes) -> int:
     return len(set(image.get_flattened_data()))
 
 
-def test_the_map_draws_offline_and_a_layer_can_be_switched_off(dash_duo, seed_store):
-    app = create_app(seed_store, Settings(store=seed_store.location))
-    dash_duo.start_server(app)
+def sign_in(dash_duo, role: str, *, then: str = "/") -> None:
     driver = dash_duo.driver
+    driver.get(f"{dash_duo.server.url}/login?next={then}")
+    driver.find_element("name", "username").send_keys(STAFF[role])
+    driver.find_element("name", "password").send_keys(STAFF_PASSWORD)
+    driver.find_element("css selector", "button[type=submit]").click()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(dash_duo, staff_store):
+    dash_duo.start_server(create_app(staff_store, settings_for(staff_store)), navigate=False)
+    dash_duo.driver.get(dash_duo.server.url + "/")
+    wait_for(lambda: "/login" in dash_duo.driver.current_url, what="the sign-in page")
+    assert dash_duo.driver.find_elements("name", "password")
+
+
+def test_the_map_draws_offline_and_a_layer_can_be_switched_off(dash_duo, staff_store):
+    app = create_app(staff_store, settings_for(staff_store))
+    dash_duo.start_server(app, navigate=False)
+    driver = dash_duo.driver
+    sign_in(dash_duo, "viewer")
+    dash_duo.wait_for_page(dash_duo.server.url + "/")
 
     dash_duo.wait_for_element("#ops-map .maplibregl-canvas", timeout=30)
     wait_for(lambda: driver.execute_script(MAP_LOADED_JS), what="the MapLibre map to load")

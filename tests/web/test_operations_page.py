@@ -8,18 +8,18 @@ import json
 import pytest
 
 import layers
-from eoc.config import Settings
 from eoc.web import create_app
 from eoc.web.pages.operations import layout, update_map
+from tests.conftest import settings_for, signed_in
 
 
 @pytest.fixture(scope="module")
 def app(seed_store):
-    return create_app(seed_store, Settings(store=seed_store.location))
+    return create_app(seed_store, settings_for(seed_store))
 
 
-def call(app, fn, *args):
-    with app.server.test_request_context():
+def call(app, fn, *args, role="viewer"):
+    with signed_in(app, role):
         return fn(*args)
 
 
@@ -88,6 +88,12 @@ def test_the_layout_offers_the_regions_of_the_store(app):
     ]
 
 
+def test_the_layout_asks_anonymous_visitors_to_sign_in(app):
+    page = call(app, layout, role=None)
+    assert "sign-in-required" in page.className
+    assert "regions" not in str(page)
+
+
 def test_healthz_reports_version_data_time_and_counts(app, seed_store, seed_frames):
     body = app.server.test_client().get("/healthz").get_json()
     assert body["version"] == seed_store.version()
@@ -97,7 +103,7 @@ def test_healthz_reports_version_data_time_and_counts(app, seed_store, seed_fram
 
 
 def test_healthz_on_a_missing_store_is_an_error(fresh_store):
-    app = create_app(fresh_store, Settings(store=fresh_store.location))
+    app = create_app(fresh_store, settings_for(fresh_store))
     response = app.server.test_client().get("/healthz")
     assert response.status_code == 503
     assert "eoc init" in response.get_json()["error"]

@@ -89,7 +89,12 @@ def update_map(visible: list[str] | None, region: str | None) -> tuple:
 
 def register(app: Dash) -> None:
     dash.register_page(
-        __name__, path="/", title="EOC Tajikistan — Operations", layout=layout, name="Operations"
+        __name__,
+        path="/",
+        title="EOC Tajikistan — Operations",
+        layout=layout,
+        name="Operations",
+        action=Action.VIEW_INTERNAL,
     )
     guarded_callback(
         app,

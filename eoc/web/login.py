@@ -1,0 +1,103 @@
+"""Sign-in and sign-out routes (plain Flask, server-rendered) and the session setup."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+from urllib.parse import urlparse
+
+import flask
+from flask_login import LoginManager, login_user, logout_user
+
+from eoc.auth import AuthError, LoginThrottle, authenticate, load_or_create_secret_key, load_user
+from eoc.config import Settings
+from eoc.store import Store
+from eoc.web.security import gate
+
+THROTTLE_KEY = "EOC_LOGIN_THROTTLE"
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in — EOC Tajikistan</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/assets/eoc.css"></head>
+<body class="login-body"><main class="login-box">
+<h1>EOC Tajikistan</h1><p class="muted">Staff sign-in. The public map is at
+<a href="/public">/public</a>.</p>{message}
+<form method="post" action="/login">
+<input type="hidden" name="next" value="{next}">
+<label>User name <input name="username" autocomplete="username" required autofocus></label>
+<label>Password <input name="password" type="password" autocomplete="current-password"
+required></label>
+<button type="submit">Sign in</button></form></main></body></html>"""
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path: never send a user to another site after sign-in."""
+    if not target:
+        return "/"
+    parsed = urlparse(target)
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
+        return "/"
+    return target
+
+
+def _render(next_url: str, message: str = "", status: int = 200) -> flask.Response:
+    note = f'<p class="login-error" role="alert">{html.escape(message)}</p>' if message else ""
+    body = _PAGE.format(message=note, next=html.escape(next_url, quote=True))
+    return flask.make_response(body, status)
+
+
+def login() -> flask.Response:
+    request = flask.request
+    if request.method == "GET":
+        return _render(safe_next(request.args.get("next")))
+    origin = request.headers.get("Origin")
+    if origin and urlparse(origin).netloc != request.host:
+        return flask.make_response("cross-site sign-in refused", 403)
+    next_url = safe_next(request.form.get("next"))
+    store: Store = flask.current_app.config["EOC_STORE"]
+    throttle: LoginThrottle = flask.current_app.config[THROTTLE_KEY]
+    try:
+        user = authenticate(
+            store,
+            request.form.get("username", ""),
+            request.form.get("password", ""),
+            throttle=throttle,
+            address=request.remote_addr or "unknown",
+        )
+    except AuthError as exc:
+        status = 429 if "too many" in str(exc) else 401
+        return _render(next_url, str(exc), status)
+    flask.session.clear()
+    login_user(user)
+    return flask.redirect(next_url)
+
+
+def logout() -> flask.Response:
+    logout_user()
+    flask.session.clear()
+    return flask.redirect("/public")
+
+
+def install_auth(server: flask.Flask, store: Store, settings: Settings) -> None:
+    """Sessions, the sign-in routes and the request gate."""
+    server.config.update(
+        SECRET_KEY=settings.secret_key or load_or_create_secret_key(settings.secret_key_file),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        SESSION_COOKIE_NAME="eoc_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        EOC_STORE=store,
+    )
+    server.config[THROTTLE_KEY] = LoginThrottle(
+        max_failures=settings.login_max_failures, window_s=settings.login_window_s
+    )
+    manager = LoginManager()
+    manager.init_app(server)
+    manager.session_protection = "strong"
+    manager.user_loader(lambda name: load_user(store, name))
+    server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", logout)
+    server.before_request(gate)

@@ -1,0 +1,165 @@
+"""Server-side access control: the permission table, the callback gate, the page gate."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from eoc.permissions import PERMISSIONS, Action, Role, is_allowed
+from eoc.web import create_app
+from eoc.web.pages import operations, public
+from eoc.web.security import CALLBACK_ACTIONS_KEY, ROUTER_OUTPUTS
+from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
+
+ROLES = [None, *STAFF]  # None = anonymous
+# The permission table, pinned: changing who may do what must change this test too.
+EXPECTED = {
+    Action.VIEW_PUBLIC: {None, "admin", "duty_officer", "cccm", "viewer"},
+    Action.VIEW_INTERNAL: {"admin", "duty_officer", "cccm", "viewer"},
+    Action.EDIT_INCIDENTS: {"admin", "duty_officer"},
+    Action.EDIT_SITES: {"admin", "cccm"},
+    Action.IMPORT_DATA: {"admin", "duty_officer", "cccm"},
+    Action.PUBLISH_REPORTS: {"admin", "duty_officer"},
+    Action.VIEW_AUDIT: {"admin"},
+    Action.MANAGE_USERS: {"admin"},
+}
+
+
+@pytest.fixture(scope="module")
+def app(staff_store):
+    return create_app(staff_store, settings_for(staff_store))
+
+
+def client_as(app, role: str | None):
+    client = app.server.test_client()
+    if role is not None:
+        response = client.post(
+            "/login", data={"username": STAFF[role], "password": STAFF_PASSWORD, "next": "/"}
+        )
+        assert response.status_code == 302, f"sign-in as {role} failed"
+    return client
+
+
+@pytest.mark.parametrize(("action", "role"), itertools.product(Action, ROLES))
+def test_the_permission_table(action, role):
+    assert is_allowed(role, action) is (role in EXPECTED[action])
+
+
+def test_every_action_is_in_the_table():
+    assert set(PERMISSIONS) == set(Action) == set(EXPECTED)
+
+
+def test_unknown_roles_and_actions_are_refused():
+    assert not is_allowed("superuser", Action.VIEW_PUBLIC)
+    assert not is_allowed(Role.ADMIN, "launch_missiles")
+
+
+def _initial_values(app) -> dict[str, object]:
+    """id.property -> the value each page's layout starts with (as an admin sees it)."""
+    values: dict[str, object] = {}
+
+    def walk(component):
+        if isinstance(component, list | tuple):
+            for child in component:
+                walk(child)
+            return
+        if not hasattr(component, "to_plotly_json"):
+            return
+        props = component.to_plotly_json()["props"]
+        if "id" in props:
+            for name, value in props.items():
+                values[f"{props['id']}.{name}"] = value
+        walk(props.get("children"))
+
+    with signed_in(app, "admin"):
+        walk(operations.layout())
+        walk(public.layout())
+    return values
+
+
+def _callback_bodies(app) -> list[tuple[str, dict]]:
+    deps = app.server.test_client().get("/_dash-dependencies").get_json()
+    values = _initial_values(app)
+    bodies = []
+    for dep in deps:
+        if dep.get("clientside_function") or dep["output"] in ROUTER_OUTPUTS:
+            continue
+        inputs = [
+            {
+                "id": i["id"],
+                "property": i["property"],
+                "value": values.get(f"{i['id']}.{i['property']}"),
+            }
+            for i in dep["inputs"]
+        ]
+        outputs = [
+            {"id": o.split(".")[0], "property": o.split(".")[1]}
+            for o in dep["output"].strip(".").split("...")
+        ]
+        body = {
+            "output": dep["output"],
+            "outputs": outputs if len(outputs) > 1 else outputs[0],
+            "inputs": inputs,
+            "changedPropIds": [],
+            "state": [],
+        }
+        bodies.append((dep["output"], body))
+    return bodies
+
+
+def test_every_callback_has_a_registered_permission(app):
+    actions = app.server.config[CALLBACK_ACTIONS_KEY]
+    outputs = [output for output, _ in _callback_bodies(app)]
+    assert outputs, "no callbacks found"
+    assert set(outputs) <= set(actions)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_callback_is_refused_or_served_as_the_table_says(app, staff_store, role):
+    client = client_as(app, role)
+    version = staff_store.version()
+    actions = app.server.config[CALLBACK_ACTIONS_KEY]
+    for output, body in _callback_bodies(app):
+        response = client.post("/_dash-update-component", json=body)
+        if is_allowed(role, actions[output]):
+            assert response.status_code == 200, (output, role, response.get_data()[:300])
+        else:
+            assert response.status_code == 403, (output, role)
+            assert b"refused" in response.get_data()
+    assert staff_store.version() == version
+
+
+def test_an_unregistered_callback_is_refused(app):
+    body = {
+        "output": "secret-thing.children",
+        "outputs": {"id": "secret-thing", "property": "children"},
+        "inputs": [],
+        "changedPropIds": [],
+        "state": [],
+    }
+    response = client_as(app, "admin").post("/_dash-update-component", json=body)
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/", "/admin/audit", "/capacity?x=1"])
+def test_anonymous_page_requests_redirect_to_sign_in(app, path):
+    response = app.server.test_client().get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/")
+
+
+@pytest.mark.parametrize("path", ["/public", "/login", "/healthz", "/_dash-layout"])
+def test_public_paths_need_no_sign_in(app, path):
+    assert app.server.test_client().get(path).status_code == 200
+
+
+def test_a_signed_in_viewer_gets_the_internal_page(app):
+    assert client_as(app, "viewer").get("/").status_code == 200
+
+
+def test_the_navigation_shows_only_what_the_role_may_open(app):
+    anonymous = app.server.test_client().get("/_dash-layout").get_data(as_text=True)
+    assert "Operations" not in anonymous and "Sign in" in anonymous
+    viewer = client_as(app, "viewer").get("/_dash-layout").get_data(as_text=True)
+    assert "Operations" in viewer and "Sign out (viewer1)" in viewer
