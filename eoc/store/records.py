@@ -22,6 +22,19 @@ class AuditEntry:
     reason: str
     version: int
 
+    @property
+    def target(self) -> str:
+        return "/".join(part for part in (self.layer, self.feature_id) if part) or "-"
+
+    def changes(self) -> str:
+        """'individuals: 420 → 455; status: open → closing', or the new values."""
+        old, new = self.old or {}, self.new or {}
+        if self.action == "update":
+            return "; ".join(f"{k}: {_short(old.get(k))} → {_short(new.get(k))}" for k in new)
+        if self.action == "delete":
+            return "deleted"
+        return "; ".join(f"{k}: {_short(v)}" for k, v in new.items())
+
 
 @dataclass(frozen=True)
 class UserRecord:
@@ -32,3 +45,8 @@ class UserRecord:
     password_hash: str
     created_at: datetime
     lang: str | None = None
+
+
+def _short(value: object, limit: int = 60) -> str:
+    text = "—" if value is None else str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -11,7 +11,7 @@ from eoc.store import Store
 from eoc.web.cache import VersionedCache
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.login import install_auth
-from eoc.web.pages import operations, public
+from eoc.web.pages import audit, operations, public
 from eoc.web.routes import register_routes
 from eoc.web.security import current_role, current_username
 
@@ -34,6 +34,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     install_auth(app.server, store, settings)
     operations.register(app)
     public.register(app)
+    audit.register(app)
     app.layout = _shell
     register_routes(app.server)
     return app

@@ -64,3 +64,29 @@ def test_the_cli_runs_as_a_module_with_a_plain_error(tmp_path):
     )
     assert result.returncode == 1
     assert "eoc init" in result.stderr
+
+
+def test_users_add_reads_the_password_from_stdin_and_audit_prints_it(tmp_path, capsys, monkeypatch):
+    import io
+
+    store = str(tmp_path / "x.gpkg")
+    main(["init", "--store", store])
+    monkeypatch.setattr("sys.stdin", io.StringIO("a long enough password\n"))
+    assert main(["users", "add", "chief", "--role", "admin", "--store", store]) == 0
+    assert main(["users", "list", "--store", store]) == 0
+    out = capsys.readouterr().out
+    assert "chief                admin" in out
+    assert "a long enough password" not in out
+    assert main(["audit", "--store", store]) == 0
+    out = capsys.readouterr().out
+    assert "user_add" in out and "role: admin" in out and "replace_all" in out
+
+
+def test_users_add_refuses_a_short_password(tmp_path, capsys, monkeypatch):
+    import io
+
+    store = str(tmp_path / "x.gpkg")
+    main(["init", "--store", store])
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["users", "add", "chief", "--role", "admin", "--store", store]) == 1
+    assert "at least 10 characters" in capsys.readouterr().err

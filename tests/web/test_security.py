@@ -8,7 +8,7 @@ import pytest
 
 from eoc.permissions import PERMISSIONS, Action, Role, is_allowed
 from eoc.web import create_app
-from eoc.web.pages import operations, public
+from eoc.web.pages import audit, operations, public
 from eoc.web.security import CALLBACK_ACTIONS_KEY, ROUTER_OUTPUTS
 from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
 
@@ -75,6 +75,7 @@ def _initial_values(app) -> dict[str, object]:
     with signed_in(app, "admin"):
         walk(operations.layout())
         walk(public.layout())
+        walk(audit.layout())
     return values
 
 

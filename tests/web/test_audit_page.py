@@ -1,0 +1,62 @@
+"""The admin audit page: filters, and only admins see it."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from eoc.store import GeoPackageStore
+from eoc.store.edits import Edit
+from eoc.web import create_app
+from eoc.web.pages.audit import layout, update_audit
+from tests.conftest import settings_for, signed_in
+
+T1 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def app(staff_store, tmp_path_factory):
+    store = GeoPackageStore(tmp_path_factory.mktemp("audit") / "a.gpkg")
+    shutil.copyfile(staff_store.path, store.path)
+    store.apply_edits(
+        "displacement_sites",
+        [Edit("TJ-DS-0001", {"individuals": 455})],
+        user="cccm1",
+        reason="headcount",
+        now=T1,
+    )
+    store.apply_edits(
+        "border_checkpoints",
+        [Edit("TJ-BCP-01", {"status": "closed"})],
+        user="duty1",
+        reason="flooded approach road",
+        now=T1,
+    )
+    return create_app(store, settings_for(store))
+
+
+def texts(component) -> str:
+    return str(component.to_plotly_json())
+
+
+def test_filters_narrow_the_log(app):
+    with signed_in(app, "admin"):
+        everything = texts(update_audit("all", "", ""))
+        checkpoints = texts(update_audit("border_checkpoints", None, None))
+        by_cccm = texts(update_audit("all", "cccm1", ""))
+    assert "flooded approach road" in everything and "headcount" in everything
+    assert "flooded approach road" in checkpoints and "headcount" not in checkpoints
+    assert "individuals: 420 → 455" in by_cccm and "flooded" not in by_cccm
+
+
+def test_no_match_says_so(app):
+    with signed_in(app, "admin"):
+        assert "No audit entries match" in texts(update_audit("all", "nobody", ""))
+
+
+@pytest.mark.parametrize("role", [None, "viewer", "duty_officer", "cccm"])
+def test_only_admins_get_the_page(app, role):
+    with signed_in(app, role):
+        assert "sign-in-required" in texts(layout())
