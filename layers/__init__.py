@@ -9,6 +9,7 @@ from layers import (
     earthquakes_historic,
     hazard_zones,
     health_facilities,
+    incidents,
     infrastructure_projects,
     lakes,
     neighbours,
@@ -40,6 +41,7 @@ REGISTRY: dict[str, LayerSpec] = {
         displacement_sites,
         border_checkpoints,
         infrastructure_projects,
+        incidents,
     )
 }
 

@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 import pytest
 
 from eoc.web import create_app
+from layers import OPERATIONAL
 from tests.conftest import STAFF, STAFF_PASSWORD, settings_for
 
 pytestmark = pytest.mark.browser
@@ -77,14 +78,10 @@ def test_the_map_draws_offline_and_a_layer_can_be_switched_off(dash_duo, staff_s
     dash_duo.wait_for_element("#ops-map .maplibregl-canvas", timeout=30)
     wait_for(lambda: driver.execute_script(MAP_LOADED_JS), what="the MapLibre map to load")
     toggles = driver.find_elements("css selector", "#layer-toggles input[type=checkbox]")
-    assert len(toggles) == 4
+    # The four operational layers of the foundation, and the incident log.
+    assert len(toggles) == len(OPERATIONAL) == 5
     layers_on_map = wait_for(lambda: driver.execute_script(TRACE_LAYERS_JS), what="traces")
-    assert set(layers_on_map) == {
-        "displacement_sites",
-        "hazard_zones",
-        "border_checkpoints",
-        "infrastructure_projects",
-    }
+    assert set(layers_on_map) == set(OPERATIONAL)
     # The canvas holds a drawn map (country, regions, zones, markers), not a blank area.
     canvas = driver.find_element("css selector", "#ops-map .maplibregl-canvas")
     assert distinct_colours(canvas.screenshot_as_png) > 50
@@ -96,11 +93,7 @@ def test_the_map_draws_offline_and_a_layer_can_be_switched_off(dash_duo, staff_s
         lambda: "hazard_zones" not in (driver.execute_script(TRACE_LAYERS_JS) or ["hazard_zones"]),
         what="hazard zones to disappear",
     )
-    assert set(driver.execute_script(TRACE_LAYERS_JS)) == {
-        "displacement_sites",
-        "border_checkpoints",
-        "infrastructure_projects",
-    }
+    assert set(driver.execute_script(TRACE_LAYERS_JS)) == set(OPERATIONAL) - {"hazard_zones"}
     assert "Store version" in dash_duo.find_element("#data-footer").text
     assert requested_hosts(driver) <= LOCAL_HOSTS, "the page asked for a remote host"
     # Any blocked fetch (tiles, fonts, scripts) would show here as net::ERR_NAME_NOT_RESOLVED.

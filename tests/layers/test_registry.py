@@ -11,10 +11,11 @@ OPERATIONAL = [
     "hazard_zones",
     "border_checkpoints",
     "infrastructure_projects",
+    "incidents",
 ]
 
 
-def test_the_four_operational_layers_are_registered():
+def test_the_operational_layers_are_registered():
     assert sorted(layers.OPERATIONAL) == sorted(OPERATIONAL)
 
 

@@ -1,0 +1,52 @@
+"""Incidents: what duty officers log (and what feeds report) — earthquakes, mudflows, road cuts."""
+
+from layers.regions import ADM1_CODES
+from layers.spec import Field, LayerSpec, Style
+
+INCIDENT_TYPES = (
+    "earthquake",
+    "mudflow",
+    "flood",
+    "avalanche",
+    "landslide",
+    "road_blocked",
+    "checkpoint_closure",
+    "other",
+)
+INCIDENT_SEVERITIES = ("low", "moderate", "high", "critical")
+INCIDENT_STATUSES = ("reported", "verified", "closed")
+
+SPEC = LayerSpec(
+    name="incidents",
+    title="Incidents",
+    geometry="Point",
+    id_field="incident_id",
+    item_label="incident",
+    seed_file="incidents.geojson",
+    fields=(
+        Field("incident_id", label="Incident ID", required=True, unique=True),
+        Field("time_utc", "datetime", label="Time (UTC)", required=True, public=True),
+        Field("incident_type", label="Type", required=True, allowed=INCIDENT_TYPES, public=True),
+        Field(
+            "severity", label="Severity", required=True, allowed=INCIDENT_SEVERITIES, public=True
+        ),
+        Field("status", label="Status", required=True, allowed=INCIDENT_STATUSES, public=True),
+        Field("people_affected", "int", label="People affected", min=0),
+        Field("description", label="Description"),
+        Field("reporter", label="Reported by"),
+        Field("adm1_iso", label="Region", allowed=ADM1_CODES, public=True),
+        Field("source", label="Source", required=True),
+        Field("external_id", label="Source event ID"),
+        Field("magnitude", "float", label="Magnitude", min=0, max=10, public=True),
+        Field("depth_km", "float", label="Depth km", min=-10, max=800),
+        Field("source_updated", "datetime", label="Source updated (UTC)"),
+        Field("url", label="Source link"),
+    ),
+    style=Style(
+        color="#000000",
+        color_by="severity",
+        colors={"low": "#fee08b", "moderate": "#fdae61", "high": "#f46d43", "critical": "#a50026"},
+        marker_size=14,
+    ),
+    tooltip=("description", "incident_type", "severity", "status", "time_utc", "people_affected"),
+)
