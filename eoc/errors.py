@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from layers.spec import N_
 from layers.validation import Problem
 
 
@@ -31,10 +32,18 @@ class StoreNotInitialisedError(StoreError):
 class ValidationError(EocError):
     """Data failed validation; nothing was written."""
 
-    def __init__(self, problems: Sequence[Problem], *, action: str = "nothing was written") -> None:
+    def __init__(self, problems: Sequence[Problem], *, action: str = N_("nothing was written")):
         self.problems = list(problems)
-        lines = "\n".join(f"  - {p}" for p in self.problems)
-        super().__init__(f"{len(self.problems)} problem(s) found, {action}:\n{lines}")
+        self.action = action
+        super().__init__(self.render())
+
+    def render(self, translate=lambda message: message) -> str:
+        """Every problem, one per line, in the language of `translate`."""
+        lines = "\n".join(f"  - {p.render(translate)}" for p in self.problems)
+        head = translate("{count} problem(s) found, {action}:").format(
+            count=len(self.problems), action=translate(self.action)
+        )
+        return f"{head}\n{lines}"
 
 
 class ConflictError(EocError):

@@ -1,13 +1,13 @@
 """The national border as lines, one per neighbouring country."""
 
-from layers.spec import Field, LayerSpec, Style
+from layers.spec import N_, Field, LayerSpec, Style
 
 SPEC = LayerSpec(
     name="border",
-    title="National border",
+    title=N_("National border"),
     geometry="LineString",
     id_field="neighbour_iso3",
-    item_label="border section",
+    item_label=N_("border section"),
     kind="context",
     seed_file="tj_border.geojson",
     fields=(

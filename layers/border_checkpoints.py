@@ -1,7 +1,7 @@
 """Border crossing points and the international airport."""
 
 from layers.regions import ADM1_CODES
-from layers.spec import Field, LayerSpec, Style
+from layers.spec import N_, Field, LayerSpec, Style
 
 NEIGHBOURS = ("AFG", "UZB", "KGZ", "CHN")
 CHECKPOINT_TYPES = ("road", "bridge", "rail", "air")
@@ -9,22 +9,24 @@ CHECKPOINT_STATUSES = ("open", "restricted", "closed")
 
 SPEC = LayerSpec(
     name="border_checkpoints",
-    title="Border checkpoints",
+    title=N_("Border checkpoints"),
     geometry="Point",
     id_field="checkpoint_id",
-    item_label="checkpoint",
+    item_label=N_("checkpoint"),
     seed_file="border_checkpoints.geojson",
     fields=(
-        Field("checkpoint_id", label="Checkpoint ID", required=True, unique=True),
-        Field("name", label="Checkpoint", required=True, public=True),
-        Field("border_country", label="Border with", allowed=NEIGHBOURS),
-        Field("counterpart_post", label="Counterpart post"),
-        Field("checkpoint_type", label="Type", required=True, allowed=CHECKPOINT_TYPES),
-        Field("status", label="Status", required=True, allowed=CHECKPOINT_STATUSES, public=True),
-        Field("adm1_iso", label="Region", required=True, allowed=ADM1_CODES),
-        Field("adm2_name", label="District"),
-        Field("staff_count", "int", label="Staff", min=0),
-        Field("notes", label="Notes"),
+        Field("checkpoint_id", label=N_("Checkpoint ID"), required=True, unique=True),
+        Field("name", label=N_("Checkpoint"), required=True, public=True),
+        Field("border_country", label=N_("Border with"), allowed=NEIGHBOURS),
+        Field("counterpart_post", label=N_("Counterpart post")),
+        Field("checkpoint_type", label=N_("Type"), required=True, allowed=CHECKPOINT_TYPES),
+        Field(
+            "status", label=N_("Status"), required=True, allowed=CHECKPOINT_STATUSES, public=True
+        ),
+        Field("adm1_iso", label=N_("Region"), required=True, allowed=ADM1_CODES),
+        Field("adm2_name", label=N_("District")),
+        Field("staff_count", "int", label=N_("Staff"), min=0),
+        Field("notes", label=N_("Notes")),
     ),
     style=Style(
         color="#6a3d9a",

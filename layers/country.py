@@ -1,13 +1,13 @@
 """Country outline (ADM0) of Tajikistan (geoBoundaries)."""
 
-from layers.spec import Field, LayerSpec, Style
+from layers.spec import N_, Field, LayerSpec, Style
 
 SPEC = LayerSpec(
     name="country",
-    title="Tajikistan (ADM0)",
+    title=N_("Tajikistan (ADM0)"),
     geometry="Polygon",
     id_field="iso3",
-    item_label="country",
+    item_label=N_("country"),
     kind="context",
     seed_file="tj_adm0.geojson",
     fields=(

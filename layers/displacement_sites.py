@@ -5,7 +5,7 @@ they never leave the internal pages.
 """
 
 from layers.regions import ADM1_CODES
-from layers.spec import Field, LayerSpec, Style
+from layers.spec import N_, Field, LayerSpec, Style
 
 SITE_TYPES = (
     "collective_centre",
@@ -18,28 +18,28 @@ SITE_STATUSES = ("open", "closing", "closed", "planned")
 
 SPEC = LayerSpec(
     name="displacement_sites",
-    title="Displacement sites",
+    title=N_("Displacement sites"),
     geometry="Point",
     id_field="site_id",
-    item_label="site",
+    item_label=N_("site"),
     seed_file="displacement_sites.geojson",
     fields=(
-        Field("site_id", label="Site ID", required=True, unique=True, public=True),
-        Field("name", label="Site", required=True, public=True),
-        Field("site_type", label="Type", required=True, allowed=SITE_TYPES, public=True),
-        Field("adm1_iso", label="Region", required=True, allowed=ADM1_CODES, public=True),
-        Field("adm2_name", label="District", required=True, public=True),
-        Field("households", "int", label="Households", min=0),
-        Field("individuals", "int", label="People", required=True, min=0, public=True),
-        Field("capacity", "int", label="Capacity", required=True, min=0, public=True),
-        Field("site_area_m2", "float", label="Site area m²", min=0),
-        Field("covered_area_m2", "float", label="Covered area m²", min=0),
-        Field("latrines", "int", label="Latrines", min=0),
-        Field("water_points", "int", label="Water points", min=0),
-        Field("status", label="Status", required=True, allowed=SITE_STATUSES, public=True),
-        Field("managing_agency", label="Managed by", public=True),
-        Field("last_assessment", "date", label="Last assessment"),
-        Field("sensitive", "bool", label="Sensitive", required=True),
+        Field("site_id", label=N_("Site ID"), required=True, unique=True, public=True),
+        Field("name", label=N_("Site"), required=True, public=True),
+        Field("site_type", label=N_("Type"), required=True, allowed=SITE_TYPES, public=True),
+        Field("adm1_iso", label=N_("Region"), required=True, allowed=ADM1_CODES, public=True),
+        Field("adm2_name", label=N_("District"), required=True, public=True),
+        Field("households", "int", label=N_("Households"), min=0),
+        Field("individuals", "int", label=N_("People"), required=True, min=0, public=True),
+        Field("capacity", "int", label=N_("Capacity"), required=True, min=0, public=True),
+        Field("site_area_m2", "float", label=N_("Site area m²"), min=0),
+        Field("covered_area_m2", "float", label=N_("Covered area m²"), min=0),
+        Field("latrines", "int", label=N_("Latrines"), min=0),
+        Field("water_points", "int", label=N_("Water points"), min=0),
+        Field("status", label=N_("Status"), required=True, allowed=SITE_STATUSES, public=True),
+        Field("managing_agency", label=N_("Managed by"), public=True),
+        Field("last_assessment", "date", label=N_("Last assessment")),
+        Field("sensitive", "bool", label=N_("Sensitive"), required=True),
     ),
     style=Style(
         color="#2c7fb8",

@@ -1,20 +1,22 @@
 """Significant historic earthquakes, M >= 5.5, 1965-2016 (USGS)."""
 
-from layers.spec import Field, LayerSpec, Style
+from layers.spec import N_, Field, LayerSpec, Style
 
 SPEC = LayerSpec(
     name="earthquakes_historic",
-    title="Historic earthquakes (M5.5+)",
+    title=N_("Historic earthquakes (M5.5+)"),
     geometry="Point",
     id_field="usgs_id",
-    item_label="earthquake",
+    item_label=N_("earthquake"),
     kind="context",
     seed_file="tj_earthquakes.geojson",
     fields=(
         Field("usgs_id", required=True, unique=True, public=True),
-        Field("time_utc", "datetime", label="Time (UTC)", required=True, public=True),
-        Field("magnitude", "float", label="Magnitude", required=True, min=0, max=10, public=True),
-        Field("depth_km", "float", label="Depth km", public=True),
+        Field("time_utc", "datetime", label=N_("Time (UTC)"), required=True, public=True),
+        Field(
+            "magnitude", "float", label=N_("Magnitude"), required=True, min=0, max=10, public=True
+        ),
+        Field("depth_km", "float", label=N_("Depth km"), public=True),
         Field("mag_type", public=True),
         Field("in_tajikistan", "bool", public=True),
     ),

@@ -1,28 +1,28 @@
 """Hazard zones: earthquake shaking, mudflow, flood, avalanche and landslide areas."""
 
 from layers.regions import ADM1_CODES
-from layers.spec import Field, LayerSpec, Style
+from layers.spec import N_, Field, LayerSpec, Style
 
 HAZARD_TYPES = ("earthquake", "mudflow", "flood", "avalanche", "landslide")
 SEVERITIES = ("low", "moderate", "high", "very_high")
 
 SPEC = LayerSpec(
     name="hazard_zones",
-    title="Hazard zones",
+    title=N_("Hazard zones"),
     geometry="Polygon",
     id_field="zone_id",
-    item_label="hazard zone",
+    item_label=N_("hazard zone"),
     seed_file="hazard_zones.geojson",
     fields=(
-        Field("zone_id", label="Zone ID", required=True, unique=True, public=True),
-        Field("name", label="Zone", required=True, public=True),
-        Field("hazard_type", label="Hazard", required=True, allowed=HAZARD_TYPES, public=True),
-        Field("severity", label="Severity", required=True, allowed=SEVERITIES, public=True),
-        Field("mmi", "float", label="Intensity (MMI)", min=1, max=12, public=True),
-        Field("source", label="Source", required=True, public=True),
-        Field("valid_from", "datetime", label="Valid from", required=True, public=True),
-        Field("valid_to", "datetime", label="Valid to", public=True),
-        Field("adm1_iso", label="Region", allowed=ADM1_CODES, public=True),
+        Field("zone_id", label=N_("Zone ID"), required=True, unique=True, public=True),
+        Field("name", label=N_("Zone"), required=True, public=True),
+        Field("hazard_type", label=N_("Hazard"), required=True, allowed=HAZARD_TYPES, public=True),
+        Field("severity", label=N_("Severity"), required=True, allowed=SEVERITIES, public=True),
+        Field("mmi", "float", label=N_("Intensity (MMI)"), min=1, max=12, public=True),
+        Field("source", label=N_("Source"), required=True, public=True),
+        Field("valid_from", "datetime", label=N_("Valid from"), required=True, public=True),
+        Field("valid_to", "datetime", label=N_("Valid to"), public=True),
+        Field("adm1_iso", label=N_("Region"), allowed=ADM1_CODES, public=True),
     ),
     style=Style(
         color="#d62728",

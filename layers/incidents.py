@@ -1,7 +1,7 @@
 """Incidents: what duty officers log (and what feeds report) — earthquakes, mudflows, road cuts."""
 
 from layers.regions import ADM1_CODES
-from layers.spec import Field, LayerSpec, Style
+from layers.spec import N_, Field, LayerSpec, Style
 
 INCIDENT_TYPES = (
     "earthquake",
@@ -18,29 +18,35 @@ INCIDENT_STATUSES = ("reported", "verified", "closed")
 
 SPEC = LayerSpec(
     name="incidents",
-    title="Incidents",
+    title=N_("Incidents"),
     geometry="Point",
     id_field="incident_id",
-    item_label="incident",
+    item_label=N_("incident"),
     seed_file="incidents.geojson",
     fields=(
-        Field("incident_id", label="Incident ID", required=True, unique=True),
-        Field("time_utc", "datetime", label="Time (UTC)", required=True, public=True),
-        Field("incident_type", label="Type", required=True, allowed=INCIDENT_TYPES, public=True),
+        Field("incident_id", label=N_("Incident ID"), required=True, unique=True),
+        Field("time_utc", "datetime", label=N_("Time (UTC)"), required=True, public=True),
         Field(
-            "severity", label="Severity", required=True, allowed=INCIDENT_SEVERITIES, public=True
+            "incident_type", label=N_("Type"), required=True, allowed=INCIDENT_TYPES, public=True
         ),
-        Field("status", label="Status", required=True, allowed=INCIDENT_STATUSES, public=True),
-        Field("people_affected", "int", label="People affected", min=0),
-        Field("description", label="Description"),
-        Field("reporter", label="Reported by"),
-        Field("adm1_iso", label="Region", allowed=ADM1_CODES, public=True),
-        Field("source", label="Source", required=True),
-        Field("external_id", label="Source event ID"),
-        Field("magnitude", "float", label="Magnitude", min=0, max=10, public=True),
-        Field("depth_km", "float", label="Depth km", min=-10, max=800),
-        Field("source_updated", "datetime", label="Source updated (UTC)"),
-        Field("url", label="Source link"),
+        Field(
+            "severity",
+            label=N_("Severity"),
+            required=True,
+            allowed=INCIDENT_SEVERITIES,
+            public=True,
+        ),
+        Field("status", label=N_("Status"), required=True, allowed=INCIDENT_STATUSES, public=True),
+        Field("people_affected", "int", label=N_("People affected"), min=0),
+        Field("description", label=N_("Description")),
+        Field("reporter", label=N_("Reported by")),
+        Field("adm1_iso", label=N_("Region"), allowed=ADM1_CODES, public=True),
+        Field("source", label=N_("Source"), required=True),
+        Field("external_id", label=N_("Source event ID")),
+        Field("magnitude", "float", label=N_("Magnitude"), min=0, max=10, public=True),
+        Field("depth_km", "float", label=N_("Depth km"), min=-10, max=800),
+        Field("source_updated", "datetime", label=N_("Source updated (UTC)")),
+        Field("url", label=N_("Source link")),
     ),
     style=Style(
         color="#000000",

@@ -1,13 +1,13 @@
 """Lakes and reservoirs (Natural Earth 1:10m)."""
 
-from layers.spec import Field, LayerSpec, Style
+from layers.spec import N_, Field, LayerSpec, Style
 
 SPEC = LayerSpec(
     name="lakes",
-    title="Lakes",
+    title=N_("Lakes"),
     geometry="Polygon",
     id_field="name",
-    item_label="lake",
+    item_label=N_("lake"),
     kind="context",
     seed_file="tj_lakes.geojson",
     fields=(

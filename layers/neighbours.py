@@ -1,13 +1,13 @@
 """Neighbouring countries, for map context (Natural Earth)."""
 
-from layers.spec import Field, LayerSpec, Style
+from layers.spec import N_, Field, LayerSpec, Style
 
 SPEC = LayerSpec(
     name="neighbours",
-    title="Neighbouring countries",
+    title=N_("Neighbouring countries"),
     geometry="Polygon",
     id_field="iso3",
-    item_label="country",
+    item_label=N_("country"),
     kind="context",
     seed_file="neighbours.geojson",
     fields=(

@@ -1,13 +1,13 @@
 """Main rivers (Natural Earth 1:10m)."""
 
-from layers.spec import Field, LayerSpec, Style
+from layers.spec import N_, Field, LayerSpec, Style
 
 SPEC = LayerSpec(
     name="rivers",
-    title="Rivers",
+    title=N_("Rivers"),
     geometry="LineString",
     id_field="name",
-    item_label="river",
+    item_label=N_("river"),
     kind="context",
     seed_file="tj_rivers.geojson",
     fields=(

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+
+def N_(message: str) -> str:
+    """Mark `message` for translation; it is translated where it is shown (eoc.i18n)."""
+    return message
+
+
 FIELD_TYPES = ("str", "int", "float", "bool", "date", "datetime")
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 
@@ -29,6 +35,10 @@ class Field:
     @property
     def title(self) -> str:
         return self.label or self.name.replace("_", " ").capitalize()
+
+    def value_label(self, value: object) -> str:
+        """The English label of an allowed value ('collective_centre' -> 'Collective centre')."""
+        return str(value).replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)

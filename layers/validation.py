@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
-from layers.spec import Field, LayerSpec
+from layers.spec import N_, Field, LayerSpec
 
 _GEOMETRY_FAMILY = {
     "Point": {"Point"},
@@ -17,51 +17,100 @@ _GEOMETRY_FAMILY = {
 }
 
 
+def _identity(message: str) -> str:
+    return message
+
+
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one row (or with the whole layer when `row` is None)."""
+    """One thing wrong with one row (or with the whole layer when `row` is None).
+
+    The message is an English template and its values, so that it can be shown in the
+    reader's language: `problem.render(gettext)`.
+    """
 
     layer: str
     row: int | None
     feature_id: str | None
     field: str | None
-    message: str
+    template: str
+    params: tuple[tuple[str, object], ...] = ()
     item_label: str = "feature"
 
-    def __str__(self) -> str:
-        if self.feature_id:
-            where = f"{self.item_label} {self.feature_id}"
-        elif self.row is not None:
-            where = f"{self.item_label} in row {self.row + 1}"
+    @classmethod
+    def of(
+        cls,
+        spec_or_layer: LayerSpec | str,
+        row: int | None,
+        feature_id: str | None,
+        field: str | None,
+        template: str,
+        /,
+        **params: object,
+    ) -> Problem:
+        if isinstance(spec_or_layer, LayerSpec):
+            name, item = spec_or_layer.name, spec_or_layer.item_label
         else:
-            where = f"layer {self.layer}"
-        return f"{where}: {self.message}"
+            name, item = spec_or_layer, "feature"
+        return cls(name, row, feature_id, field, template, tuple(params.items()), item)
+
+    @property
+    def message(self) -> str:
+        return self.template.format(**dict(self.params))
+
+    def render(self, translate=_identity) -> str:
+        """'site TJ-DS-0007: individuals -5 is below 0', translated by `translate`."""
+        item = translate(self.item_label)
+        if self.feature_id:
+            where = translate("{item} {id}").format(item=item, id=self.feature_id)
+        elif self.row is not None:
+            where = translate("{item} in row {row}").format(item=item, row=self.row + 1)
+        else:
+            where = translate("layer {layer}").format(layer=self.layer)
+        return f"{where}: {translate(self.template).format(**dict(self.params))}"
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+# Templates of the messages below, marked for the translation catalogues.
+WHERE_TEMPLATES = (N_("{item} {id}"), N_("{item} in row {row}"), N_("layer {layer}"))
 
 
 def validate(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> list[Problem]:
     """Every problem of `gdf` against `spec`: missing fields, types, ranges, ids, geometry."""
     problems: list[Problem] = []
 
-    def layer_problem(message: str) -> None:
-        problems.append(Problem(spec.name, None, None, None, message, spec.item_label))
-
     if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-        layer_problem(f"coordinates are in {gdf.crs.to_string()}, expected WGS 84 (EPSG:4326)")
+        problems.append(
+            Problem.of(
+                spec,
+                None,
+                None,
+                None,
+                N_("coordinates are in {crs}, expected WGS 84 (EPSG:4326)"),
+                crs=gdf.crs.to_string(),
+            )
+        )
     missing = [f.name for f in spec.fields if f.required and f.name not in gdf.columns]
     for name in missing:
-        layer_problem(f"the required field '{name}' is missing")
+        problems.append(
+            Problem.of(
+                spec, None, None, name, N_("the required field '{field}' is missing"), field=name
+            )
+        )
     ids = _row_ids(gdf, spec)
     for row, fid in enumerate(ids):
         record = gdf.iloc[row]
         for f in spec.fields:
             if f.name not in gdf.columns:
                 continue
-            message = _check_value(record[f.name], f)
-            if message:
-                problems.append(Problem(spec.name, row, fid, f.name, message, spec.item_label))
-        message = _check_geometry(record.geometry if "geometry" in gdf else None, spec)
-        if message:
-            problems.append(Problem(spec.name, row, fid, "geometry", message, spec.item_label))
+            found = _check_value(record[f.name], f)
+            if found:
+                problems.append(Problem.of(spec, row, fid, f.name, found[0], **found[1]))
+        found = _check_geometry(record.geometry if "geometry" in gdf else None, spec)
+        if found:
+            problems.append(Problem.of(spec, row, fid, "geometry", found[0], **found[1]))
     for f in spec.fields:
         if f.unique and f.name in gdf.columns:
             problems.extend(_duplicates(gdf, f, spec))
@@ -82,18 +131,33 @@ def _is_missing(value: object) -> bool:
     return isinstance(value, str) and not value.strip()
 
 
-def _check_value(value: object, f: Field) -> str | None:
+Finding = tuple[str, dict[str, object]] | None
+
+
+def _check_value(value: object, f: Field) -> Finding:
     if _is_missing(value):
-        return f"{f.name} is empty but required" if f.required else None
+        return (N_("{field} is empty but required"), {"field": f.name}) if f.required else None
     parsed, error = _parse(value, f)
     if error:
-        return error
+        return error, {"field": f.name, "value": value}
     if f.allowed is not None and str(parsed) not in f.allowed:
-        return f"{f.name} '{parsed}' is not one of: {', '.join(f.allowed)}"
+        return N_("{field} '{value}' is not one of: {allowed}"), {
+            "field": f.name,
+            "value": parsed,
+            "allowed": ", ".join(f.allowed),
+        }
     if f.min is not None and parsed < f.min:
-        return f"{f.name} {parsed} is below {_plain(f.min)}"
+        return N_("{field} {value} is below {limit}"), {
+            "field": f.name,
+            "value": parsed,
+            "limit": _plain(f.min),
+        }
     if f.max is not None and parsed > f.max:
-        return f"{f.name} {parsed} is above {_plain(f.max)}"
+        return N_("{field} {value} is above {limit}"), {
+            "field": f.name,
+            "value": parsed,
+            "limit": _plain(f.max),
+        }
     return None
 
 
@@ -101,8 +165,17 @@ def _plain(number: float) -> str:
     return str(int(number)) if float(number).is_integer() else str(number)
 
 
+_NOT_A = {
+    "int": N_("{field} '{value}' is not a whole number"),
+    "float": N_("{field} '{value}' is not a number"),
+    "bool": N_("{field} '{value}' is not true or false"),
+    "date": N_("{field} '{value}' is not a date (YYYY-MM-DD)"),
+    "datetime": N_("{field} '{value}' is not a date and time (ISO 8601)"),
+}
+
+
 def _parse(value: object, f: Field) -> tuple[object, str | None]:
-    """Value as the field's type, or an error in words."""
+    """Value as the field's type, or the template of an error."""
     try:
         if f.type == "str":
             return str(value), None
@@ -113,7 +186,7 @@ def _parse(value: object, f: Field) -> tuple[object, str | None]:
         if f.type == "int":
             number = float(value)
             if not number.is_integer():
-                return None, f"{f.name} {value} is not a whole number"
+                return None, N_("{field} {value} is not a whole number")
             return int(number), None
         if f.type == "float":
             number = float(value)
@@ -125,22 +198,22 @@ def _parse(value: object, f: Field) -> tuple[object, str | None]:
             raise ValueError
         return stamp, None
     except (TypeError, ValueError):
-        kind = {"int": "a whole number", "float": "a number", "bool": "true or false"}.get(
-            f.type, "a date (YYYY-MM-DD)" if f.type == "date" else "a date and time (ISO 8601)"
-        )
-        return None, f"{f.name} '{value}' is not {kind}"
+        return None, _NOT_A[f.type]
 
 
-def _check_geometry(geometry: object, spec: LayerSpec) -> str | None:
+def _check_geometry(geometry: object, spec: LayerSpec) -> Finding:
     if geometry is None or getattr(geometry, "is_empty", True):
-        return "has no location (empty geometry)"
+        return N_("has no location (empty geometry)"), {}
     if geometry.geom_type not in _GEOMETRY_FAMILY[spec.geometry]:
-        return f"geometry is a {geometry.geom_type}, expected a {spec.geometry}"
+        return N_("geometry is a {actual}, expected a {expected}"), {
+            "actual": geometry.geom_type,
+            "expected": spec.geometry,
+        }
     if not geometry.is_valid:
-        return "geometry is not valid (self-intersecting or broken ring)"
+        return N_("geometry is not valid (self-intersecting or broken ring)"), {}
     minx, miny, maxx, maxy = geometry.bounds
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        return "coordinates are outside longitude -180..180 / latitude -90..90"
+        return N_("coordinates are outside longitude -180..180 / latitude -90..90"), {}
     return None
 
 
@@ -148,13 +221,14 @@ def _duplicates(gdf: gpd.GeoDataFrame, f: Field, spec: LayerSpec) -> list[Proble
     values = gdf[f.name]
     dup = values.duplicated(keep="first") & values.notna()
     return [
-        Problem(
-            spec.name,
+        Problem.of(
+            spec,
             int(row),
             str(values.iloc[row]),
             f.name,
-            f"{f.name} {values.iloc[row]} appears more than once",
-            spec.item_label,
+            N_("{field} {value} appears more than once"),
+            field=f.name,
+            value=values.iloc[row],
         )
         for row in dup.to_numpy().nonzero()[0]
     ]

@@ -11,6 +11,7 @@ import geopandas as gpd
 import layers
 from eoc.errors import ValidationError
 from eoc.store.base import Store
+from layers.spec import N_
 
 
 def load_seed(seed_dir: Path) -> dict[str, gpd.GeoDataFrame]:
@@ -23,7 +24,11 @@ def load_seed(seed_dir: Path) -> dict[str, gpd.GeoDataFrame]:
     for name, spec in layers.REGISTRY.items():
         path = seed_dir / spec.seed_file
         if not path.is_file():
-            problems.append(layers.Problem(name, None, None, None, f"seed file {path} is missing"))
+            problems.append(
+                layers.Problem.of(
+                    spec, None, None, None, N_("seed file {path} is missing"), path=str(path)
+                )
+            )
             continue
         gdf = gpd.read_file(path)
         found = layers.validate(gdf, spec)
@@ -31,7 +36,7 @@ def load_seed(seed_dir: Path) -> dict[str, gpd.GeoDataFrame]:
         if not found:
             frames[name] = layers.conform(gdf, spec)
     if problems:
-        raise ValidationError(problems, action="the store was not changed")
+        raise ValidationError(problems, action=N_("the store was not changed"))
     return frames
 
 

@@ -1,0 +1,140 @@
+"""Languages: Tajik, Russian and English, chosen per request, per user or per command.
+
+Message ids are English. Catalogues are gettext `.po` files in `eoc/locale/<lang>/LC_MESSAGES/`,
+read with Babel when first needed (no compiled `.mo` files to keep in step). Numbers, dates and
+times are formatted by Babel from CLDR data, never by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import flask
+from babel.dates import format_date as _babel_date
+from babel.dates import format_datetime as _babel_datetime
+from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
+
+from layers.spec import N_
+
+LANGUAGES: dict[str, str] = {"tg": "Тоҷикӣ", "ru": "Русский", "en": "English"}
+DEFAULT_LANGUAGE = "en"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+DUSHANBE_TZ = "Asia/Dushanbe"
+LANG_COOKIE = "eoc_lang"
+
+_language: ContextVar[str] = ContextVar("eoc_language", default=DEFAULT_LANGUAGE)
+
+
+@lru_cache(maxsize=8)
+def catalogue(lang: str) -> dict[str, str]:
+    """msgid -> translation for `lang` (empty translations left out)."""
+    path = LOCALE_DIR / lang / "LC_MESSAGES" / "messages.po"
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        po = read_po(handle, locale=lang)
+    return {str(m.id): str(m.string) for m in po if m.id and m.string and not m.fuzzy}
+
+
+def normalise_language(value: str | None) -> str | None:
+    """'ru-RU' -> 'ru'; None for languages we do not offer."""
+    if not value:
+        return None
+    code = value.strip().lower().replace("_", "-").split("-")[0]
+    return code if code in LANGUAGES else None
+
+
+def current_language() -> str:
+    if flask.has_request_context():
+        lang = flask.g.get("eoc_lang")
+        if lang:
+            return lang
+    return _language.get()
+
+
+@contextmanager
+def language(lang: str | None) -> Iterator[str]:
+    """Use `lang` (outside a web request: the CLI, reports, tests) within the block."""
+    chosen = normalise_language(lang) or DEFAULT_LANGUAGE
+    token = _language.set(chosen)
+    try:
+        yield chosen
+    finally:
+        _language.reset(token)
+
+
+def gettext(message: str) -> str:
+    """`message` in the current language (the English id when no translation exists)."""
+    lang = current_language()
+    if lang == "en" or not message:
+        return message
+    return catalogue(lang).get(message, message)
+
+
+_ = gettext
+
+
+def format_number(value: float | int | None, *, decimals: int | None = None) -> str:
+    if value is None:
+        return "—"
+    pattern = None if decimals is None else "#,##0." + "0" * decimals if decimals else "#,##0"
+    return format_decimal(value, format=pattern, locale=current_language())
+
+
+def format_percentage(fraction: float | None) -> str:
+    if fraction is None:
+        return "—"
+    return format_percent(fraction, locale=current_language())
+
+
+def format_time(value: datetime | None, *, fmt: str = "short") -> str:
+    """A UTC datetime as Dushanbe local time (UTC+5), per locale."""
+    if value is None:
+        return "—"
+    return _babel_datetime(value, fmt, tzinfo=DUSHANBE_TZ, locale=current_language())
+
+
+def format_day(value: date | datetime | None, *, fmt: str = "medium") -> str:
+    if value is None:
+        return "—"
+    return _babel_date(value, fmt, locale=current_language())
+
+
+def resolve_language(
+    *, query: str | None, user_lang: str | None, cookie: str | None, accept: str | None
+) -> str:
+    """The URL's ?lang= wins, then the user's setting, the cookie, the browser, the default."""
+    for candidate in (query, user_lang, cookie):
+        lang = normalise_language(candidate)
+        if lang:
+            return lang
+    for part in (accept or "").split(","):
+        lang = normalise_language(part.split(";")[0])
+        if lang:
+            return lang
+    return DEFAULT_LANGUAGE
+
+
+# Language names are shown in their own language in the selector; this marks them anyway.
+LANGUAGE_LABEL = N_("Language")
+
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "N_",
+    "_",
+    "current_language",
+    "format_day",
+    "format_number",
+    "format_percentage",
+    "format_time",
+    "gettext",
+    "language",
+    "resolve_language",
+]
