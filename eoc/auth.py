@@ -17,6 +17,7 @@ from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eoc.errors import EocError
+from eoc.i18n import _
 from eoc.permissions import USER_ROLES
 from eoc.store import Store
 
@@ -30,6 +31,10 @@ _DUMMY_HASH = generate_password_hash(secrets.token_hex(16), method=PASSWORD_METH
 
 class AuthError(EocError):
     """Sign-in refused. The message never says whether the name or the password was wrong."""
+
+    def __init__(self, message: str, *, throttled: bool = False) -> None:
+        super().__init__(message)
+        self.throttled = throttled
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,11 @@ class User(UserMixin):
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise EocError(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        raise EocError(
+            _("the password must have at least {count} characters").format(
+                count=MIN_PASSWORD_LENGTH
+            )
+        )
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
@@ -56,11 +65,15 @@ def create_user(
     """Add a user account; the password is kept only as a hash."""
     if not USERNAME_PATTERN.match(name):
         raise EocError(
-            f"user name {name!r}: use 2-32 lower-case letters, digits, '.', '_' or '-', "
-            "starting with a letter"
+            _(
+                "user name '{name}': use 2-32 lower-case letters, digits, '.', '_' or '-', "
+                "starting with a letter"
+            ).format(name=name)
         )
     if role not in USER_ROLES:
-        raise EocError(f"role {role!r} is not one of: {', '.join(USER_ROLES)}")
+        raise EocError(
+            _("role '{role}' is not one of: {roles}").format(role=role, roles=", ".join(USER_ROLES))
+        )
     store.add_user(name, role=role, password_hash=hash_password(password), now=now, by=by)
 
 
@@ -117,12 +130,17 @@ def authenticate(
     keys = (f"user:{name.strip().lower()}", f"addr:{address}")
     wait = throttle.wait_s(*keys)
     if wait > 0:
-        raise AuthError(f"too many failed sign-ins; try again in {math.ceil(wait / 60)} min")
+        raise AuthError(
+            _("too many failed sign-ins; try again in {minutes} min").format(
+                minutes=math.ceil(wait / 60)
+            ),
+            throttled=True,
+        )
     record = store.get_user(name.strip().lower())
     valid = check_password_hash(record.password_hash if record else _DUMMY_HASH, password)
     if record is None or not valid:
         throttle.fail(*keys)
-        raise AuthError("wrong user name or password")
+        raise AuthError(_("wrong user name or password"))
     throttle.clear(*keys)
     return User(record.name, record.role, record.lang)
 
@@ -133,7 +151,11 @@ def load_or_create_secret_key(path: Path) -> str:
         key = path.read_text().strip()
         if len(key) >= 32:
             return key
-        raise EocError(f"the secret key in {path} is too short; delete the file to make a new one")
+        raise EocError(
+            _("the secret key in {path} is too short; delete the file to make a new one").format(
+                path=path
+            )
+        )
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

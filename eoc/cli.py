@@ -10,8 +10,9 @@ from datetime import UTC, datetime
 
 import layers
 from eoc.auth import create_user
-from eoc.config import Settings, load_settings
+from eoc.config import Settings, language_from_environment, load_settings
 from eoc.errors import EocError, ValidationError
+from eoc.i18n import LANGUAGES, _, language
 from eoc.permissions import USER_ROLES
 from eoc.store import Store, open_store
 from eoc.store.seed import build_from_seed
@@ -24,12 +25,24 @@ def add_store_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_lang_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=list(LANGUAGES),
+        help="language of messages (default: $EOC_LANG, then $LANG, then en)",
+    )
+
+
 def ensure_store(settings: Settings, *, rebuild: bool = False) -> Store:
     """The configured store, built from the seed if it does not exist yet (or `rebuild`)."""
     store = open_store(settings.store)
     if rebuild or not store.exists():
         version = build_from_seed(store, settings.seed_dir, now=datetime.now(UTC), progress=_say)
-        _say(f"store {store.location} built from the seed (version {version})")
+        _say(
+            _("store {store} built from the seed (version {version})").format(
+                store=store.location, version=version
+            )
+        )
     return store
 
 
@@ -41,8 +54,10 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings.store)
     if store.exists() and not args.force:
         _say(
-            f"store {store.location} already exists (version {store.version()}); "
-            "use --force to rebuild it from the seed"
+            _(
+                "store {store} already exists (version {version}); "
+                "use --force to rebuild it from the seed"
+            ).format(store=store.location, version=store.version())
         )
         return 1
     ensure_store(settings, rebuild=True)
@@ -52,19 +67,29 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_layers(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings.store)
     if not store.exists():
-        _say(f"no store at {store.location}: run 'eoc init' first")
+        _say(_("no store at {store}: run 'eoc init' first").format(store=store.location))
         return 1
     counts = store.feature_counts()
-    print(f"store {store.location}, version {store.version()}, data time {store.data_time()}")
-    print(f"{'layer':26} {'kind':12} {'features':>8}  validation")
+    print(
+        _("store {store}, version {version}, data time {time}").format(
+            store=store.location, version=store.version(), time=store.data_time()
+        )
+    )
+    print(f"{_('layer'):26} {_('kind'):12} {_('features'):>8}  {_('validation')}")
     failed = 0
     for name, spec in layers.REGISTRY.items():
         if name not in counts:
-            print(f"{name:26} {spec.kind:12} {'-':>8}  missing from the store")
+            print(f"{name:26} {spec.kind:12} {'-':>8}  {_('missing from the store')}")
             failed += 1
             continue
         problems = layers.validate(store.read_layer(name), spec)
-        status = "ok" if not problems else f"{len(problems)} problem(s): {problems[0]}"
+        status = (
+            "ok"
+            if not problems
+            else _("{count} problem(s): {first}").format(
+                count=len(problems), first=problems[0].render(_)
+            )
+        )
         failed += bool(problems)
         print(f"{name:26} {spec.kind:12} {counts[name]:>8}  {status}")
     return 1 if failed else 0
@@ -75,7 +100,7 @@ def _read_password() -> str:
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Repeat the password: "):
-        raise EocError("the two passwords differ; nothing was saved")
+        raise EocError(_("the two passwords differ; nothing was saved"))
     return first
 
 
@@ -84,17 +109,17 @@ def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
     create_user(
         store, args.name, role=args.role, password=_read_password(), now=datetime.now(UTC), by="cli"
     )
-    _say(f"user {args.name} added with role {args.role}")
+    _say(_("user {name} added with role {role}").format(name=args.name, role=args.role))
     return 0
 
 
 def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
     users = open_store(settings.store).list_users()
-    print(f"{'user':20} {'role':14} created (UTC)")
+    print(f"{_('user'):20} {_('role'):14} {_('created (UTC)')}")
     for user in users:
         print(f"{user.name:20} {user.role:14} {user.created_at:%Y-%m-%d %H:%M}")
     if not users:
-        _say("no users yet: add the first admin with 'eoc users add NAME --role admin'")
+        _say(_("no users yet: add the first admin with 'eoc users add NAME --role admin'"))
     return 0
 
 
@@ -108,7 +133,7 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
             f"{e.target:36} {e.changes()}  — {e.reason}"
         )
     if not entries:
-        _say("no audit entries match")
+        _say(_("no audit entries match"))
     return 0
 
 
@@ -117,10 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     init = sub.add_parser("init", help="build the store from the seed files in data/seed")
     add_store_argument(init)
+    add_lang_argument(init)
     init.add_argument("--force", action="store_true", help="rebuild an existing store")
     init.set_defaults(run=cmd_init)
     listing = sub.add_parser("layers", help="each layer, its feature count and validation")
     add_store_argument(listing)
+    add_lang_argument(listing)
     listing.set_defaults(run=cmd_layers)
 
     users = sub.add_parser("users", help="user accounts").add_subparsers(
@@ -130,9 +157,11 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=USER_ROLES)
     add_store_argument(add)
+    add_lang_argument(add)
     add.set_defaults(run=cmd_users_add)
     ulist = users.add_parser("list", help="list user accounts")
     add_store_argument(ulist)
+    add_lang_argument(ulist)
     ulist.set_defaults(run=cmd_users_list)
 
     audit = sub.add_parser("audit", help="print the audit log, newest first")
@@ -141,21 +170,23 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--feature")
     audit.add_argument("--limit", type=int, default=200)
     add_store_argument(audit)
+    add_lang_argument(audit)
     audit.set_defaults(run=cmd_audit)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        settings = load_settings({"store": args.store})
-        return args.run(args, settings)
-    except ValidationError as exc:
-        _say(str(exc))
-        return 1
-    except EocError as exc:
-        _say(f"error: {exc}")
-        return 1
+    with language(args.lang or language_from_environment()):
+        try:
+            settings = load_settings({"store": args.store})
+            return args.run(args, settings)
+        except ValidationError as exc:
+            _say(exc.render(_))
+            return 1
+        except EocError as exc:
+            _say(_("error: {message}").format(message=exc))
+            return 1
 
 
 if __name__ == "__main__":

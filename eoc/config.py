@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from eoc.errors import ConfigError
+from eoc.errors import gettext as _
 
 PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_STORE = PROJECT_DIR / "data" / "eoc.gpkg"
@@ -34,11 +35,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
-            raise ConfigError(f"port {self.port} is not between 1 and 65535")
+            raise ConfigError(_("port {port} is not between 1 and 65535").format(port=self.port))
         if not self.store:
-            raise ConfigError("the store location is empty")
+            raise ConfigError(_("the store location is empty"))
         if self.secret_key is not None and len(self.secret_key) < 32:
-            raise ConfigError("EOC_SECRET_KEY must have at least 32 characters")
+            raise ConfigError(_("EOC_SECRET_KEY must have at least 32 characters"))
 
 
 def load_settings(
@@ -58,7 +59,9 @@ def load_settings(
         try:
             from_env["port"] = int(env["EOC_PORT"])
         except ValueError:
-            raise ConfigError(f"EOC_PORT={env['EOC_PORT']!r} is not a port number") from None
+            raise ConfigError(
+                _("EOC_PORT='{value}' is not a port number").format(value=env["EOC_PORT"])
+            ) from None
     for name in ("online_tiles", "secure_cookies"):
         if env.get(f"EOC_{name.upper()}"):
             from_env[name] = env[f"EOC_{name.upper()}"].strip().lower() in TRUE_WORDS
@@ -72,3 +75,9 @@ def load_settings(
     if "store" in values:
         values["store"] = str(values["store"])
     return Settings(**values)
+
+
+def language_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
+    """EOC_LANG, else the POSIX locale's language (LANG=ru_RU.UTF-8 -> 'ru')."""
+    env = os.environ if environ is None else environ
+    return env.get("EOC_LANG") or (env.get("LANG") or "").split("_")[0].split(".")[0] or None

@@ -8,6 +8,12 @@ from layers.spec import N_
 from layers.validation import Problem
 
 
+def gettext(message: str) -> str:
+    from eoc.i18n import gettext as translate  # late: eoc.i18n imports more than errors need
+
+    return translate(message)
+
+
 class EocError(Exception):
     """Base of every error this application raises on purpose."""
 
@@ -25,7 +31,9 @@ class StoreNotInitialisedError(StoreError):
 
     def __init__(self, location: str) -> None:
         super().__init__(
-            f"no store at {location}: run 'eoc init --store {location}' to build it from the seed"
+            gettext(
+                "no store at {store}: run 'eoc init --store {store}' to build it from the seed"
+            ).format(store=location)
         )
 
 
@@ -62,11 +70,19 @@ class ConflictError(EocError):
         self.feature, self.field = feature, field
         self.yours, self.theirs = yours, theirs
         self.changed_by, self.changed_at = changed_by, changed_at
-        who = f" by {changed_by}" if changed_by else ""
-        when = f" at {changed_at}" if changed_at else ""
         super().__init__(
-            f"{feature}: {field} was changed{who}{when} to {theirs!r} after you loaded it "
-            f"(you saw {yours!r}); nothing was saved — reload and apply your change again"
+            gettext(
+                "{feature}: {field} was changed by {user} at {time} to {theirs} after you "
+                "loaded it (you saw {yours}); nothing was saved — reload and apply your "
+                "change again"
+            ).format(
+                feature=feature,
+                field=field,
+                user=changed_by or "?",
+                time=changed_at or "?",
+                theirs=repr(theirs),
+                yours=repr(yours),
+            )
         )
 
 

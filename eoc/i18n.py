@@ -106,6 +106,16 @@ def format_day(value: date | datetime | None, *, fmt: str = "medium") -> str:
     return _babel_date(value, fmt, locale=current_language())
 
 
+def localised(record: object, field: str = "name") -> str:
+    """`record.name_ru` or `record.name_tg` where it exists, else `record.<field>`."""
+    lang = current_language()
+    if lang != "en":
+        value = getattr(record, f"name_{lang}", None)
+        if isinstance(value, str) and value.strip():
+            return value
+    return str(getattr(record, field))
+
+
 def resolve_language(
     *, query: str | None, user_lang: str | None, cookie: str | None, accept: str | None
 ) -> str:

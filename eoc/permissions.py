@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from layers.spec import N_
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -27,6 +29,18 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
 
+
+# Action names as shown in refusals ("role 'viewer' may not edit sites").
+ACTION_LABELS = (
+    N_("view public"),
+    N_("view internal"),
+    N_("edit incidents"),
+    N_("edit sites"),
+    N_("import data"),
+    N_("publish reports"),
+    N_("view audit"),
+    N_("manage users"),
+)
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_PUBLIC: frozenset(Role),

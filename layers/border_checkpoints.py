@@ -17,13 +17,13 @@ SPEC = LayerSpec(
     fields=(
         Field("checkpoint_id", label=N_("Checkpoint ID"), required=True, unique=True),
         Field("name", label=N_("Checkpoint"), required=True, public=True),
-        Field("border_country", label=N_("Border with"), allowed=NEIGHBOURS),
+        Field("border_country", label=N_("Border with"), allowed=NEIGHBOURS, codes=True),
         Field("counterpart_post", label=N_("Counterpart post")),
         Field("checkpoint_type", label=N_("Type"), required=True, allowed=CHECKPOINT_TYPES),
         Field(
             "status", label=N_("Status"), required=True, allowed=CHECKPOINT_STATUSES, public=True
         ),
-        Field("adm1_iso", label=N_("Region"), required=True, allowed=ADM1_CODES),
+        Field("adm1_iso", label=N_("Region"), required=True, allowed=ADM1_CODES, codes=True),
         Field("adm2_name", label=N_("District")),
         Field("staff_count", "int", label=N_("Staff"), min=0),
         Field("notes", label=N_("Notes")),

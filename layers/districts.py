@@ -13,7 +13,14 @@ SPEC = LayerSpec(
     seed_file="tj_adm2.geojson",
     fields=(
         Field("adm2_name", label=N_("District"), required=True, unique=True, public=True),
-        Field("adm1_iso", label=N_("Region code"), required=True, allowed=ADM1_CODES, public=True),
+        Field(
+            "adm1_iso",
+            label=N_("Region code"),
+            required=True,
+            allowed=ADM1_CODES,
+            codes=True,
+            public=True,
+        ),
         Field("adm1_name", label=N_("Region"), public=True),
         Field("area_km2", "float", label=N_("Area km²"), min=0, public=True),
     ),

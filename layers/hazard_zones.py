@@ -22,7 +22,7 @@ SPEC = LayerSpec(
         Field("source", label=N_("Source"), required=True, public=True),
         Field("valid_from", "datetime", label=N_("Valid from"), required=True, public=True),
         Field("valid_to", "datetime", label=N_("Valid to"), public=True),
-        Field("adm1_iso", label=N_("Region"), allowed=ADM1_CODES, public=True),
+        Field("adm1_iso", label=N_("Region"), allowed=ADM1_CODES, codes=True, public=True),
     ),
     style=Style(
         color="#d62728",

@@ -18,7 +18,7 @@ SPEC = LayerSpec(
         Field("name_en", public=True),
         Field("amenity", label=N_("Type"), public=True),
         Field("healthcare", public=True),
-        Field("adm1_iso", allowed=ADM1_CODES, public=True),
+        Field("adm1_iso", allowed=ADM1_CODES, codes=True, public=True),
     ),
     style=Style(color="#c0392b", marker_size=5),
     tooltip=("name", "amenity"),

@@ -40,7 +40,7 @@ SPEC = LayerSpec(
         Field("people_affected", "int", label=N_("People affected"), min=0),
         Field("description", label=N_("Description")),
         Field("reporter", label=N_("Reported by")),
-        Field("adm1_iso", label=N_("Region"), allowed=ADM1_CODES, public=True),
+        Field("adm1_iso", label=N_("Region"), allowed=ADM1_CODES, codes=True, public=True),
         Field("source", label=N_("Source"), required=True),
         Field("external_id", label=N_("Source event ID")),
         Field("magnitude", "float", label=N_("Magnitude"), min=0, max=10, public=True),

@@ -17,7 +17,7 @@ SPEC = LayerSpec(
         Field("capital", label=N_("Role"), public=True),
         Field("population", "int", label=N_("Population"), min=0, public=True),
         Field("elevation_m", "int", label=N_("Elevation m"), public=True),
-        Field("adm1_iso", label=N_("Region code"), allowed=ADM1_CODES, public=True),
+        Field("adm1_iso", label=N_("Region code"), allowed=ADM1_CODES, codes=True, public=True),
         Field("adm2_name", label=N_("District"), public=True),
     ),
     style=Style(color="#333333", marker_size=5),

@@ -27,6 +27,11 @@ class Field:
     max: float | None = None
     unique: bool = False
     public: bool = False
+    codes: bool = False  # allowed values are codes (TJ-GB, AFG) shown as they are
+
+    @property
+    def labelled(self) -> bool:
+        return bool(self.label)
 
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
@@ -38,6 +43,8 @@ class Field:
 
     def value_label(self, value: object) -> str:
         """The English label of an allowed value ('collective_centre' -> 'Collective centre')."""
+        if self.codes:
+            return str(value)
         return str(value).replace("_", " ").capitalize()
 
 

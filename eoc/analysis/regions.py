@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import geopandas as gpd
 
-from eoc.errors import EocError
+from eoc.errors import EocError, gettext
 
 
 def region_geometry(regions: gpd.GeoDataFrame, adm1_iso: str):
@@ -14,7 +14,11 @@ def region_geometry(regions: gpd.GeoDataFrame, adm1_iso: str):
     match = regions[regions["adm1_iso"] == adm1_iso]
     if match.empty:
         known = ", ".join(sorted(regions["adm1_iso"].astype(str)))
-        raise EocError(f"unknown region {adm1_iso!r}; known regions: {known}")
+        raise EocError(
+            gettext("unknown region '{region}'; known regions: {known}").format(
+                region=adm1_iso, known=known
+            )
+        )
     return match.geometry.union_all()
 
 

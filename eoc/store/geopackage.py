@@ -30,6 +30,7 @@ from eoc.errors import (
     StoreNotInitialisedError,
     ValidationError,
 )
+from eoc.i18n import _
 from eoc.store import gpkg_binary
 from eoc.store.edits import Edit
 from eoc.store.records import AuditEntry, UserRecord
@@ -88,7 +89,9 @@ class GeoPackageStore:
             with closing(self._connect()) as con:
                 row = con.execute("SELECT value FROM eoc_meta WHERE key = ?", (key,)).fetchone()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"cannot read {self.location}: {exc}") from exc
+            raise StoreError(
+                _("cannot read {store}: {error}").format(store=self.location, error=exc)
+            ) from exc
         return None if row is None else row[0]
 
     def version(self) -> int:
@@ -115,7 +118,11 @@ class GeoPackageStore:
         try:
             gdf = pyogrio.read_dataframe(self.path, layer=name, bbox=bbox)
         except pyogrio.errors.DataLayerError as exc:
-            raise StoreError(f"layer {name} is not in {self.location}: {exc}") from exc
+            raise StoreError(
+                _("layer {layer} is not in {store}: {error}").format(
+                    layer=name, store=self.location, error=exc
+                )
+            ) from exc
         return layers.conform(gdf, spec)
 
     def feature_counts(self) -> dict[str, int]:
@@ -133,7 +140,7 @@ class GeoPackageStore:
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction on the current file (retried if the file was swapped)."""
-        for _ in range(_RETRIES):
+        for _attempt in range(_RETRIES):
             if not self.exists():
                 raise StoreNotInitialisedError(self.location)
             con = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -155,7 +162,7 @@ class GeoPackageStore:
                 raise
             finally:
                 con.close()
-        raise StoreError(f"{self.location} kept being replaced; try again")
+        raise StoreError(_("{store} kept being replaced; try again").format(store=self.location))
 
     @staticmethod
     def _bump(con: sqlite3.Connection, now: datetime, touched: Sequence[str] = ()) -> int:
@@ -209,7 +216,7 @@ class GeoPackageStore:
         """
         spec = layers.get(layer)
         if not reason or not reason.strip():
-            raise EocError("a reason is required for every change")
+            raise EocError(_("a reason is required for every change"))
         with self._transaction() as con:
             version = self._bump(con, now, [layer])
             for edit in edits:
@@ -229,19 +236,25 @@ class GeoPackageStore:
         now: datetime,
         version: int,
     ) -> None:
-        label = f"{spec.item_label} {edit.feature_id}"
+        label = _("{item} {id}").format(item=_(spec.item_label), id=edit.feature_id)
         unknown = set(edit.changes) - set(spec.field_names) - {"geometry"}
         if unknown:
-            raise EocError(f"{label}: {spec.title} has no field {', '.join(sorted(unknown))}")
+            raise EocError(
+                _("{feature}: {layer} has no field {fields}").format(
+                    feature=label, layer=_(spec.title), fields=", ".join(sorted(unknown))
+                )
+            )
         current = _fetch(con, spec, edit.feature_id)
         if edit.op == "insert":
             if current is not None:
-                raise EocError(f"{label} already exists")
+                raise EocError(_("{feature} already exists").format(feature=label))
             row = {name: None for name in spec.field_names} | dict(edit.changes)
             row[spec.id_field] = edit.feature_id
         else:
             if current is None:
-                raise NotFoundError(f"{label} does not exist (deleted by someone else?)")
+                raise NotFoundError(
+                    _("{feature} does not exist (deleted by someone else?)").format(feature=label)
+                )
             self._check_expected(con, spec, edit, current)
             row = current | dict(edit.changes)
         if edit.op != "delete":
@@ -274,7 +287,7 @@ class GeoPackageStore:
                     (spec.name, edit.feature_id),
                 ).fetchone()
                 raise ConflictError(
-                    f"{spec.item_label} {edit.feature_id}",
+                    _("{item} {id}").format(item=_(spec.item_label), id=edit.feature_id),
                     name,
                     yours=seen_value,
                     theirs=now_value,
@@ -349,7 +362,7 @@ class GeoPackageStore:
     ) -> None:
         with self._transaction() as con:
             if con.execute("SELECT 1 FROM eoc_users WHERE name = ?", (name,)).fetchone():
-                raise EocError(f"user {name!r} already exists")
+                raise EocError(_("user '{name}' already exists").format(name=name))
             con.execute(
                 "INSERT INTO eoc_users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
                 (name, role, password_hash, now.astimezone(UTC).isoformat()),
@@ -364,6 +377,26 @@ class GeoPackageStore:
                 version=version,
                 feature_id=name,
                 new={"role": role},
+            )
+
+    def set_user_language(self, name: str, lang: str, *, now: datetime) -> None:
+        """Remember the language a user chose (audited like every write)."""
+        with self._transaction() as con:
+            row = con.execute("SELECT lang FROM eoc_users WHERE name = ?", (name,)).fetchone()
+            if row is None:
+                raise NotFoundError(_("user '{name}' does not exist").format(name=name))
+            con.execute("UPDATE eoc_users SET lang = ? WHERE name = ?", (lang, name))
+            version = self._bump(con, now)
+            self._audit(
+                con,
+                now=now,
+                user=name,
+                action="user_language",
+                reason="language chosen",
+                version=version,
+                feature_id=name,
+                old={"lang": row[0]},
+                new={"lang": lang},
             )
 
     def get_user(self, name: str) -> UserRecord | None:

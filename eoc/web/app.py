@@ -6,10 +6,12 @@ import dash
 from dash import Dash, dcc, html
 
 from eoc.config import PROJECT_DIR, Settings
+from eoc.i18n import _
 from eoc.permissions import Action, is_allowed
 from eoc.store import Store
 from eoc.web.cache import VersionedCache
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
+from eoc.web.language import LocalisedDash, install_language, language_links
 from eoc.web.login import install_auth
 from eoc.web.pages import audit, operations, public
 from eoc.web.routes import register_routes
@@ -20,7 +22,7 @@ ASSETS_DIR = PROJECT_DIR / "assets"
 
 def create_app(store: Store, settings: Settings) -> Dash:
     """A Dash app serving `store`; nothing is read until a page asks."""
-    app = Dash(
+    app = LocalisedDash(
         __name__,
         use_pages=True,
         pages_folder="",
@@ -31,6 +33,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     )
     app.server.config[CACHE_KEY] = VersionedCache(store)
     app.server.config[SETTINGS_KEY] = settings
+    install_language(app.server)
     install_auth(app.server, store, settings)
     operations.register(app)
     public.register(app)
@@ -47,12 +50,12 @@ def _shell() -> html.Div:
             html.Header(
                 className="topbar",
                 children=[
-                    html.H1("EOC Tajikistan"),
+                    html.H1(_("EOC Tajikistan")),
                     html.Span(
-                        "Committee of Emergency Situations and Civil Defence · CCCM",
+                        _("Committee of Emergency Situations and Civil Defence · CCCM"),
                         className="subtitle",
                     ),
-                    html.Nav(_nav_links()),
+                    html.Nav([*_nav_links(), language_links()]),
                 ],
             ),
             html.Main(dash.page_container, className="content"),
@@ -64,13 +67,14 @@ def _nav_links() -> list:
     """Links to the pages the session's role may open, and sign in/out."""
     role = current_role()
     links = [
-        dcc.Link(page["name"], href=page["relative_path"])
+        dcc.Link(_(str(page.get("name"))), href=page["relative_path"])
         for page in dash.page_registry.values()
         if is_allowed(role, page.get("action", Action.VIEW_INTERNAL))
     ]
     user = current_username()
     if user:
-        links.append(html.A(f"Sign out ({user})", href="/logout", className="nav-user"))
+        label = _("Sign out ({user})").format(user=user)
+        links.append(html.A(label, href="/logout", className="nav-user"))
     else:
-        links.append(html.A("Sign in", href="/login"))
+        links.append(html.A(_("Sign in"), href="/login"))
     return links

@@ -11,23 +11,24 @@ from flask_login import LoginManager, login_user, logout_user
 
 from eoc.auth import AuthError, LoginThrottle, authenticate, load_or_create_secret_key, load_user
 from eoc.config import Settings
+from eoc.i18n import LANGUAGES, _, current_language
 from eoc.store import Store
 from eoc.web.security import gate
 
 THROTTLE_KEY = "EOC_LOGIN_THROTTLE"
 _PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in — EOC Tajikistan</title>
+<html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <link rel="stylesheet" href="/assets/eoc.css"></head>
 <body class="login-body"><main class="login-box">
-<h1>EOC Tajikistan</h1><p class="muted">Staff sign-in. The public map is at
-<a href="/public">/public</a>.</p>{message}
+<p class="lang-links">{languages}</p>
+<h1>{heading}</h1><p class="muted">{intro} <a href="/public">/public</a></p>{message}
 <form method="post" action="/login">
 <input type="hidden" name="next" value="{next}">
-<label>User name <input name="username" autocomplete="username" required autofocus></label>
-<label>Password <input name="password" type="password" autocomplete="current-password"
+<label>{username} <input name="username" autocomplete="username" required autofocus></label>
+<label>{password} <input name="password" type="password" autocomplete="current-password"
 required></label>
-<button type="submit">Sign in</button></form></main></body></html>"""
+<button type="submit">{submit}</button></form></main></body></html>"""
 
 
 def safe_next(target: str | None) -> str:
@@ -42,7 +43,23 @@ def safe_next(target: str | None) -> str:
 
 def _render(next_url: str, message: str = "", status: int = 200) -> flask.Response:
     note = f'<p class="login-error" role="alert">{html.escape(message)}</p>' if message else ""
-    body = _PAGE.format(message=note, next=html.escape(next_url, quote=True))
+    here = html.escape(f"/login?next={next_url}", quote=True)
+    languages = " · ".join(
+        f'<a href="{here}&amp;lang={code}" lang="{code}">{html.escape(name)}</a>'
+        for code, name in LANGUAGES.items()
+    )
+    body = _PAGE.format(
+        lang=current_language(),
+        title=html.escape(_("Sign in — EOC Tajikistan")),
+        languages=languages,
+        heading=html.escape(_("EOC Tajikistan")),
+        intro=html.escape(_("Staff sign-in. The public map is at")),
+        message=note,
+        next=html.escape(next_url, quote=True),
+        username=html.escape(_("User name")),
+        password=html.escape(_("Password")),
+        submit=html.escape(_("Sign in")),
+    )
     return flask.make_response(body, status)
 
 
@@ -52,7 +69,7 @@ def login() -> flask.Response:
         return _render(safe_next(request.args.get("next")))
     origin = request.headers.get("Origin")
     if origin and urlparse(origin).netloc != request.host:
-        return flask.make_response("cross-site sign-in refused", 403)
+        return flask.make_response(_("cross-site sign-in refused"), 403)
     next_url = safe_next(request.form.get("next"))
     store: Store = flask.current_app.config["EOC_STORE"]
     throttle: LoginThrottle = flask.current_app.config[THROTTLE_KEY]
@@ -65,7 +82,7 @@ def login() -> flask.Response:
             address=request.remote_addr or "unknown",
         )
     except AuthError as exc:
-        status = 429 if "too many" in str(exc) else 401
+        status = 429 if exc.throttled else 401
         return _render(next_url, str(exc), status)
     flask.session.clear()
     login_user(user)

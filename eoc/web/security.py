@@ -20,6 +20,7 @@ from dash import Dash, dcc, html
 from flask_login import current_user
 
 from eoc.errors import EocError
+from eoc.i18n import _
 from eoc.permissions import Action, Role, is_allowed
 
 CALLBACK_ACTIONS_KEY = "EOC_CALLBACK_ACTIONS"
@@ -37,7 +38,11 @@ class PermissionDeniedError(EocError):
 
     def __init__(self, action: str, role: str) -> None:
         self.action, self.role = action, role
-        super().__init__(f"refused: role '{role}' may not {action.replace('_', ' ')}")
+        super().__init__(
+            _("refused: role '{role}' may not {action}").format(
+                role=role, action=_(action.replace("_", " "))
+            )
+        )
 
 
 def current_role() -> Role:
@@ -100,7 +105,9 @@ def sign_in_required() -> html.Div:
         className="sign-in-required",
         children=[
             dcc.Location(id="sign-in-redirect", href="/login", refresh=True),
-            html.P(["This page is for signed-in staff. ", html.A("Sign in", href="/login")]),
+            html.P(
+                [_("This page is for signed-in staff.") + " ", html.A(_("Sign in"), href="/login")]
+            ),
         ],
     )
 
@@ -131,10 +138,10 @@ def _gate_callback(request: flask.Request) -> flask.Response | None:
     try:
         output = json.loads(request.get_data(cache=True) or b"{}").get("output", "")
     except (ValueError, AttributeError):
-        return _refuse("malformed callback request", 400)
+        return _refuse(_("malformed callback request"), 400)
     action = callback_action(flask.current_app, output)
     if action is None:
-        return _refuse(f"no permission is registered for callback {output!r}", 403)
+        return _refuse(_("refused: no permission is registered for this callback"), 403)
     role = current_role()
     if not is_allowed(role, action):
         return _refuse(str(PermissionDeniedError(action, role)), 403)

@@ -71,7 +71,7 @@ def test_the_footer_states_version_data_time_and_scenario(app, seed_store):
     _, footer = call(app, update_map, [], "all")
     text = "".join(_texts(footer))
     assert f"Store version: {seed_store.version()}" in text
-    assert "2026-11-22 06:00 UTC (11:00 Dushanbe)" in text
+    assert "2026-11-22 06:00 UTC (11/22/26, 11:00\u202fAM Dushanbe)" in text
     assert "illustrative scenario" in text
 
 

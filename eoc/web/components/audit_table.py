@@ -6,24 +6,25 @@ from collections.abc import Sequence
 
 from dash import html
 
+from eoc.i18n import N_, _
 from eoc.store.records import AuditEntry
 from eoc.web.components.footer import DUSHANBE
 
 COLUMNS = (
-    "When (UTC)",
-    "Dushanbe",
-    "Version",
-    "User",
-    "Action",
-    "Layer / feature",
-    "Change",
-    "Reason",
+    N_("When (UTC)"),
+    N_("Dushanbe"),
+    N_("Version"),
+    N_("User"),
+    N_("Action"),
+    N_("Layer / feature"),
+    N_("Change"),
+    N_("Reason"),
 )
 
 
 def build_audit_table(entries: Sequence[AuditEntry]) -> html.Table | html.P:
     if not entries:
-        return html.P("No audit entries match these filters.", className="muted")
+        return html.P(_("No audit entries match these filters."), className="muted")
     rows = [
         html.Tr(
             [
@@ -40,6 +41,6 @@ def build_audit_table(entries: Sequence[AuditEntry]) -> html.Table | html.P:
         for e in entries
     ]
     return html.Table(
-        [html.Thead(html.Tr([html.Th(c) for c in COLUMNS])), html.Tbody(rows)],
+        [html.Thead(html.Tr([html.Th(_(c)) for c in COLUMNS])), html.Tbody(rows)],
         className="audit-table",
     )

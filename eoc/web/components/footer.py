@@ -6,39 +6,42 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from dash import html
 
+from eoc.i18n import N_, _, format_time
+
 DUSHANBE = timezone(timedelta(hours=5), "TJT")
-ATTRIBUTION = (
+ATTRIBUTION = N_(
     "Boundaries © OpenStreetMap contributors (ODbL) via geoBoundaries · "
     "Places: GeoNames (CC BY 4.0) · Rivers, lakes, neighbours: Natural Earth · "
     "Historic earthquakes: USGS · Health facilities © OpenStreetMap contributors (ODbL)"
 )
-SCENARIO_NOTICE = (
-    "Operational layers (sites, hazard zones, checkpoints, projects) are an illustrative "
-    "scenario built on real places, not real operational data. Roads are schematic."
+SCENARIO_NOTICE = N_(
+    "Operational layers (sites, hazard zones, checkpoints, projects, incidents) are an "
+    "illustrative scenario built on real places, not real operational data. Roads are schematic."
 )
 
 
 def format_data_time(data_time: datetime | None) -> str:
-    """'2026-11-22 19:05 UTC (00:05 Dushanbe)', or 'unknown'."""
+    """'2026-11-22 19:05 UTC (22.11.2026, 00:05 Dushanbe)', or 'unknown'."""
     if data_time is None:
-        return "unknown"
+        return _("unknown")
     utc = data_time.astimezone(UTC)
-    local = data_time.astimezone(DUSHANBE)
-    return f"{utc:%Y-%m-%d %H:%M} UTC ({local:%H:%M} Dushanbe)"
+    return _("{utc} UTC ({local} Dushanbe)").format(
+        utc=f"{utc:%Y-%m-%d %H:%M}", local=format_time(data_time)
+    )
 
 
 def build_footer(version: int, data_time: datetime | None) -> list:
     return [
         html.Span(
             [
-                html.B("Data time: "),
+                html.B(_("Data time:") + " "),
                 format_data_time(data_time),
                 " · ",
-                html.B("Store version: "),
+                html.B(_("Store version:") + " "),
                 str(version),
             ],
             className="footer-data",
         ),
-        html.Span(SCENARIO_NOTICE, className="footer-scenario"),
-        html.Span(ATTRIBUTION, className="footer-attribution"),
+        html.Span(_(SCENARIO_NOTICE), className="footer-scenario"),
+        html.Span(_(ATTRIBUTION), className="footer-attribution"),
     ]

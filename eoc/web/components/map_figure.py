@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
 
 import layers
+from eoc.i18n import _, format_number, format_time
 from eoc.web.components.geojson import to_geojson
 from eoc.web.components.view import MapView
 
@@ -20,18 +21,23 @@ def build_map_figure(
     basemap: dict,
     view: MapView,
     uirevision: str = "map",
+    tooltips: Mapping[str, Sequence[str]] | None = None,
 ) -> go.Figure:
-    """One trace per layer and category, in registry order; hover shows the tooltip fields."""
+    """One trace per layer and category, in registry order; hover shows the tooltip fields.
+
+    `tooltips` replaces a layer's tooltip fields (the public map passes only public ones).
+    """
     fig = go.Figure()
     for name, spec in layers.REGISTRY.items():
         gdf = frames.get(name)
         if gdf is None:
             continue
+        fields = tuple((tooltips or {}).get(name, spec.tooltip)) or (spec.id_field,)
         for category, part in _categories(gdf, spec):
             if spec.geometry == "Point":
-                fig.add_trace(_points(part, spec, category))
+                fig.add_trace(_points(part, spec, category, fields))
             elif spec.geometry == "Polygon":
-                fig.add_trace(_polygons(part, spec, category))
+                fig.add_trace(_polygons(part, spec, category, fields))
     fig.update_layout(
         map={
             "style": basemap,
@@ -55,7 +61,7 @@ def build_map_figure(
 
 def _categories(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec):
     key = spec.style.color_by
-    if key is None:
+    if key is None or key not in gdf.columns:
         yield None, gdf
         return
     for category in sorted(gdf[key].dropna().unique()):
@@ -63,46 +69,56 @@ def _categories(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec):
 
 
 def _trace_labels(spec: layers.LayerSpec, category: str | None) -> dict:
-    name = spec.title if category is None else category.replace("_", " ")
+    title = _(spec.title)
+    key = spec.style.color_by
+    name = title if category is None else _(spec.field(key).value_label(category))
     return {
         "name": name,
         "legendgroup": spec.name,
-        "legendgrouptitle": {"text": spec.title},
+        "legendgrouptitle": {"text": title},
         "meta": {"layer": spec.name, "category": category},
         "showlegend": True,
     }
 
 
-def _hover(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec) -> tuple[list[list[str]], str]:
-    fields = spec.tooltip or (spec.id_field,)
-    customdata = [[html.escape(format_value(row[f])) for f in fields] for _, row in gdf.iterrows()]
-    lines = ["<b>%{customdata[0]}</b>"] + [
-        f"{spec.field(f).title}: %{{customdata[{i}]}}" for i, f in enumerate(fields) if i
+def _hover(
+    gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, fields: Sequence[str]
+) -> tuple[list[list[str]], str]:
+    customdata = [
+        [html.escape(format_value(row[f], spec.field(f))) for f in fields]
+        for _row_index, row in gdf.iterrows()
     ]
-    return customdata, "<br>".join(lines) + f"<extra>{html.escape(spec.title)}</extra>"
+    lines = ["<b>%{customdata[0]}</b>"] + [
+        f"{html.escape(_(spec.field(f).title))}: %{{customdata[{i}]}}"
+        for i, f in enumerate(fields)
+        if i
+    ]
+    return customdata, "<br>".join(lines) + f"<extra>{html.escape(_(spec.title))}</extra>"
 
 
-def format_value(value: object) -> str:
-    """A field value as a duty officer reads it."""
+def format_value(value: object, field: layers.Field | None = None) -> str:
+    """A field value as a duty officer reads it, in the current language."""
     if value is None or value is pd.NA or value is pd.NaT:
         return "—"
     if isinstance(value, float) and value != value:
         return "—"
     if isinstance(value, pd.Timestamp):
-        return (
-            value.strftime("%Y-%m-%d %H:%M UTC")
-            if value.hour or value.minute
-            else (value.strftime("%Y-%m-%d"))
-        )
+        if field is not None and field.type == "date":
+            return value.strftime("%Y-%m-%d")
+        return format_time(value.to_pydatetime())
     if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int) or (isinstance(value, float) and value.is_integer()):
-        return f"{int(value):,}"
-    return str(value).replace("_", " ")
+        return _("yes") if value else _("no")
+    if isinstance(value, int | float):
+        return format_number(value)
+    if field is not None and field.allowed is not None:
+        return _(field.value_label(value))
+    return str(value)
 
 
-def _points(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, category: str | None) -> go.Scattermap:
-    customdata, template = _hover(gdf, spec)
+def _points(
+    gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, category: str | None, fields: Sequence[str]
+) -> go.Scattermap:
+    customdata, template = _hover(gdf, spec, fields)
     return go.Scattermap(
         lat=gdf.geometry.y.round(5).tolist(),
         lon=gdf.geometry.x.round(5).tolist(),
@@ -115,9 +131,9 @@ def _points(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, category: str | None)
 
 
 def _polygons(
-    gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, category: str | None
+    gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, category: str | None, fields: Sequence[str]
 ) -> go.Choroplethmap:
-    customdata, template = _hover(gdf, spec)
+    customdata, template = _hover(gdf, spec, fields)
     color = spec.style.color_of(category)
     return go.Choroplethmap(
         geojson=to_geojson(gdf, simplify_deg=0.001, id_field=spec.id_field),

@@ -6,6 +6,7 @@ import dash
 from dash import Dash, Input, Output, dcc, html
 
 import layers
+from eoc.i18n import N_, _
 from eoc.permissions import Action
 from eoc.web import ids
 from eoc.web.components.audit_table import build_audit_table
@@ -18,15 +19,18 @@ LIMIT = 500
 
 @guarded_layout(Action.VIEW_AUDIT)
 def layout(**_query: str) -> html.Div:
-    layer_options = [{"label": "All layers", "value": ALL}] + [
-        {"label": spec.title, "value": name} for name, spec in layers.REGISTRY.items()
+    layer_options = [{"label": _("All layers"), "value": ALL}] + [
+        {"label": _(spec.title), "value": name} for name, spec in layers.REGISTRY.items()
     ]
     return html.Div(
         className="audit-page",
         children=[
-            html.H2("Audit log"),
+            html.H2(_("Audit log")),
             html.P(
-                f"Newest first, at most {LIMIT} entries. The log is append-only.", className="muted"
+                _("Newest first, at most {count} entries. The log is append-only.").format(
+                    count=LIMIT
+                ),
+                className="muted",
             ),
             html.Div(
                 className="audit-filters",
@@ -34,8 +38,8 @@ def layout(**_query: str) -> html.Div:
                     dcc.Dropdown(
                         id=ids.AUDIT_LAYER, options=layer_options, value=ALL, clearable=False
                     ),
-                    dcc.Input(id=ids.AUDIT_USER, placeholder="user", debounce=True),
-                    dcc.Input(id=ids.AUDIT_FEATURE, placeholder="feature id", debounce=True),
+                    dcc.Input(id=ids.AUDIT_USER, placeholder=_("user"), debounce=True),
+                    dcc.Input(id=ids.AUDIT_FEATURE, placeholder=_("feature id"), debounce=True),
                 ],
             ),
             html.Div(id=ids.AUDIT_TABLE),
@@ -58,9 +62,9 @@ def register(app: Dash) -> None:
     dash.register_page(
         __name__,
         path="/admin/audit",
-        title="EOC Tajikistan — Audit log",
+        title=N_("EOC Tajikistan — Audit log"),
         layout=layout,
-        name="Audit log",
+        name=N_("Audit log"),
         action=Action.VIEW_AUDIT,
     )
     guarded_callback(

@@ -7,6 +7,7 @@ from dash import Dash, Input, Output, dcc, html
 
 import layers
 from eoc.analysis.regions import features_in_region, region_geometry
+from eoc.i18n import N_, _, localised
 from eoc.permissions import Action
 from eoc.web import ids
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
@@ -23,12 +24,12 @@ ALL_REGIONS = "all"
 def layout(**_query: str) -> html.Div:
     cache = current_cache()
     regions = cache.read_layers(["regions"], version=cache.store.version())["regions"]
-    region_options = [{"label": "All Tajikistan", "value": ALL_REGIONS}] + [
-        {"label": str(row.name_short), "value": str(row.adm1_iso)}
+    region_options = [{"label": _("All Tajikistan"), "value": ALL_REGIONS}] + [
+        {"label": localised(row, "name_short"), "value": str(row.adm1_iso)}
         for row in regions.sort_values("adm1_name").itertuples()
     ]
     layer_options = [
-        {"label": layers.get(name).title, "value": name} for name in layers.OPERATIONAL
+        {"label": _(layers.get(name).title), "value": name} for name in layers.OPERATIONAL
     ]
     return html.Div(
         className="ops-page",
@@ -36,14 +37,14 @@ def layout(**_query: str) -> html.Div:
             html.Aside(
                 className="ops-controls",
                 children=[
-                    html.H2("Layers"),
+                    html.H2(_("Layers")),
                     dcc.Checklist(
                         id=ids.LAYER_TOGGLES,
                         options=layer_options,
                         value=list(layers.OPERATIONAL),
                         className="layer-toggles",
                     ),
-                    html.H2("Region"),
+                    html.H2(_("Region")),
                     dcc.Dropdown(
                         id=ids.REGION,
                         options=region_options,
@@ -91,9 +92,9 @@ def register(app: Dash) -> None:
     dash.register_page(
         __name__,
         path="/",
-        title="EOC Tajikistan — Operations",
+        title=N_("EOC Tajikistan — Operations"),
         layout=layout,
-        name="Operations",
+        name=N_("Operations"),
         action=Action.VIEW_INTERNAL,
     )
     guarded_callback(

@@ -1,0 +1,80 @@
+"""Choosing the language, and formats that follow it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from babel.numbers import format_decimal
+
+from eoc.cli import main
+from eoc.i18n import _, format_number, format_time, language, resolve_language
+from eoc.web import create_app
+from tests.conftest import STAFF, STAFF_PASSWORD, settings_for
+
+
+@pytest.mark.parametrize(
+    ("query", "user", "cookie", "accept", "expected"),
+    [
+        ("tg", "ru", "en", "ru-RU,ru;q=0.9", "tg"),
+        (None, "ru", "en", "tg", "ru"),
+        (None, None, "tg", "ru", "tg"),
+        (None, None, None, "ru-RU,ru;q=0.9,en;q=0.8", "ru"),
+        (None, None, None, "de-DE,de;q=0.9", "en"),
+        ("xx", None, None, None, "en"),
+    ],
+)
+def test_the_language_is_chosen_in_order(query, user, cookie, accept, expected):
+    assert resolve_language(query=query, user_lang=user, cookie=cookie, accept=accept) == expected
+
+
+def test_messages_and_numbers_follow_the_language():
+    with language("ru"):
+        assert _("Hazard zones") == "Зоны опасности"
+        assert format_number(12345) == format_decimal(12345, locale="ru") == "12\xa0345"
+    with language("tg"):
+        assert _("Hazard zones") == "Минтақаҳои хатар"
+    with language("en"):
+        assert format_number(12345) == "12,345"
+
+
+def test_times_are_shown_in_dushanbe_time():
+    stamp = datetime(2026, 11, 22, 4, 42, tzinfo=UTC)
+    with language("ru"):
+        assert format_time(stamp) == "22.11.2026, 09:42"
+
+
+@pytest.fixture(scope="module")
+def app(staff_store):
+    return create_app(staff_store, settings_for(staff_store))
+
+
+def test_lang_in_the_url_sets_a_cookie_and_the_page_language(app):
+    client = app.server.test_client()
+    response = client.get("/public?lang=tg")
+    assert '<html lang="tg">' in response.get_data(as_text=True)
+    assert "eoc_lang=tg" in response.headers["Set-Cookie"]
+    assert '<html lang="tg">' in client.get("/public").get_data(as_text=True)
+
+
+def test_the_browser_language_is_used_without_a_choice(app):
+    page = app.server.test_client().get("/login", headers={"Accept-Language": "ru-RU,ru"})
+    assert "Имя пользователя" in page.get_data(as_text=True)
+
+
+def test_a_signed_in_user_keeps_the_language_they_chose(app, staff_store):
+    client = app.server.test_client()
+    client.post("/login", data={"username": STAFF["cccm"], "password": STAFF_PASSWORD})
+    client.get("/?lang=ru")
+    assert staff_store.get_user(STAFF["cccm"]).lang == "ru"
+    fresh = app.server.test_client()
+    fresh.post("/login", data={"username": STAFF["cccm"], "password": STAFF_PASSWORD})
+    layout = json.dumps(fresh.get("/_dash-layout").get_json(), ensure_ascii=False)
+    assert "Оперативная карта" in layout
+    client.get("/?lang=en")
+
+
+def test_the_cli_speaks_the_chosen_language(tmp_path, capsys):
+    assert main(["layers", "--store", str(tmp_path / "none.gpkg"), "--lang", "tg"]) == 1
+    assert "анбор дар" in capsys.readouterr().err
