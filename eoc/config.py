@@ -30,6 +30,8 @@ class Settings:
     secret_key: str | None = None  # None: read or create `secret_key_file`
     secret_key_file: Path = DEFAULT_SECRET_KEY_FILE
     secure_cookies: bool = False  # set when served over HTTPS
+    refresh_s: float = 10.0  # how often open pages ask whether the store changed
+    stale_after_min: float = 30.0  # wall screen warns when the newest data is older
     login_max_failures: int = 5
     login_window_s: float = 900.0
 
@@ -38,6 +40,8 @@ class Settings:
             raise ConfigError(_("port {port} is not between 1 and 65535").format(port=self.port))
         if not self.store:
             raise ConfigError(_("the store location is empty"))
+        if not 0.5 <= self.refresh_s <= 3600:
+            raise ConfigError(_("the refresh interval must be 0.5 to 3600 seconds"))
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ConfigError(_("EOC_SECRET_KEY must have at least 32 characters"))
 
@@ -65,6 +69,15 @@ def load_settings(
     for name in ("online_tiles", "secure_cookies"):
         if env.get(f"EOC_{name.upper()}"):
             from_env[name] = env[f"EOC_{name.upper()}"].strip().lower() in TRUE_WORDS
+    for name in ("refresh_s", "stale_after_min"):
+        raw = env.get(f"EOC_{name.upper()}")
+        if raw:
+            try:
+                from_env[name] = float(raw)
+            except ValueError:
+                raise ConfigError(
+                    _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
+                ) from None
     if env.get("EOC_SECRET_KEY"):
         from_env["secret_key"] = env["EOC_SECRET_KEY"]
     if env.get("EOC_SECRET_KEY_FILE"):

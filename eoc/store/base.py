@@ -23,6 +23,9 @@ class Store(Protocol):
     def data_time(self) -> datetime | None:
         """When the data last changed (UTC)."""
 
+    def changed_layers(self, since_version: int) -> set[str]:
+        """Layers written after `since_version`."""
+
     def layer_names(self) -> list[str]:
         """Layers the store holds."""
 

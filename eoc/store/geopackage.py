@@ -102,6 +102,17 @@ class GeoPackageStore:
         value = self._meta("data_time")
         return datetime.fromisoformat(value) if value else None
 
+    def changed_layers(self, since_version: int) -> set[str]:
+        """Layers written after `since_version` (every layer if the store was rebuilt)."""
+        with closing(self._connect()) as con:
+            rows = con.execute(
+                "SELECT DISTINCT action, layer FROM eoc_audit WHERE version > ?",
+                (since_version,),
+            ).fetchall()
+        if any(action == "replace_all" for action, _layer in rows):
+            return set(layers.REGISTRY)
+        return {layer for _action, layer in rows if layer}
+
     def layer_names(self) -> list[str]:
         with closing(self._connect()) as con:
             rows = con.execute(

@@ -17,3 +17,7 @@ AUDIT_LAYER = "audit-layer"
 AUDIT_USER = "audit-user"
 AUDIT_FEATURE = "audit-feature"
 AUDIT_TABLE = "audit-table"
+
+POLL = "poll-interval"
+VERSION = "store-version"
+MAP_STATE = "map-state"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -14,12 +15,14 @@ from tests.conftest import STAFF, STAFF_PASSWORD, settings_for
 
 pytestmark = pytest.mark.browser
 
+ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
+ARTEFACTS.mkdir(exist_ok=True)
 LOCAL_HOSTS = {"localhost", "127.0.0.1", ""}
 WEB_SCHEMES = ("http", "https", "ws", "wss")
 TRACE_LAYERS_JS = """
 const gd = document.querySelector('#ops-map .js-plotly-plot');
 if (!gd || !gd.data) { return null; }
-return [...new Set(gd.data.map(t => t.meta && t.meta.layer))];
+return [...new Set(gd.data.filter(t => t.visible !== false).map(t => t.meta && t.meta.layer))];
 """
 MAP_LOADED_JS = """
 const gd = document.querySelector('#ops-map .js-plotly-plot');
@@ -98,3 +101,60 @@ def test_the_map_draws_offline_and_a_layer_can_be_switched_off(dash_duo, staff_s
     assert requested_hosts(driver) <= LOCAL_HOSTS, "the page asked for a remote host"
     # Any blocked fetch (tiles, fonts, scripts) would show here as net::ERR_NAME_NOT_RESOLVED.
     assert dash_duo.get_logs() == [], "the browser console reported errors"
+
+
+WRITER = """
+import sys
+from datetime import UTC, datetime
+from shapely.geometry import Point
+from eoc.store import GeoPackageStore
+from eoc.store.edits import Edit
+store = GeoPackageStore(sys.argv[1])
+row = {"time_utc": "2026-11-22T07:55:00Z", "incident_type": "road_blocked", "severity": "high",
+       "status": "reported", "description": "Rockfall written by another process",
+       "source": "duty officer", "geometry": Point(71.45, 38.37)}
+store.apply_edits("incidents", [Edit("INC-OTHER-PROCESS", row, op="insert")], user="script",
+                  reason="browser test", now=datetime.now(UTC))
+"""
+INCIDENT_TEXTS_JS = """
+const gd = document.querySelector('#ops-map .js-plotly-plot');
+return gd.data.filter(t => t.meta && t.meta.layer === 'incidents')
+  .flatMap(t => (t.customdata || []).map(row => row[0]));
+"""
+
+
+def test_a_write_by_another_process_appears_without_moving_the_map(dash_duo, staff_store, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    from eoc.store import GeoPackageStore
+
+    store = GeoPackageStore(tmp_path / "live.gpkg")
+    shutil.copyfile(staff_store.path, store.path)
+    app = create_app(store, settings_for(store, refresh_s=1.0))
+    dash_duo.start_server(app, navigate=False)
+    driver = dash_duo.driver
+    sign_in(dash_duo, "duty_officer")
+    dash_duo.wait_for_page(dash_duo.server.url + "/")
+    wait_for(lambda: driver.execute_script(MAP_LOADED_JS), what="the map")
+    driver.execute_script(
+        "const gd = document.querySelector('#ops-map .js-plotly-plot');"
+        "return Plotly.relayout(gd, {'map.center': {lat: 37.5, lon: 71.5}, 'map.zoom': 8});"
+    )
+    subprocess.run([sys.executable, "-c", WRITER, str(store.path)], check=True, timeout=60)
+    wait_for(
+        lambda: (
+            "Rockfall written by another process"
+            in (driver.execute_script(INCIDENT_TEXTS_JS) or [])
+        ),
+        timeout=10,
+        what="the new incident on the map",
+    )
+    view = driver.execute_script(
+        "const m = document.querySelector('#ops-map .js-plotly-plot')._fullLayout.map;"
+        "return [m.center.lat, m.center.lon, m.zoom];"
+    )
+    assert view == pytest.approx([37.5, 71.5, 8], abs=1e-6)
+    assert f"Store version: {store.version()}" in dash_duo.find_element("#data-footer").text
+    driver.save_screenshot(str(ARTEFACTS / "operations.png"))

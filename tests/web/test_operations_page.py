@@ -24,23 +24,29 @@ def call(app, fn, *args, role="viewer"):
 
 
 def layers_drawn(figure) -> set[str]:
-    return {trace.meta["layer"] for trace in figure.data}
+    return {trace.meta["layer"] for trace in figure.data if trace.visible is not False}
 
 
-def test_all_four_operational_layers_are_drawn_by_default(app):
-    figure, _ = call(app, update_map, list(layers.OPERATIONAL), "all")
+def draw(app, visible, region="all", role="viewer"):
+    """The map as first drawn for `visible` layers and `region`."""
+    figure, footer, _state = call(app, update_map, None, list(visible), region, None, role=role)
+    return figure, footer
+
+
+def test_all_operational_layers_are_drawn_by_default(app):
+    figure, _ = draw(app, layers.OPERATIONAL)
     assert layers_drawn(figure) == set(layers.OPERATIONAL)
 
 
 def test_a_layer_switched_off_is_not_drawn(app):
     shown = [n for n in layers.OPERATIONAL if n != "hazard_zones"]
-    figure, _ = call(app, update_map, shown, "all")
+    figure, _ = draw(app, shown)
     assert "hazard_zones" not in layers_drawn(figure)
 
 
 def test_the_region_filter_keeps_only_features_in_the_region(app, seed_frames):
-    figure, _ = call(app, update_map, ["displacement_sites"], "TJ-GB")
-    shown = sum(len(t.lat) for t in figure.data)
+    figure, _ = draw(app, ["displacement_sites"], "TJ-GB")
+    shown = sum(len(t.lat) for t in figure.data if t.meta["layer"] == "displacement_sites")
     sites = seed_frames["displacement_sites"]
     assert shown == int((sites["adm1_iso"] == "TJ-GB").sum())
     assert 0 < shown < len(sites)
@@ -49,17 +55,17 @@ def test_the_region_filter_keeps_only_features_in_the_region(app, seed_frames):
 
 
 def test_site_tooltips_show_people_and_capacity(app, seed_frames):
-    figure, _ = call(app, update_map, ["displacement_sites"], "all")
-    trace = figure.data[0]
-    assert "People: %{customdata[3]}" in trace.hovertemplate
+    figure, _ = draw(app, ["displacement_sites"])
+    traces = [t for t in figure.data if t.meta["layer"] == "displacement_sites"]
+    assert "People: %{customdata[3]}" in traces[0].hovertemplate
     sites = seed_frames["displacement_sites"]
-    names = {row[0] for t in figure.data for row in t.customdata}
+    names = {row[0] for t in traces for row in (t.customdata or [])}
     # Escaped: plotly renders hover text as (a subset of) HTML.
     assert names == {html.escape(name) for name in sites["name"]}
 
 
 def test_the_basemap_is_offline(app):
-    figure, _ = call(app, update_map, [], "all")
+    figure, _ = draw(app, [])
     style = figure.layout.map.style
     text = json.dumps(style)
     assert style["glyphs"].startswith("/assets/glyphs/")
@@ -68,7 +74,7 @@ def test_the_basemap_is_offline(app):
 
 
 def test_the_footer_states_version_data_time_and_scenario(app, seed_store):
-    _, footer = call(app, update_map, [], "all")
+    _, footer = draw(app, [])
     text = "".join(_texts(footer))
     assert f"Store version: {seed_store.version()}" in text
     assert "2026-11-22 06:00 UTC (11/22/26, 11:00\u202fAM Dushanbe)" in text

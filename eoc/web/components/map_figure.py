@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 
 import geopandas as gpd
 import pandas as pd
 import plotly.graph_objects as go
+from dash import Patch
 
 import layers
 from eoc.i18n import _, format_number, format_time
@@ -22,22 +23,21 @@ def build_map_figure(
     view: MapView,
     uirevision: str = "map",
     tooltips: Mapping[str, Sequence[str]] | None = None,
+    hidden: Collection[str] = (),
 ) -> go.Figure:
-    """One trace per layer and category, in registry order; hover shows the tooltip fields.
+    """Traces for each layer in `frames` (registry order) over the basemap.
 
-    `tooltips` replaces a layer's tooltip fields (the public map passes only public ones).
+    Every layer gets one trace per category of its style, present or not, so a layer's traces
+    sit at fixed positions (`trace_slots`) and a refresh can replace just that layer's traces.
+    `tooltips` replaces a layer's tooltip fields (the public map passes only public ones);
+    layers in `hidden` are drawn invisible.
     """
     fig = go.Figure()
-    for name, spec in layers.REGISTRY.items():
-        gdf = frames.get(name)
-        if gdf is None:
-            continue
-        fields = tuple((tooltips or {}).get(name, spec.tooltip)) or (spec.id_field,)
-        for category, part in _categories(gdf, spec):
-            if spec.geometry == "Point":
-                fig.add_trace(_points(part, spec, category, fields))
-            elif spec.geometry == "Polygon":
-                fig.add_trace(_polygons(part, spec, category, fields))
+    for name in _ordered(frames):
+        for trace in layer_traces(
+            frames[name], layers.get(name), tooltips=tooltips, visible=name not in hidden
+        ):
+            fig.add_trace(trace)
     fig.update_layout(
         map={
             "style": basemap,
@@ -59,13 +59,87 @@ def build_map_figure(
     return fig
 
 
-def _categories(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec):
+def _ordered(names: Iterable[str]) -> list[str]:
+    present = set(names)
+    return [name for name in layers.REGISTRY if name in present]
+
+
+def categories(spec: layers.LayerSpec) -> tuple[str | None, ...]:
+    """The categories a layer is drawn in: the allowed values of its colour field, or one."""
     key = spec.style.color_by
-    if key is None or key not in gdf.columns:
-        yield None, gdf
-        return
-    for category in sorted(gdf[key].dropna().unique()):
-        yield str(category), gdf[gdf[key] == category]
+    if key is None or spec.field(key).allowed is None:
+        return (None,)
+    return spec.field(key).allowed
+
+
+def trace_slots(names: Iterable[str]) -> list[tuple[str, str | None]]:
+    """(layer, category) of every trace `build_map_figure` draws for layers `names`, in order."""
+    return [(name, c) for name in _ordered(names) for c in categories(layers.get(name))]
+
+
+def layer_traces(
+    gdf: gpd.GeoDataFrame,
+    spec: layers.LayerSpec,
+    *,
+    tooltips: Mapping[str, Sequence[str]] | None = None,
+    visible: bool = True,
+) -> list[go.Scattermap | go.Choroplethmap]:
+    """One trace per category of `spec` (empty ones included, without a legend entry)."""
+    fields = tuple((tooltips or {}).get(spec.name, spec.tooltip)) or (spec.id_field,)
+    key = spec.style.color_by
+    traces = []
+    for category in categories(spec):
+        part = gdf if category is None or key not in gdf.columns else gdf[gdf[key] == category]
+        draw = _points if spec.geometry == "Point" else _polygons
+        trace = draw(part, spec, category, fields)
+        trace.update(visible=visible, showlegend=bool(len(part)))
+        traces.append(trace)
+    return traces
+
+
+def build_layer_patch(
+    frames: Mapping[str, gpd.GeoDataFrame],
+    *,
+    shown: Collection[str],
+    changed: Collection[str],
+    hidden: Collection[str] = (),
+    tooltips: Mapping[str, Sequence[str]] | None = None,
+) -> Patch:
+    """A Patch for a map showing layers `shown` that replaces only the traces of `changed`.
+
+    The other layers' traces are not re-sent; only their visibility is set.
+    """
+    patch = build_visibility_patch(
+        [n for n in shown if n not in changed], hidden=hidden, slots_of=shown
+    )
+    slots = trace_slots(shown)
+    for name in _ordered(changed):
+        if name not in shown:
+            continue
+        start = slots.index((name, categories(layers.get(name))[0]))
+        traces = layer_traces(
+            frames[name], layers.get(name), tooltips=tooltips, visible=name not in hidden
+        )
+        for offset, trace in enumerate(traces):
+            patch["data"][start + offset] = trace.to_plotly_json()
+    return patch
+
+
+def build_visibility_patch(
+    layer_names: Collection[str],
+    *,
+    hidden: Collection[str],
+    slots_of: Collection[str] | None = None,
+) -> Patch:
+    """A Patch that only shows or hides the layers `layer_names` (no data re-sent).
+
+    `slots_of`: the layers the map was drawn with, if more than `layer_names`.
+    """
+    patch = Patch()
+    for index, (name, _category) in enumerate(trace_slots(slots_of or layer_names)):
+        if name in layer_names:
+            patch["data"][index]["visible"] = name not in hidden
+    return patch
 
 
 def _trace_labels(spec: layers.LayerSpec, category: str | None) -> dict:

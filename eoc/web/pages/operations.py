@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, dcc, html
 
 import layers
 from eoc.analysis.regions import features_in_region, region_geometry
@@ -12,7 +12,12 @@ from eoc.permissions import Action
 from eoc.web import ids
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 from eoc.web.components.footer import build_footer
-from eoc.web.components.map_figure import build_map_figure
+from eoc.web.components.map_figure import (
+    build_layer_patch,
+    build_map_figure,
+    build_visibility_patch,
+)
+from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
 from eoc.web.context import current_cache, current_settings
 from eoc.web.security import guarded_callback, guarded_layout
@@ -59,20 +64,53 @@ def layout(**_query: str) -> html.Div:
                 config={"displaylogo": False, "scrollZoom": True},
             ),
             html.Footer(id=ids.FOOTER, className="data-footer"),
+            dcc.Interval(id=ids.POLL, interval=int(current_settings().refresh_s * 1000)),
+            dcc.Store(id=ids.VERSION),
+            dcc.Store(id=ids.MAP_STATE),
         ],
     )
 
 
-def update_map(visible: list[str] | None, region: str | None) -> tuple:
-    """Redraw the map for the chosen layers and region."""
+def poll_version(_ticks: int | None, known: int | None):
+    """The store version, sent only when it differs from what the page knows (a cheap poll)."""
+    version = current_cache().store.version()
+    return dash.no_update if version == known else version
+
+
+def update_map(
+    version: int | None, visible: list[str] | None, region: str | None, state: dict | None
+) -> tuple:
+    """Draw the map, or patch only what changed since the drawn state."""
     cache = current_cache()
-    version = cache.store.version()
-    chosen = [name for name in layers.OPERATIONAL if name in (visible or [])]
-    frames = cache.read_layers(chosen, version=version)
-    bounds = COUNTRY_BOUNDS
-    if region and region != ALL_REGIONS:
+    version = cache.store.version() if version is None else version
+    region = region or ALL_REGIONS
+    hidden = [name for name in layers.OPERATIONAL if name not in (visible or [])]
+    step = plan_map_update(state, version=version, region=region, hidden=hidden)
+    new_state = {"version": version, "region": region, "hidden": hidden}
+    footer = build_footer(version, cache.store.data_time())
+    if step is None:
+        return dash.no_update, dash.no_update, dash.no_update
+    if step == "visibility":
+        return build_visibility_patch(layers.OPERATIONAL, hidden=hidden), footer, new_state
+    changed = (
+        set(layers.OPERATIONAL)
+        if step == "full"
+        else cache.store.changed_layers(state["version"]) & set(layers.OPERATIONAL)
+    )
+    frames = cache.read_layers(sorted(changed), version=version)
+    if region != ALL_REGIONS:
         regions = cache.read_layers(["regions"], version=version)["regions"]
         frames = features_in_region(frames, regions, region)
+    if step == "layers":
+        patch = build_layer_patch(frames, shown=layers.OPERATIONAL, changed=changed, hidden=hidden)
+        return patch, footer, new_state
+    return _full_figure(cache, frames, version, region, hidden), footer, new_state
+
+
+def _full_figure(cache, frames, version: int, region: str, hidden: list[str]):
+    bounds = COUNTRY_BOUNDS
+    if region != ALL_REGIONS:
+        regions = cache.read_layers(["regions"], version=version)["regions"]
         bounds = region_geometry(regions, region).bounds
     online = current_settings().online_tiles
     basemap = cache.get(
@@ -82,10 +120,9 @@ def update_map(visible: list[str] | None, region: str | None) -> tuple:
         ),
         version=version,
     )
-    figure = build_map_figure(
-        frames, basemap=basemap, view=view_of_bounds(bounds), uirevision=region or ALL_REGIONS
+    return build_map_figure(
+        frames, basemap=basemap, view=view_of_bounds(bounds), uirevision=region, hidden=hidden
     )
-    return figure, build_footer(version, cache.store.data_time())
 
 
 def register(app: Dash) -> None:
@@ -100,8 +137,18 @@ def register(app: Dash) -> None:
     guarded_callback(
         app,
         Action.VIEW_INTERNAL,
+        Output(ids.VERSION, "data"),
+        Input(ids.POLL, "n_intervals"),
+        State(ids.VERSION, "data"),
+    )(poll_version)
+    guarded_callback(
+        app,
+        Action.VIEW_INTERNAL,
         Output(ids.MAP, "figure"),
         Output(ids.FOOTER, "children"),
+        Output(ids.MAP_STATE, "data"),
+        Input(ids.VERSION, "data"),
         Input(ids.LAYER_TOGGLES, "value"),
         Input(ids.REGION, "value"),
+        State(ids.MAP_STATE, "data"),
     )(update_map)
