@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import layers
 from eoc.auth import create_user
 from eoc.config import Settings, language_from_environment, load_settings
-from eoc.errors import EocError, ValidationError
+from eoc.errors import EocError, StoreNotInitialisedError, ValidationError
 from eoc.i18n import LANGUAGES, _, language
 from eoc.permissions import USER_ROLES
 from eoc.store import Store, open_store
@@ -137,6 +137,21 @@ def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_publish_map(args: argparse.Namespace, settings: Settings) -> int:
+    from eoc.export.public_map import write_public_map
+
+    store = open_store(settings.store)
+    if not store.exists():
+        raise StoreNotInitialisedError(store.location)
+    out = write_public_map(store, args.out)
+    _say(
+        _("public map written to {path} (store version {version}); it opens offline").format(
+            path=out, version=store.version()
+        )
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eoc", description="EOC GIS dashboard for Tajikistan")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -172,6 +187,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_argument(audit)
     add_lang_argument(audit)
     audit.set_defaults(run=cmd_audit)
+
+    publish = sub.add_parser(
+        "publish-map", help="write the public donor map as one offline HTML file"
+    )
+    publish.add_argument("--out", required=True, help="the HTML file to write")
+    add_store_argument(publish)
+    add_lang_argument(publish)
+    publish.set_defaults(run=cmd_publish_map)
     return parser
 
 

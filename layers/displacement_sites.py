@@ -24,7 +24,7 @@ SPEC = LayerSpec(
     item_label=N_("site"),
     seed_file="displacement_sites.geojson",
     fields=(
-        Field("site_id", label=N_("Site ID"), required=True, unique=True, public=True),
+        Field("site_id", label=N_("Site ID"), required=True, unique=True),
         Field("name", label=N_("Site"), required=True, public=True),
         Field("site_type", label=N_("Type"), required=True, allowed=SITE_TYPES, public=True),
         Field(
@@ -56,4 +56,6 @@ SPEC = LayerSpec(
     ),
     tooltip=("name", "site_type", "adm2_name", "individuals", "capacity", "status"),
     sensitive_field="sensitive",
+    # A protection shelter that is not marked sensitive would reach the public map.
+    sensitive_when=("site_type", "protection_shelter"),
 )

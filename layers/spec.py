@@ -79,6 +79,7 @@ class LayerSpec:
     tooltip: tuple[str, ...] = ()
     sensitive: bool = False  # the whole layer never reaches a public page
     sensitive_field: str | None = None  # rows where this boolean is true never reach one
+    sensitive_when: tuple[str, str] | None = None  # (field, value): such rows must be sensitive
 
     def __post_init__(self) -> None:
         if self.geometry not in GEOMETRY_TYPES:

@@ -108,6 +108,9 @@ def validate(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> list[Problem]:
             found = _check_value(record[f.name], f)
             if found:
                 problems.append(Problem.of(spec, row, fid, f.name, found[0], **found[1]))
+        found = _check_sensitive(record, spec)
+        if found:
+            problems.append(Problem.of(spec, row, fid, spec.sensitive_field, found[0], **found[1]))
         found = _check_geometry(record.geometry if "geometry" in gdf else None, spec)
         if found:
             problems.append(Problem.of(spec, row, fid, "geometry", found[0], **found[1]))
@@ -199,6 +202,21 @@ def _parse(value: object, f: Field) -> tuple[object, str | None]:
         return stamp, None
     except (TypeError, ValueError):
         return None, _NOT_A[f.type]
+
+
+def _check_sensitive(record: pd.Series, spec: LayerSpec) -> Finding:
+    if spec.sensitive_when is None or spec.sensitive_field not in record.index:
+        return None
+    field, value = spec.sensitive_when
+    if str(record.get(field)) != value:
+        return None
+    flag = record[spec.sensitive_field]
+    if not _is_missing(flag) and str(flag).strip().lower() in ("true", "1"):
+        return None
+    return N_("a {value} must be marked {flag} (it must never reach a public page)"), {
+        "value": value,
+        "flag": spec.sensitive_field,
+    }
 
 
 def _check_geometry(geometry: object, spec: LayerSpec) -> Finding:

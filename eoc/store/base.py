@@ -34,8 +34,8 @@ class Store(Protocol):
     ) -> gpd.GeoDataFrame:
         """Layer `name` in EPSG:4326, optionally only features meeting `bbox` (W, S, E, N)."""
 
-    def feature_counts(self) -> dict[str, int]:
-        """Feature count of every layer."""
+    def feature_counts(self, *, public_only: bool = False) -> dict[str, int]:
+        """Feature count of every layer (`public_only`: what a public page may show)."""
 
     def replace_all(self, frames: Mapping[str, gpd.GeoDataFrame], *, now: datetime) -> int:
         """Replace every layer at once, atomically; return the new version."""

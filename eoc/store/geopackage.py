@@ -136,15 +136,20 @@ class GeoPackageStore:
             ) from exc
         return layers.conform(gdf, spec)
 
-    def feature_counts(self) -> dict[str, int]:
-        names = self.layer_names()
+    def feature_counts(self, *, public_only: bool = False) -> dict[str, int]:
+        """Feature count of every layer; `public_only`: only what a public page may show."""
+        counts = {}
         with closing(self._connect()) as con:
-            return {
-                # The identifier comes from the layer registry, never from user text.
-                name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
-                for name in names
-                if name in layers.REGISTRY
-            }
+            for name in self.layer_names():
+                spec = layers.REGISTRY.get(name)
+                if spec is None or (public_only and spec.sensitive):
+                    continue
+                # Identifiers come from the layer registry, never from user text.
+                sql = f'SELECT count(*) FROM "{name}"'  # noqa: S608
+                if public_only and spec.sensitive_field:
+                    sql += f' WHERE "{spec.sensitive_field}" = 0'
+                counts[name] = con.execute(sql).fetchone()[0]
+        return counts
 
     # -- writing ---------------------------------------------------------------------------
 

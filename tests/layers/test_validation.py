@@ -157,3 +157,12 @@ def test_conform_types_the_fields_and_drops_extra_columns():
     assert typed.loc[0, "individuals"] == 210
     assert bool(typed.loc[0, "sensitive"]) is True
     assert str(typed["last_assessment"].dtype) == "datetime64[ms, UTC]"
+
+
+def test_a_protection_shelter_not_marked_sensitive_is_refused():
+    shelter = site(site_type="protection_shelter", sensitive=False)
+    assert messages(frame(shelter)) == [
+        "site TJ-DS-0007: a protection_shelter must be marked sensitive "
+        "(it must never reach a public page)"
+    ]
+    assert messages(frame(site(site_type="protection_shelter", sensitive=True))) == []

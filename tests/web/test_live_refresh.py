@@ -81,9 +81,11 @@ def test_the_poll_answers_only_when_the_version_changed(app, store):
 
 
 def test_a_write_elsewhere_patches_only_the_layer_it_changed(app, store):
-    figure, _footer, state = run(app, update_map, None, ALL, "all", None)
+    figure, _footer, state = run(app, update_map, None, ALL, "all", None, None, 0, None)
     new_incident(store)
-    patch, footer, new_state = run(app, update_map, store.version(), ALL, "all", state)
+    patch, footer, new_state = run(
+        app, update_map, store.version(), ALL, "all", None, None, 0, state
+    )
     assert isinstance(patch, dash.Patch)
     operations = patch.to_plotly_json()["operations"]
     touched = {op["location"][1] for op in operations}
@@ -100,9 +102,11 @@ def op_is_replace(operations, index) -> bool:
 
 
 def test_switching_a_layer_off_sends_only_visibility(app):
-    _figure, _footer, state = run(app, update_map, None, ALL, "all", None)
+    _figure, _footer, state = run(app, update_map, None, ALL, "all", None, None, 0, None)
     shown = [n for n in ALL if n != "hazard_zones"]
-    patch, _footer, _state = run(app, update_map, state["version"], shown, "all", state)
+    patch, _footer, _state = run(
+        app, update_map, state["version"], shown, "all", None, None, 0, state
+    )
     operations = patch.to_plotly_json()["operations"]
     assert operations and all(op["location"][-1] == "visible" for op in operations)
     hidden_slots = {op["location"][1] for op in operations if op["params"]["value"] is False}
@@ -110,8 +114,8 @@ def test_switching_a_layer_off_sends_only_visibility(app):
 
 
 def test_nothing_is_sent_when_nothing_changed(app):
-    _figure, _footer, state = run(app, update_map, None, ALL, "all", None)
-    assert run(app, update_map, state["version"], ALL, "all", state) == (
+    _figure, _footer, state = run(app, update_map, None, ALL, "all", None, None, 0, None)
+    assert run(app, update_map, state["version"], ALL, "all", None, None, 0, state) == (
         dash.no_update,
         dash.no_update,
         dash.no_update,

@@ -29,7 +29,9 @@ def layers_drawn(figure) -> set[str]:
 
 def draw(app, visible, region="all", role="viewer"):
     """The map as first drawn for `visible` layers and `region`."""
-    figure, footer, _state = call(app, update_map, None, list(visible), region, None, role=role)
+    figure, footer, _state = call(
+        app, update_map, None, list(visible), region, None, None, 0, None, role=role
+    )
     return figure, footer
 
 
@@ -100,8 +102,18 @@ def test_the_layout_asks_anonymous_visitors_to_sign_in(app):
     assert "regions" not in str(page)
 
 
-def test_healthz_reports_version_data_time_and_counts(app, seed_store, seed_frames):
+def test_healthz_tells_anonymous_monitors_only_public_counts(app, seed_frames):
     body = app.server.test_client().get("/healthz").get_json()
+    sites = seed_frames["displacement_sites"]
+    assert body["layers"]["displacement_sites"] == int((~sites["sensitive"]).sum())
+    assert "store" not in body
+
+
+def test_healthz_reports_version_data_time_and_counts(app, seed_store, seed_frames):
+    with signed_in(app, "viewer"):
+        from eoc.web.routes import healthz
+
+        body = healthz().get_json()
     assert body["version"] == seed_store.version()
     assert body["data_time"] == "2026-11-22T06:00:00+00:00"
     assert body["layers"]["displacement_sites"] == len(seed_frames["displacement_sites"])
@@ -110,7 +122,10 @@ def test_healthz_reports_version_data_time_and_counts(app, seed_store, seed_fram
 
 def test_healthz_on_a_missing_store_is_an_error(fresh_store):
     app = create_app(fresh_store, settings_for(fresh_store))
-    response = app.server.test_client().get("/healthz")
+    with signed_in(app, "viewer"):
+        from eoc.web.routes import healthz
+
+        response = healthz()
     assert response.status_code == 503
     assert "eoc init" in response.get_json()["error"]
 

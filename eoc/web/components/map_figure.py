@@ -89,7 +89,12 @@ def layer_traces(
     key = spec.style.color_by
     traces = []
     for category in categories(spec):
-        part = gdf if category is None or key not in gdf.columns else gdf[gdf[key] == category]
+        if category is None:
+            part = gdf
+        elif key not in gdf.columns:  # colour field withheld (public view): one trace for all
+            part = gdf if category == categories(spec)[0] else gdf.iloc[0:0]
+        else:
+            part = gdf[gdf[key] == category]
         draw = _points if spec.geometry == "Point" else _polygons
         trace = draw(part, spec, category, fields)
         trace.update(visible=visible, showlegend=bool(len(part)))
@@ -197,6 +202,7 @@ def _points(
         lat=gdf.geometry.y.round(5).tolist(),
         lon=gdf.geometry.x.round(5).tolist(),
         mode="markers",
+        ids=[str(v) for v in gdf[spec.id_field]] if spec.id_field in gdf.columns else None,
         marker={"size": spec.style.marker_size, "color": spec.style.color_of(category)},
         customdata=customdata,
         hovertemplate=template,

@@ -1,28 +1,40 @@
-"""The operations map (`/`): the four operational layers over the offline basemap."""
+"""The operations map (`/`): the live situation, filters, feature details and the incident log."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import dash
 from dash import Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
 import layers
 from eoc.analysis.regions import features_in_region, region_geometry
-from eoc.i18n import N_, _, localised
-from eoc.permissions import Action
+from eoc.analysis.view_filter import situation_at
+from eoc.errors import EocError, ValidationError
+from eoc.i18n import N_, _, format_time, localised
+from eoc.incident_log import IncidentForm, change_status, log_incident
+from eoc.permissions import Action, is_allowed
 from eoc.web import ids
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
+from eoc.web.components.detail_panel import build_detail, build_incident_form
 from eoc.web.components.footer import build_footer
 from eoc.web.components.map_figure import (
     build_layer_patch,
     build_map_figure,
     build_visibility_patch,
+    trace_slots,
 )
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
 from eoc.web.context import current_cache, current_settings
-from eoc.web.security import guarded_callback, guarded_layout
+from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
 ALL_REGIONS = "all"
+PLAY_BACK_HOURS = 72
+PLAY_STEP_HOURS = 3
+# Layers whose content depends on the as-of time or the filters.
+FILTERED = frozenset({"hazard_zones", "incidents", "displacement_sites"})
 
 
 @guarded_layout(Action.VIEW_INTERNAL)
@@ -36,6 +48,11 @@ def layout(**_query: str) -> html.Div:
     layer_options = [
         {"label": _(layers.get(name).title), "value": name} for name in layers.OPERATIONAL
     ]
+    hazard, status = (
+        layers.get("hazard_zones").field("hazard_type"),
+        layers.get("displacement_sites").field("status"),
+    )
+    can_log = is_allowed(current_role(), Action.EDIT_INCIDENTS)
     return html.Div(
         className="ops-page",
         children=[
@@ -51,17 +68,62 @@ def layout(**_query: str) -> html.Div:
                     ),
                     html.H2(_("Region")),
                     dcc.Dropdown(
-                        id=ids.REGION,
-                        options=region_options,
-                        value=ALL_REGIONS,
-                        clearable=False,
+                        id=ids.REGION, options=region_options, value=ALL_REGIONS, clearable=False
                     ),
+                    html.H2(_("Hazard")),
+                    dcc.Dropdown(
+                        id=ids.HAZARD_FILTER,
+                        options=[
+                            {"label": _(hazard.value_label(v)), "value": v} for v in hazard.allowed
+                        ],
+                        multi=True,
+                        placeholder=_("All hazards"),
+                    ),
+                    html.H2(_("Site status")),
+                    dcc.Dropdown(
+                        id=ids.STATUS_FILTER,
+                        options=[
+                            {"label": _(status.value_label(v)), "value": v} for v in status.allowed
+                        ],
+                        multi=True,
+                        placeholder=_("All statuses"),
+                    ),
+                    html.H2(_("Situation as of")),
+                    dcc.Slider(
+                        id=ids.AS_OF,
+                        min=0,
+                        max=PLAY_BACK_HOURS,
+                        step=1,
+                        value=0,
+                        marks={h: f"-{h} h" if h else _("now") for h in (0, 24, 48, 72)},
+                        className="as-of-slider",
+                    ),
+                    html.Div(id=ids.AS_OF_LABEL, className="as-of-label"),
+                    html.Button(
+                        _("Play the last 72 hours"), id=ids.PLAY, n_clicks=0, className="secondary"
+                    ),
+                    dcc.Interval(id=ids.PLAY_TICK, interval=1500, disabled=True),
                 ],
             ),
             dcc.Graph(
                 id=ids.MAP,
                 className="ops-map",
+                style={"height": "100%"},
                 config={"displaylogo": False, "scrollZoom": True},
+            ),
+            html.Aside(
+                className="ops-side",
+                children=[
+                    html.Div(id=ids.MESSAGE, className="ops-message", role="status"),
+                    html.Div(
+                        id=ids.DETAIL,
+                        className="detail-panel",
+                        children=html.P(
+                            _("Click a feature on the map to see its details."), className="muted"
+                        ),
+                    ),
+                    build_incident_form() if can_log else None,
+                ],
             ),
             html.Footer(id=ids.FOOTER, className="data-footer"),
             dcc.Interval(id=ids.POLL, interval=int(current_settings().refresh_s * 1000)),
@@ -77,27 +139,48 @@ def poll_version(_ticks: int | None, known: int | None):
     return dash.no_update if version == known else version
 
 
+def _as_of(hours_back: float | None, now: datetime) -> datetime:
+    return now - timedelta(hours=float(hours_back or 0))
+
+
 def update_map(
-    version: int | None, visible: list[str] | None, region: str | None, state: dict | None
+    version: int | None,
+    visible: list[str] | None,
+    region: str | None,
+    hazard_types: list[str] | None = None,
+    site_statuses: list[str] | None = None,
+    hours_back: float | None = 0,
+    state: dict | None = None,
+    *,
+    now: datetime | None = None,
 ) -> tuple:
     """Draw the map, or patch only what changed since the drawn state."""
     cache = current_cache()
     version = cache.store.version() if version is None else version
     region = region or ALL_REGIONS
     hidden = [name for name in layers.OPERATIONAL if name not in (visible or [])]
+    view_key = [sorted(hazard_types or []), sorted(site_statuses or []), int(hours_back or 0)]
     step = plan_map_update(state, version=version, region=region, hidden=hidden)
-    new_state = {"version": version, "region": region, "hidden": hidden}
+    if step is None and state and state.get("filters") != view_key:
+        step = "layers"
+    new_state = {"version": version, "region": region, "hidden": hidden, "filters": view_key}
     footer = build_footer(version, cache.store.data_time())
     if step is None:
         return dash.no_update, dash.no_update, dash.no_update
     if step == "visibility":
         return build_visibility_patch(layers.OPERATIONAL, hidden=hidden), footer, new_state
-    changed = (
-        set(layers.OPERATIONAL)
-        if step == "full"
-        else cache.store.changed_layers(state["version"]) & set(layers.OPERATIONAL)
+    if step == "full":
+        changed = set(layers.OPERATIONAL)
+    else:
+        changed = cache.store.changed_layers(state["version"]) & set(layers.OPERATIONAL)
+        if state.get("filters") != view_key:
+            changed |= FILTERED
+    frames = situation_at(
+        cache.read_layers(sorted(changed), version=version),
+        as_of=_as_of(hours_back, now or datetime.now(UTC)),
+        hazard_types=hazard_types,
+        site_statuses=site_statuses,
     )
-    frames = cache.read_layers(sorted(changed), version=version)
     if region != ALL_REGIONS:
         regions = cache.read_layers(["regions"], version=version)["regions"]
         frames = features_in_region(frames, regions, region)
@@ -125,6 +208,117 @@ def _full_figure(cache, frames, version: int, region: str, hidden: list[str]):
     )
 
 
+def show_as_of(hours_back: float | None, *, now: datetime | None = None) -> str:
+    moment = _as_of(hours_back, now or datetime.now(UTC))
+    return _("Showing the situation at {time} (Dushanbe time)").format(time=format_time(moment))
+
+
+def step_play(clicks: int | None, _ticks: int | None, hours_back: float | None):
+    """Start the play-through at -72 h, step towards now, stop there."""
+    if dash.ctx.triggered_id == ids.PLAY:
+        return PLAY_BACK_HOURS, False
+    remaining = max(0, int(hours_back or 0) - PLAY_STEP_HOURS)
+    return remaining, remaining == 0
+
+
+def show_detail(click: dict | None):
+    """The clicked feature's fields, and a status form where the role may edit it."""
+    if not click or not click.get("points"):
+        raise PreventUpdate
+    point = click["points"][0]
+    slots = trace_slots(layers.OPERATIONAL)
+    curve = point.get("curveNumber")
+    if curve is None or curve >= len(slots):
+        raise PreventUpdate
+    name = slots[curve][0]
+    spec = layers.get(name)
+    feature_id = point.get("id") or point.get("location")
+    cache = current_cache()
+    gdf = cache.read_layers([name], version=cache.store.version())[name]
+    match = gdf[gdf[spec.id_field].astype(str) == str(feature_id)]
+    feature = None if match.empty else match.iloc[0]
+    return build_detail(feature, spec, can_edit=is_allowed(current_role(), Action.EDIT_INCIDENTS))
+
+
+def fill_location(_clicks: int | None, click: dict | None, relayout: dict | None, figure: dict):
+    """Coordinates for a new incident: the clicked point, or the centre of the map view."""
+    if dash.ctx.triggered_id == ids.MAP and click and click.get("points"):
+        point = click["points"][0]
+        if "lat" in point and "lon" in point:
+            return round(point["lat"], 5), round(point["lon"], 5)
+        raise PreventUpdate
+    centre = (relayout or {}).get("map.center") or (
+        (figure or {}).get("layout", {}).get("map", {}).get("center")
+    )
+    if not centre:
+        raise PreventUpdate
+    return round(centre["lat"], 5), round(centre["lon"], 5)
+
+
+def _failure(exc: EocError) -> html.Div:
+    text = exc.render(_) if isinstance(exc, ValidationError) else str(exc)
+    return html.Div(text, className="message-error", style={"whiteSpace": "pre-line"})
+
+
+def save_incident(
+    clicks: int | None,
+    incident_type: str | None,
+    severity: str | None,
+    description: str | None,
+    people: object,
+    lat: object,
+    lon: object,
+    reason: str | None,
+    *,
+    now: datetime | None = None,
+):
+    """Write a new incident (one audited transaction) and refresh every open page."""
+    if not clicks:
+        raise PreventUpdate
+    store = current_cache().store
+    form = IncidentForm(incident_type, severity, description, people, lat, lon, reason)
+    try:
+        incident_id = log_incident(
+            store, form, user=current_username() or "?", now=now or datetime.now(UTC)
+        )
+    except EocError as exc:
+        return _failure(exc), dash.no_update
+    message = _("Incident {id} saved.").format(id=incident_id)
+    return html.Div(message, className="message-ok"), store.version()
+
+
+def save_status(
+    clicks: int | None,
+    status: str | None,
+    reason: str | None,
+    target: dict | None,
+    *,
+    now: datetime | None = None,
+):
+    """Change an incident's or checkpoint's status, unless someone changed it meanwhile."""
+    if not clicks or not target or not status:
+        raise PreventUpdate
+    store = current_cache().store
+    try:
+        change_status(
+            store,
+            target["layer"],
+            target["id"],
+            status=status,
+            seen_status=target.get("seen"),
+            reason=reason,
+            user=current_username() or "?",
+            now=now or datetime.now(UTC),
+        )
+    except EocError as exc:
+        return _failure(exc), dash.no_update
+    message = _("Status of {id} set to {status}.").format(
+        id=target["id"],
+        status=_(layers.get(target["layer"]).field("status").value_label(status)),
+    )
+    return html.Div(message, className="message-ok"), store.version()
+
+
 def register(app: Dash) -> None:
     dash.register_page(
         __name__,
@@ -134,21 +328,83 @@ def register(app: Dash) -> None:
         name=N_("Operations"),
         action=Action.VIEW_INTERNAL,
     )
+    view = Action.VIEW_INTERNAL
     guarded_callback(
         app,
-        Action.VIEW_INTERNAL,
+        view,
         Output(ids.VERSION, "data"),
         Input(ids.POLL, "n_intervals"),
         State(ids.VERSION, "data"),
     )(poll_version)
     guarded_callback(
         app,
-        Action.VIEW_INTERNAL,
+        view,
         Output(ids.MAP, "figure"),
         Output(ids.FOOTER, "children"),
         Output(ids.MAP_STATE, "data"),
         Input(ids.VERSION, "data"),
         Input(ids.LAYER_TOGGLES, "value"),
         Input(ids.REGION, "value"),
+        Input(ids.HAZARD_FILTER, "value"),
+        Input(ids.STATUS_FILTER, "value"),
+        Input(ids.AS_OF, "value"),
         State(ids.MAP_STATE, "data"),
     )(update_map)
+    guarded_callback(app, view, Output(ids.AS_OF_LABEL, "children"), Input(ids.AS_OF, "value"))(
+        show_as_of
+    )
+    guarded_callback(
+        app,
+        view,
+        Output(ids.AS_OF, "value"),
+        Output(ids.PLAY_TICK, "disabled"),
+        Input(ids.PLAY, "n_clicks"),
+        Input(ids.PLAY_TICK, "n_intervals"),
+        State(ids.AS_OF, "value"),
+        prevent_initial_call=True,
+    )(step_play)
+    guarded_callback(
+        app,
+        view,
+        Output(ids.DETAIL, "children"),
+        Input(ids.MAP, "clickData"),
+        prevent_initial_call=True,
+    )(show_detail)
+    guarded_callback(
+        app,
+        view,
+        Output(ids.INC_LAT, "value"),
+        Output(ids.INC_LON, "value"),
+        Input(ids.INC_USE_CENTRE, "n_clicks"),
+        Input(ids.MAP, "clickData"),
+        State(ids.MAP, "relayoutData"),
+        State(ids.MAP, "figure"),
+        prevent_initial_call=True,
+    )(fill_location)
+    edit = Action.EDIT_INCIDENTS
+    guarded_callback(
+        app,
+        edit,
+        Output(ids.MESSAGE, "children", allow_duplicate=True),
+        Output(ids.VERSION, "data", allow_duplicate=True),
+        Input(ids.INC_SAVE, "n_clicks"),
+        State(ids.INC_TYPE, "value"),
+        State(ids.INC_SEVERITY, "value"),
+        State(ids.INC_DESCRIPTION, "value"),
+        State(ids.INC_PEOPLE, "value"),
+        State(ids.INC_LAT, "value"),
+        State(ids.INC_LON, "value"),
+        State(ids.INC_REASON, "value"),
+        prevent_initial_call=True,
+    )(save_incident)
+    guarded_callback(
+        app,
+        edit,
+        Output(ids.MESSAGE, "children", allow_duplicate=True),
+        Output(ids.VERSION, "data", allow_duplicate=True),
+        Input(ids.STATUS_SAVE, "n_clicks"),
+        State(ids.STATUS_VALUE, "value"),
+        State(ids.STATUS_REASON, "value"),
+        State(ids.STATUS_TARGET, "data"),
+        prevent_initial_call=True,
+    )(save_status)

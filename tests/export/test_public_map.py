@@ -1,0 +1,115 @@
+"""The exported public map: one offline HTML file with the public view and nothing else."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import layers
+from eoc.export.public_map import build_public_map_html, escape_text, write_public_map
+from eoc.publish import PUBLISHED_LAYERS
+
+EVIL_NAME = "<script>alert(1)</script>"
+TEMPLATE_EVIL = "`${alert(2)}` \\u0041"
+EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//""", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def operational(seed_frames):
+    return {name: seed_frames[name] for name in layers.OPERATIONAL}
+
+
+@pytest.fixture(scope="module")
+def seed_html(operational, seed_frames) -> str:
+    return build_public_map_html(operational, seed_frames, version=7)
+
+
+@pytest.fixture(scope="module")
+def evil_html(operational, seed_frames) -> str:
+    """The map of a seed whose first site and first project are named to attack the page."""
+    sites = seed_frames["displacement_sites"].copy()
+    sites.loc[sites.index[0], "name"] = EVIL_NAME
+    projects = seed_frames["infrastructure_projects"].copy()
+    projects.loc[projects.index[0], "donor"] = TEMPLATE_EVIL
+    frames = dict(operational, displacement_sites=sites, infrastructure_projects=projects)
+    return build_public_map_html(frames, seed_frames)
+
+
+def test_nothing_is_fetched_from_another_host(seed_html):
+    assert not EXTERNAL.search(seed_html)
+    assert "http://" not in seed_html and "https://" not in seed_html
+
+
+def test_leaflet_is_inlined(seed_html):
+    scripts = re.findall(r"<script[^>]*\bsrc=\"([^\"]+)\"", seed_html)
+    styles = re.findall(r"<link[^>]*\bhref=\"([^\"]+)\"", seed_html)
+    assert len(scripts) == 1 and scripts[0].startswith("data:text/javascript;base64,")
+    assert len(styles) == 1 and styles[0].startswith("data:text/css;base64,")
+    assert "L.map(" in seed_html or "L.map (" in seed_html
+
+
+def test_the_public_layers_are_on_the_map(seed_html, seed_frames):
+    for name in PUBLISHED_LAYERS:
+        assert layers.get(name).title in seed_html
+    assert "Khorog School No. 3 collective centre" in seed_html
+    assert "Government of Japan" in seed_html
+
+
+def test_sensitive_rows_and_private_fields_are_not_in_the_file(seed_html, seed_frames):
+    sites = seed_frames["displacement_sites"]
+    for shelter in sites[sites["sensitive"]].itertuples():
+        assert shelter.name not in seed_html
+        assert shelter.site_id not in seed_html
+    checkpoints = seed_frames["border_checkpoints"]
+    for post in checkpoints["counterpart_post"].dropna():
+        assert post not in seed_html
+    for note in checkpoints["notes"].dropna():
+        assert note[:30] not in seed_html
+    for checkpoint_id in checkpoints["checkpoint_id"]:
+        assert checkpoint_id not in seed_html
+
+
+def test_a_script_in_a_name_is_shown_as_text(evil_html):
+    assert EVIL_NAME not in evil_html
+    assert "<script>alert" not in evil_html
+    # html-escaped, then JSON-escaped by folium: the browser shows it as text.
+    assert "\\u0026lt;script\\u0026gt;alert(1)\\u0026lt;/script\\u0026gt;" in evil_html
+
+
+def test_template_literal_syntax_in_data_is_inert(evil_html):
+    assert "${alert(2)}" not in evil_html
+    assert "`${" not in evil_html
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (EVIL_NAME, "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("`${x}`", "&#96;&#36;{x}&#96;"),
+        ("a\\b", "a&#92;b"),
+        ('O\'Neil & "Co"', "O&#x27;Neil &amp; &quot;Co&quot;"),
+        (1450, "1,450"),
+        (None, "—"),
+    ],
+)
+def test_escape_text(value, text):
+    assert escape_text(value) == text
+
+
+def test_the_footer_states_version_and_attribution(seed_html):
+    assert "Store version:</b> 7" in seed_html
+    assert "OpenStreetMap contributors" in seed_html
+    assert "illustrative scenario" in seed_html
+
+
+def test_write_public_map_writes_one_file(seed_store, tmp_path: Path):
+    out = write_public_map(seed_store, tmp_path / "maps" / "public.html")
+    assert out == tmp_path / "maps" / "public.html"
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>")
+    assert f"Store version:</b> {seed_store.version()}" in text
+    assert "2026-11-22 06:00 UTC" in text
+    assert not EXTERNAL.search(text)
+    assert [p.name for p in out.parent.iterdir()] == ["public.html"]  # no temporary left

@@ -1,0 +1,143 @@
+"""The public donor page's callback and layout, called as plain functions on the seed store."""
+
+from __future__ import annotations
+
+import html
+import json
+
+import pytest
+
+import layers
+from eoc.publish import PUBLISHED_LAYERS
+from eoc.web import create_app, ids
+from eoc.web.pages.public import PUBLIC_OPERATIONAL, layout, update_public_page
+from tests.conftest import settings_for
+
+
+@pytest.fixture(scope="module")
+def app(seed_store):
+    return create_app(seed_store, settings_for(seed_store))
+
+
+@pytest.fixture(scope="module")
+def everything_on(app):
+    with app.server.test_request_context():
+        return update_public_page(list(PUBLIC_OPERATIONAL))
+
+
+def call(app, fn, *args):
+    with app.server.test_request_context():
+        return fn(*args)
+
+
+def traces_of(figure, layer: str) -> list:
+    return [trace for trace in figure.data if trace.meta["layer"] == layer]
+
+
+def test_the_page_offers_every_non_sensitive_operational_layer(app):
+    page = call(app, layout)
+    [toggles] = [c for c in _walk(page) if getattr(c, "id", None) == ids.PUBLIC_LAYER_TOGGLES]
+    published = [name for name in layers.OPERATIONAL if name in PUBLISHED_LAYERS]
+    assert [o["value"] for o in toggles.options] == published
+    assert toggles.value == published
+    assert set(published) == {
+        "displacement_sites",
+        "hazard_zones",
+        "border_checkpoints",
+        "infrastructure_projects",
+    }
+
+
+def test_all_public_layers_are_drawn_by_default(everything_on):
+    figure = everything_on[0]
+    assert {trace.meta["layer"] for trace in figure.data} == set(PUBLIC_OPERATIONAL)
+
+
+def test_a_layer_switched_off_is_not_drawn(app):
+    shown = [name for name in PUBLIC_OPERATIONAL if name != "border_checkpoints"]
+    figure = call(app, update_public_page, shown)[0]
+    assert not traces_of(figure, "border_checkpoints")
+    assert traces_of(figure, "displacement_sites")
+
+
+def test_protection_shelters_are_not_on_the_map(everything_on, seed_frames):
+    sites = seed_frames["displacement_sites"]
+    shown = [
+        row[0] for t in traces_of(everything_on[0], "displacement_sites") for row in t.customdata
+    ]
+    open_sites = sites[~sites["sensitive"]]
+    assert sorted(shown) == sorted(html.escape(name) for name in open_sites["name"])
+    assert not any("Protection shelter" in name for name in shown)
+
+
+def test_checkpoint_tooltips_show_only_name_and_status(everything_on, seed_frames):
+    traces = traces_of(everything_on[0], "border_checkpoints")
+    assert traces
+    for trace in traces:
+        assert "Counterpart" not in trace.hovertemplate
+        assert "Border with" not in trace.hovertemplate
+        assert all(len(row) == 2 for row in trace.customdata)
+    shown = {row[1] for t in traces for row in t.customdata}
+    assert shown == {"Open", "Restricted", "Closed"}
+
+
+def test_site_people_are_rounded_and_small_sites_moved_to_a_1_km_grid(everything_on, seed_frames):
+    sites = seed_frames["displacement_sites"]
+    by_name = {html.escape(row.name): row for row in sites.itertuples()}
+    for trace in traces_of(everything_on[0], "displacement_sites"):
+        for row, lat, lon in zip(trace.customdata, trace.lat, trace.lon, strict=True):
+            site = by_name[row[0]]
+            people = int(row[3].replace(",", ""))
+            assert people % 10 == 0 and abs(people - site.individuals) <= 5
+            grid = 0.01 if site.individuals < 200 else 0.001
+            assert lat == pytest.approx(round(site.geometry.y / grid) * grid, abs=1e-9)
+            assert lon == pytest.approx(round(site.geometry.x / grid) * grid, abs=1e-9)
+
+
+def test_the_summary_charts_show_projects_by_donor_kind_and_region(everything_on, seed_frames):
+    by_donor, by_kind, by_region = everything_on[1:4]
+    projects = seed_frames["infrastructure_projects"]
+    counts, beneficiaries = by_donor.data
+    assert sum(counts.x) == len(projects)
+    assert sum(beneficiaries.x) == projects["beneficiaries"].sum()
+    assert counts.y[0] == "Government of Japan" and counts.x[0] == 12
+    assert "Cold storage" in by_kind.data[0].y
+    assert set(by_region.data[0].y) == {"Gorno-Badakhshan (GBAO)", "Khatlon", "Dushanbe"}
+
+
+def test_the_basemap_is_offline_and_from_public_context(everything_on):
+    style = everything_on[0].layout.map.style
+    assert "http" not in json.dumps(style)
+    assert style["glyphs"].startswith("/assets/glyphs/")
+    assert {"country", "regions", "districts", "rivers", "places"} <= set(style["sources"])
+
+
+def test_the_footer_states_version_data_time_and_attribution(everything_on, seed_store):
+    text = "".join(_texts(everything_on[4]))
+    assert f"Store version: {seed_store.version()}" in text
+    assert "2026-11-22 06:00 UTC" in text and "Dushanbe" in text
+    assert "OpenStreetMap contributors" in text
+
+
+def test_the_callback_is_registered_as_public(app):
+    actions = app.server.config["EOC_CALLBACK_ACTIONS"]
+    [key] = [key for key in actions if ids.PUBLIC_MAP in key]
+    assert actions[key] == "view_public"
+    assert all(part.startswith("public-") for part in key.strip(".").split("..."))
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            yield from _walk(child)
+
+
+def _texts(component) -> list[str]:
+    if isinstance(component, str):
+        return [component]
+    if isinstance(component, list | tuple):
+        return [t for c in component for t in _texts(c)]
+    children = getattr(component, "children", None)
+    return _texts(children) if children is not None else []
