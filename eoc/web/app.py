@@ -13,6 +13,7 @@ from eoc.web.cache import VersionedCache
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.language import LocalisedDash, install_language, language_links
 from eoc.web.login import install_auth
+from eoc.web.pages import audit, operations, public
 from eoc.web.routes import register_routes
 from eoc.web.security import current_role, current_username
 
