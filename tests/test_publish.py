@@ -83,13 +83,21 @@ def sites_near_khorog() -> gpd.GeoDataFrame:
 def test_only_public_fields_and_the_geometry_are_kept(sites_near_khorog):
     public = public_view(sites_near_khorog, SITES)
     assert list(public.columns) == [*SITES.public_fields, "geometry"]
-    for hidden in ("households", "latrines", "water_points", "site_area_m2", "sensitive"):
+    for hidden in (
+        "site_id",
+        "households",
+        "latrines",
+        "water_points",
+        "site_area_m2",
+        "sensitive",
+    ):
         assert hidden not in public.columns
 
 
 def test_sensitive_rows_are_dropped_entirely(sites_near_khorog):
     public = public_view(sites_near_khorog, SITES)
-    assert list(public["site_id"]) == ["TJ-DS-0001", "TJ-DS-0006"]
+    assert list(public["name"]) == ["Site TJ-DS-0001", "Site TJ-DS-0006"]
+    assert "site_id" not in public.columns  # ids would show gaps where rows are hidden
     assert "protection_shelter" not in set(public["site_type"])
     # The index is renumbered, so it does not show where a dropped row was.
     assert list(public.index) == [0, 1]

@@ -72,7 +72,7 @@ def layout(**_query: str) -> html.Div:
                 className="public-summary",
                 children=[
                     dcc.Graph(id=graph_id, className="public-chart", config=GRAPH_CONFIG)
-                    for graph_id, _, _ in SUMMARIES
+                    for graph_id, _by, _title in SUMMARIES
                 ],
             ),
             html.Footer(id=ids.PUBLIC_FOOTER, className="data-footer public-footer"),
@@ -126,7 +126,7 @@ def _summaries(public: dict) -> list[go.Figure]:
             field=layers.get(PROJECTS).field(by),
             labels=region_names if by == "adm1_iso" else None,
         )
-        for _, by, title in SUMMARIES
+        for _graph_id, by, title in SUMMARIES
     ]
 
 
@@ -143,7 +143,7 @@ def register(app: Dash) -> None:
         app,
         Action.VIEW_PUBLIC,
         Output(ids.PUBLIC_MAP, "figure"),
-        *(Output(graph_id, "figure") for graph_id, _, _ in SUMMARIES),
+        *(Output(graph_id, "figure") for graph_id, _by, _title in SUMMARIES),
         Output(ids.PUBLIC_FOOTER, "children"),
         Input(ids.PUBLIC_LAYER_TOGGLES, "value"),
     )(update_public_page)
