@@ -311,6 +311,55 @@ class GeoPackageStore:
                     changed_at=last[1] if last else None,
                 )
 
+    def import_layer(
+        self,
+        name: str,
+        gdf: gpd.GeoDataFrame,
+        *,
+        mode: str = "replace",
+        user: str,
+        reason: str,
+        now: datetime,
+    ) -> int:
+        """Load a whole validated layer in ONE transaction; return the new version.
+
+        mode "replace": the layer becomes exactly `gdf`; "upsert": rows of `gdf` are added or
+        replace the rows with the same id, other rows stay. Validation runs before anything is
+        written; any failure (or a crash) leaves the layer as it was.
+        """
+        spec = layers.get(name)
+        if mode not in ("replace", "upsert"):
+            raise EocError(_("unknown import mode '{mode}'").format(mode=mode))
+        if not reason or not reason.strip():
+            raise EocError(_("a reason is required for every change"))
+        problems = layers.validate(gdf, spec)
+        if problems:
+            raise ValidationError(problems)
+        rows = layers.conform(gdf, spec)
+        with self._transaction() as con:
+            version = self._bump(con, now, [name])
+            before = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
+            if mode == "replace":
+                con.execute(f'DELETE FROM "{name}"')  # noqa: S608
+            replaced = 0
+            for record in rows.to_dict("records"):
+                record["geometry"] = record.pop("geometry")
+                current = _fetch(con, spec, str(record[spec.id_field]))
+                replaced += current is not None
+                _write(con, spec, "update" if current else "insert", record, current)
+            self._audit(
+                con,
+                now=now,
+                user=user,
+                action="import",
+                reason=reason.strip(),
+                version=version,
+                layer=name,
+                old={"rows": before},
+                new={"rows": after, "mode": mode, "imported": len(rows), "replaced": replaced},
+            )
+        return version
+
     def replace_all(
         self,
         frames: Mapping[str, gpd.GeoDataFrame],

@@ -186,3 +186,43 @@ def test_a_rebuild_keeps_users_and_the_audit_log(store):
     actions = [e.action for e in store.audit_log()]
     assert actions == ["replace_all", "update", "user_add", "replace_all"]
     assert store.version() == 4
+
+
+def test_an_import_replaces_the_layer_in_one_audited_step(store):
+    sites = store.read_layer("displacement_sites")
+    fewer = sites.iloc[:10].copy()
+    fewer.loc[fewer.index[0], "individuals"] = 999
+    version = store.import_layer(
+        "displacement_sites", fewer, mode="replace", user="cccm1", reason="DTM round 12", now=T1
+    )
+    after = store.read_layer("displacement_sites")
+    assert len(after) == 10 and int(after.loc[0, "individuals"]) == 999
+    [entry] = store.audit_log(layer="displacement_sites")
+    assert (entry.action, entry.version, entry.new["rows"], entry.new["mode"]) == (
+        "import",
+        version,
+        10,
+        "replace",
+    )
+
+
+def test_an_upsert_keeps_other_rows_and_replaces_same_ids(store):
+    sites = store.read_layer("displacement_sites")
+    one = sites.iloc[[0]].copy()
+    one["individuals"] = 1234
+    store.import_layer(
+        "displacement_sites", one, mode="upsert", user="cccm1", reason="correction", now=T1
+    )
+    after = store.read_layer("displacement_sites")
+    assert len(after) == len(sites)
+    assert int(after.set_index("site_id").loc[one.iloc[0]["site_id"], "individuals"]) == 1234
+
+
+def test_an_import_with_one_bad_row_writes_nothing(store):
+    sites = store.read_layer("displacement_sites")
+    bad = sites.copy()
+    bad.loc[bad.index[5], "capacity"] = -3
+    with pytest.raises(ValidationError, match="capacity -3 is below 0"):
+        store.import_layer("displacement_sites", bad, user="cccm1", reason="x", now=T1)
+    assert store.version() == 1
+    assert len(store.read_layer("displacement_sites")) == len(sites)
