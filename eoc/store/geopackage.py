@@ -343,10 +343,10 @@ class GeoPackageStore:
                 con.execute(f'DELETE FROM "{name}"')  # noqa: S608
             replaced = 0
             for record in rows.to_dict("records"):
-                record["geometry"] = record.pop("geometry")
                 current = _fetch(con, spec, str(record[spec.id_field]))
                 replaced += current is not None
                 _write(con, spec, "update" if current else "insert", record, current)
+            after = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
             self._audit(
                 con,
                 now=now,
