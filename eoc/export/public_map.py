@@ -24,23 +24,14 @@ import layers
 from eoc.i18n import N_, _, current_language
 from eoc.publish import PUBLIC_NOTE, PUBLISHED_LAYERS, public_layers, public_tooltip
 from eoc.store import Store
+from eoc.web.components.basemap import BASEMAP_LAYERS
 from eoc.web.components.footer import ATTRIBUTION, SCENARIO_NOTICE, format_data_time
 from eoc.web.components.geojson import to_geojson
 from eoc.web.components.map_figure import format_value
 from eoc.web.components.view import COUNTRY_BOUNDS
 
 TITLE = N_("Tajikistan: displacement, hazards and community projects (public map)")
-BASEMAP = (
-    "neighbours",
-    "country",
-    "lakes",
-    "districts",
-    "regions",
-    "rivers",
-    "roads",
-    "border",
-    "places",
-)
+BASEMAP = BASEMAP_LAYERS
 BASEMAP_SIMPLIFY_DEG = 0.002  # ~200 m: invisible at country scale, keeps the file small
 OPERATIONAL_SIMPLIFY_DEG = 0.001
 BACKGROUND = "#e4e4df"

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from eoc.web import create_app
-from tests.browser.test_operations_map import MAP_LOADED_JS, sign_in, wait_for
+from tests.browser.support import MAP_LOADED_JS, sign_in, wait_for
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.browser

@@ -2,66 +2,25 @@
 
 from __future__ import annotations
 
-import io
-import time
-from pathlib import Path
-from urllib.parse import urlparse
-
 import pytest
 
 from eoc.web import create_app
 from layers import OPERATIONAL
-from tests.conftest import STAFF, STAFF_PASSWORD, settings_for
+from tests.browser.support import (
+    ARTEFACTS,
+    LOCAL_HOSTS,
+    MAP_LOADED_JS,
+    TRACE_LAYERS_JS,
+    distinct_colours,
+    requested_hosts,
+    sign_in,
+    wait_for,
+)
+from tests.conftest import settings_for
+
+__all__ = ["MAP_LOADED_JS", "sign_in", "wait_for"]  # used by other browser tests
 
 pytestmark = pytest.mark.browser
-
-ARTEFACTS = Path(__file__).resolve().parents[2] / "test-artefacts"
-ARTEFACTS.mkdir(exist_ok=True)
-LOCAL_HOSTS = {"localhost", "127.0.0.1", ""}
-WEB_SCHEMES = ("http", "https", "ws", "wss")
-TRACE_LAYERS_JS = """
-const gd = document.querySelector('#ops-map .js-plotly-plot');
-if (!gd || !gd.data) { return null; }
-return [...new Set(gd.data.filter(t => t.visible !== false).map(t => t.meta && t.meta.layer))];
-"""
-MAP_LOADED_JS = """
-const gd = document.querySelector('#ops-map .js-plotly-plot');
-const sub = gd && gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
-return !!(sub && sub.map && sub.map.loaded() && sub.map.isStyleLoaded());
-"""
-
-
-def wait_for(fn, *, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def requested_hosts(driver) -> set[str]:
-    """Hosts of every resource the page fetched (Resource Timing keeps failed fetches too)."""
-    urls = driver.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name);"
-    )
-    return {urlparse(url).hostname or "" for url in urls if urlparse(url).scheme in WEB_SCHEMES}
-
-
-def distinct_colours(png: bytes) -> int:
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(png)).convert("RGB").resize((200, 140))
-    return len(set(image.get_flattened_data()))
-
-
-def sign_in(dash_duo, role: str, *, then: str = "/") -> None:
-    driver = dash_duo.driver
-    driver.get(f"{dash_duo.server.url}/login?next={then}")
-    driver.find_element("name", "username").send_keys(STAFF[role])
-    driver.find_element("name", "password").send_keys(STAFF_PASSWORD)
-    driver.find_element("css selector", "button[type=submit]").click()
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(dash_duo, staff_store):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
-from urllib.parse import urlparse
 
 import pytest
 from selenium.common.exceptions import NoAlertPresentException
@@ -13,12 +11,11 @@ import layers
 from eoc.export.public_map import build_public_map_html, write_public_map
 from eoc.web import create_app
 from eoc.web.pages.public import PUBLIC_OPERATIONAL
+from tests.browser.support import LOCAL_HOSTS, requested_hosts, wait_for
 from tests.conftest import settings_for
 
 pytestmark = pytest.mark.browser
 
-LOCAL_HOSTS = {"localhost", "127.0.0.1", ""}
-WEB_SCHEMES = ("http", "https", "ws", "wss")
 # Scripts inserted through innerHTML do not run, but an image's onerror does.
 EVIL_NAME = "<img src=x onerror=alert(1)><script>alert(2)</script>"
 TRACE_LAYERS_JS = """
@@ -50,23 +47,6 @@ feature.fire('mouseover', {latlng: feature.getLatLng()}, true);
 const tip = document.querySelector('.leaflet-tooltip');
 return tip ? tip.textContent : '';
 """
-
-
-def wait_for(fn, *, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def requested_hosts(driver) -> set[str]:
-    urls = driver.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name);"
-    )
-    return {urlparse(url).hostname or "" for url in urls if urlparse(url).scheme in WEB_SCHEMES}
 
 
 def test_the_public_page_draws_offline_without_signing_in(dash_duo, seed_store):
