@@ -38,15 +38,17 @@ def active_at(
     start: str = "valid_from",
     end: str = "valid_to",
 ) -> gpd.GeoDataFrame:
-    """The rows valid at `when`: start <= when <= end; a missing end is open-ended.
+    """The rows valid at `when`: start <= when < end; a missing end is open-ended.
+
+    The end is the first moment a row no longer applies (one rule for the whole app).
 
     A missing start is taken as "valid since always" (the field is required in the hazard
     zones layer, so this only matters for hand-built frames).
     """
-    _require(gdf, (start, end))
+    require_fields(gdf, (start, end))
     moment = as_utc(when)
     starts, ends = _utc_column(gdf, start), _utc_column(gdf, end)
-    valid = (starts.isna() | (starts <= moment)) & (ends.isna() | (ends >= moment))
+    valid = (starts.isna() | (starts <= moment)) & (ends.isna() | (ends > moment))
     return gdf[valid.to_numpy(dtype=bool)].copy()
 
 
@@ -58,7 +60,7 @@ def open_incidents_at(
     status_field: str = "status",
 ) -> gpd.GeoDataFrame:
     """Incidents that had happened by `when` and are not closed."""
-    _require(incidents, (time_field, status_field))
+    require_fields(incidents, (time_field, status_field))
     moment = as_utc(when)
     times = _utc_column(incidents, time_field)
     status = incidents[status_field].astype("string").str.strip().str.lower()
@@ -67,7 +69,7 @@ def open_incidents_at(
     return incidents[(happened & still_open).to_numpy(dtype=bool)].copy()
 
 
-def _require(gdf: pd.DataFrame, fields: tuple[str, ...]) -> None:
+def require_fields(gdf: pd.DataFrame, fields: tuple[str, ...]) -> None:
     missing = [name for name in fields if name not in gdf.columns]
     if missing:
         raise AnalysisInputError(

@@ -38,6 +38,17 @@ from eoc.store.values import plain, to_column
 
 SYSTEM_USER = "system"
 _RETRIES = 5
+# Published situation reports (eoc.reports.archive): immutable rows, like the audit log.
+_REPORTS_STATEMENTS = (
+    "CREATE TABLE IF NOT EXISTS eoc_reports (number INTEGER PRIMARY KEY NOT NULL,"
+    " lang TEXT NOT NULL, version INTEGER NOT NULL, as_of TEXT NOT NULL,"
+    " published_at TEXT NOT NULL, published_by TEXT NOT NULL, title TEXT NOT NULL,"
+    " html TEXT NOT NULL, markdown TEXT NOT NULL, pdf BLOB NOT NULL)",
+    "CREATE TRIGGER IF NOT EXISTS eoc_reports_no_update BEFORE UPDATE ON eoc_reports"
+    " BEGIN SELECT RAISE(ABORT, 'published reports cannot be changed'); END",
+    "CREATE TRIGGER IF NOT EXISTS eoc_reports_no_delete BEFORE DELETE ON eoc_reports"
+    " BEGIN SELECT RAISE(ABORT, 'published reports cannot be deleted'); END",
+)
 _SCHEMA = """
 CREATE TABLE eoc_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT);
 CREATE TABLE eoc_audit (
@@ -56,7 +67,8 @@ CREATE TABLE eoc_users (
     created_at TEXT NOT NULL, lang TEXT
 );
 """
-_CARRIED_TABLES = ("eoc_audit", "eoc_users")
+_SCHEMA += "".join(f"{statement};\n" for statement in _REPORTS_STATEMENTS)
+_CARRIED_TABLES = ("eoc_audit", "eoc_users", "eoc_reports")
 _AUDIT_COLUMNS = "id, at, user, action, layer, feature_id, old, new, reason, version"
 
 
@@ -182,9 +194,13 @@ class GeoPackageStore:
 
     @staticmethod
     def _bump(con: sqlite3.Connection, now: datetime, touched: Sequence[str] = ()) -> int:
+        """Next version; the data time moves only when layers (`touched`) were written."""
         con.execute("UPDATE eoc_meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'version'")
         stamp = now.astimezone(UTC)
-        con.execute("UPDATE eoc_meta SET value = ? WHERE key = 'data_time'", (stamp.isoformat(),))
+        if touched:
+            con.execute(
+                "UPDATE eoc_meta SET value = ? WHERE key = 'data_time'", (stamp.isoformat(),)
+            )
         for name in touched:
             con.execute(
                 "UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?",
@@ -516,6 +532,117 @@ class GeoPackageStore:
             )
             for r in rows
         ]
+
+    # -- published situation reports (eoc.reports.archive) ----------------------------------
+    # A table created on first use, so stores built before it existed work unchanged. Rows
+    # are immutable: triggers refuse UPDATE and DELETE, as for the audit log.
+
+    def next_report_number(self) -> int:
+        """The number the next published report will get (1 for the first)."""
+        with closing(self._connect()) as con:
+            if not _has_reports(con):
+                return 1
+            row = con.execute("SELECT max(number) FROM eoc_reports").fetchone()
+        return int(row[0] or 0) + 1
+
+    def add_report(
+        self,
+        *,
+        number: int,
+        lang: str,
+        version: int,
+        as_of: datetime,
+        title: str,
+        html: str,
+        markdown: str,
+        pdf: bytes,
+        user: str,
+        now: datetime,
+    ) -> int:
+        """Archive a published report as number `number`, in one audited transaction.
+
+        Refused (EocError) unless `number` is still the next one, e.g. when someone published
+        meanwhile: render again with `next_report_number()`. Returns the new store version.
+        """
+        with self._transaction() as con:
+            _create_reports(con)
+            taken = con.execute("SELECT max(number) FROM eoc_reports").fetchone()[0] or 0
+            if number != taken + 1:
+                raise EocError(
+                    _(
+                        "situation report number {number} is no longer the next one "
+                        "(the next is {next}); nothing was saved"
+                    ).format(number=number, next=taken + 1)
+                )
+            con.execute(
+                "INSERT INTO eoc_reports (number, lang, version, as_of, published_at,"
+                " published_by, title, html, markdown, pdf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    number,
+                    lang,
+                    version,
+                    as_of.astimezone(UTC).isoformat(),
+                    now.astimezone(UTC).isoformat(),
+                    user,
+                    title,
+                    html,
+                    markdown,
+                    sqlite3.Binary(pdf),
+                ),
+            )
+            new_version = self._bump(con, now)
+            self._audit(
+                con,
+                now=now,
+                user=user,
+                action="report_publish",
+                reason=f"situation report {number} published",
+                version=new_version,
+                feature_id=str(number),
+                new={"number": number, "lang": lang, "data_version": version, "title": title},
+            )
+        return new_version
+
+    def list_reports(self) -> list[dict]:
+        """Published reports, newest first, without their contents."""
+        with closing(self._connect()) as con:
+            if not _has_reports(con):
+                return []
+            rows = con.execute(
+                "SELECT number, lang, version, as_of, published_at, published_by, title "
+                "FROM eoc_reports ORDER BY number DESC"
+            ).fetchall()
+        names = ("number", "lang", "version", "as_of", "published_at", "published_by", "title")
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def report_content(self, number: int, fmt: str) -> bytes | str | None:
+        """The html, markdown or pdf of report `number`; None if there is no such report."""
+        column = {"html": "html", "md": "markdown", "pdf": "pdf"}[fmt]  # fixed names only
+        with closing(self._connect()) as con:
+            if not _has_reports(con):
+                return None
+            row = con.execute(
+                f"SELECT {column} FROM eoc_reports WHERE number = ?",  # noqa: S608
+                (int(number),),
+            ).fetchone()
+        if row is None:
+            return None
+        return bytes(row[0]) if fmt == "pdf" else row[0]
+
+    # -- end of published situation reports --------------------------------------------------
+
+
+def _has_reports(con: sqlite3.Connection) -> bool:
+    row = con.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'eoc_reports'"
+    ).fetchone()
+    return row is not None
+
+
+def _create_reports(con: sqlite3.Connection) -> None:
+    # One statement at a time: executescript would commit the open transaction.
+    for statement in _REPORTS_STATEMENTS:
+        con.execute(statement)
 
 
 def _user(row: tuple) -> UserRecord:

@@ -13,7 +13,7 @@ from eoc.web.cache import VersionedCache
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.language import LocalisedDash, install_language, language_links
 from eoc.web.login import install_auth
-from eoc.web.pages import audit, operations, public
+from eoc.web.pages import audit, operations, public, wall
 from eoc.web.routes import register_routes
 from eoc.web.security import current_role, current_username
 
@@ -38,6 +38,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     operations.register(app)
     public.register(app)
     audit.register(app)
+    wall.register(app)
     app.layout = _shell
     register_routes(app.server)
     return app

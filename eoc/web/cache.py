@@ -9,6 +9,7 @@ from typing import Any
 import geopandas as gpd
 
 from eoc.store import Store
+from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 
 
 class VersionedCache:
@@ -41,3 +42,13 @@ class VersionedCache:
             )
             for name in names
         }
+
+    def basemap_style(self, *, version: int, online_tiles: bool) -> dict:
+        """The offline basemap style of the context layers at `version`, built once."""
+        return self.get(
+            ("basemap", online_tiles),
+            lambda: build_basemap_style(
+                self.read_layers(BASEMAP_LAYERS, version=version), online_tiles=online_tiles
+            ),
+            version=version,
+        )

@@ -57,7 +57,8 @@ def incidents_in_gbao() -> gpd.GeoDataFrame:
     [
         ("2026-11-22T06:00Z", ["open-ended", "winter-avalanche"]),
         ("2026-08-15T12:00Z", ["summer-flood"]),
-        ("2026-09-30T23:59:59Z", ["summer-flood"]),  # the end is inclusive
+        ("2026-09-30T23:59:58Z", ["summer-flood"]),
+        ("2026-09-30T23:59:59Z", []),  # the end is the first moment it no longer applies
         ("2026-11-21T03:15Z", ["open-ended", "winter-avalanche"]),  # so is the start
         ("2027-06-01T00:00Z", ["open-ended", "not-yet"]),
         ("2026-01-01T00:00Z", []),

@@ -18,8 +18,6 @@ from tests.browser.support import (
 )
 from tests.conftest import settings_for
 
-__all__ = ["MAP_LOADED_JS", "sign_in", "wait_for"]  # used by other browser tests
-
 pytestmark = pytest.mark.browser
 
 

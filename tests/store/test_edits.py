@@ -226,3 +226,10 @@ def test_an_import_with_one_bad_row_writes_nothing(store):
         store.import_layer("displacement_sites", bad, user="cccm1", reason="x", now=T1)
     assert store.version() == 1
     assert len(store.read_layer("displacement_sites")) == len(sites)
+
+
+def test_account_changes_do_not_make_old_data_look_fresh(store):
+    store.add_user("duty9", role="duty_officer", password_hash="scrypt:x", now=T2)
+    store.set_user_language("duty9", "ru", now=T2)
+    assert store.data_time() == T0
+    assert store.version() == 3

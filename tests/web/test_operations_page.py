@@ -138,3 +138,17 @@ def _texts(component) -> list[str]:
         return [t for c in component for t in _texts(c)]
     children = getattr(component, "children", None)
     return _texts(children) if children is not None else []
+
+
+def test_the_headline_figures_and_the_feed_come_with_the_page(app, seed_frames):
+    from eoc.web.pages.operations import update_panels
+
+    tiles, feed = call(app, update_panels, None, 0)
+    text = "".join(_texts(tiles))
+    people = int(
+        seed_frames["displacement_sites"]
+        .query("status in ['open', 'closing']")["individuals"]
+        .sum()
+    )
+    assert f"{people:,}" in text and "People in sites" in text
+    assert "Avalanche on the Anzob pass" in "".join(_texts(feed))

@@ -9,6 +9,8 @@ from dash import Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 import layers
+from eoc.analysis.activity import latest_activity
+from eoc.analysis.kpis import compute_kpis
 from eoc.analysis.regions import features_in_region, region_geometry
 from eoc.analysis.view_filter import situation_at
 from eoc.errors import EocError, ValidationError
@@ -16,9 +18,10 @@ from eoc.i18n import N_, _, format_time, localised
 from eoc.incident_log import IncidentForm, change_status, log_incident
 from eoc.permissions import Action, is_allowed
 from eoc.web import ids
-from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
+from eoc.web.components.activity_feed import build_activity_feed
 from eoc.web.components.detail_panel import build_detail, build_incident_form
 from eoc.web.components.footer import build_footer
+from eoc.web.components.kpi_tiles import build_kpi_tiles
 from eoc.web.components.map_figure import (
     build_layer_patch,
     build_map_figure,
@@ -35,6 +38,8 @@ PLAY_BACK_HOURS = 72
 PLAY_STEP_HOURS = 3
 # Layers whose content depends on the as-of time or the filters.
 FILTERED = frozenset({"hazard_zones", "incidents", "displacement_sites"})
+FEED_LIMIT = 8
+AUDIT_READ = 60  # audit entries read for the feed (account entries are dropped from these)
 
 
 @guarded_layout(Action.VIEW_INTERNAL)
@@ -105,6 +110,7 @@ def layout(**_query: str) -> html.Div:
                     dcc.Interval(id=ids.PLAY_TICK, interval=1500, disabled=True),
                 ],
             ),
+            html.Div(id=ids.KPI_ROW, className="ops-kpis"),
             dcc.Graph(
                 id=ids.MAP,
                 className="ops-map",
@@ -123,6 +129,8 @@ def layout(**_query: str) -> html.Div:
                         ),
                     ),
                     build_incident_form() if can_log else None,
+                    html.H2(_("Latest activity")),
+                    html.Div(id=ids.FEED, className="ops-feed"),
                 ],
             ),
             html.Footer(id=ids.FOOTER, className="data-footer"),
@@ -195,16 +203,27 @@ def _full_figure(cache, frames, version: int, region: str, hidden: list[str]):
     if region != ALL_REGIONS:
         regions = cache.read_layers(["regions"], version=version)["regions"]
         bounds = region_geometry(regions, region).bounds
-    online = current_settings().online_tiles
-    basemap = cache.get(
-        ("basemap", online),
-        lambda: build_basemap_style(
-            cache.read_layers(BASEMAP_LAYERS, version=version), online_tiles=online
-        ),
-        version=version,
-    )
+    basemap = cache.basemap_style(version=version, online_tiles=current_settings().online_tiles)
     return build_map_figure(
         frames, basemap=basemap, view=view_of_bounds(bounds), uirevision=region, hidden=hidden
+    )
+
+
+def update_panels(version: int | None, hours_back: float | None, *, now: datetime | None = None):
+    """Headline figures and the activity feed as of the chosen moment."""
+    cache = current_cache()
+    store = cache.store
+    version = store.version() if version is None else version
+    moment = _as_of(hours_back, now or datetime.now(UTC))
+    frames = cache.read_layers(layers.OPERATIONAL, version=version)
+    audit = cache.get(
+        ("audit", AUDIT_READ), lambda: store.audit_log(limit=AUDIT_READ), version=version
+    )
+    return (
+        build_kpi_tiles(compute_kpis(frames, now=moment)),
+        build_activity_feed(
+            latest_activity(frames["incidents"], audit, now=moment, limit=FEED_LIMIT)
+        ),
     )
 
 
@@ -353,6 +372,14 @@ def register(app: Dash) -> None:
     guarded_callback(app, view, Output(ids.AS_OF_LABEL, "children"), Input(ids.AS_OF, "value"))(
         show_as_of
     )
+    guarded_callback(
+        app,
+        view,
+        Output(ids.KPI_ROW, "children"),
+        Output(ids.FEED, "children"),
+        Input(ids.VERSION, "data"),
+        Input(ids.AS_OF, "value"),
+    )(update_panels)
     guarded_callback(
         app,
         view,
