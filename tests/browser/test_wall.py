@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import shutil
 import time
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +19,6 @@ from tests.conftest import settings_for
 
 pytestmark = pytest.mark.browser
 
-DOCS = Path(__file__).resolve().parents[2] / "docs"
 # A day after the seed's data time (2026-11-22 06:00 UTC): the data is stale by then.
 A_DAY_LATER = "2026-11-23T06:00:00Z"
 # Two hours after the scenario's rockfall on the Pamir highway (a high incident).
@@ -113,8 +110,6 @@ def test_the_wall_warns_of_stale_data_and_fits_a_1080p_screen(dash_duo, staff_st
     assert driver.find_elements("css selector", "#wall-feed .feed-item")
     assert requested_hosts(driver) <= LOCAL_HOSTS, "the page asked for a remote host"
     assert dash_duo.get_logs() == [], "the browser console reported errors"
-    DOCS.mkdir(exist_ok=True)
-    shutil.copyfile(shot, DOCS / "wall.png")
 
 
 def test_fresh_data_has_no_stale_banner_and_new_severe_incidents_get_one(dash_duo, staff_store):
