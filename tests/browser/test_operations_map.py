@@ -81,6 +81,7 @@ return gd.data.filter(t => t.meta && t.meta.layer === 'incidents')
 
 
 def test_a_write_by_another_process_appears_without_moving_the_map(dash_duo, staff_store, tmp_path):
+    """One browser on `/`, a second browser on `/wall`, a script writes: both show it."""
     import shutil
     import subprocess
     import sys
@@ -95,6 +96,7 @@ def test_a_write_by_another_process_appears_without_moving_the_map(dash_duo, sta
     sign_in(dash_duo, "duty_officer")
     dash_duo.wait_for_page(dash_duo.server.url + "/")
     wait_for(lambda: driver.execute_script(MAP_LOADED_JS), what="the map")
+    second = second_browser(dash_duo.server.url, "viewer", then="/wall")
     driver.execute_script(
         "const gd = document.querySelector('#ops-map .js-plotly-plot');"
         "return Plotly.relayout(gd, {'map.center': {lat: 37.5, lon: 71.5}, 'map.zoom': 8});"
@@ -115,3 +117,29 @@ def test_a_write_by_another_process_appears_without_moving_the_map(dash_duo, sta
     assert view == pytest.approx([37.5, 71.5, 8], abs=1e-6)
     assert f"Store version: {store.version()}" in dash_duo.find_element("#data-footer").text
     driver.save_screenshot(str(ARTEFACTS / "operations.png"))
+    try:
+        wait_for(
+            lambda: (
+                "Rockfall written by another process"
+                in second.find_element("tag name", "body").text
+            ),
+            timeout=10,
+            what="the new incident in the second browser's activity feed",
+        )
+    finally:
+        second.quit()
+
+
+def second_browser(base_url: str, role: str, *, then: str):
+    """Another Chromium, signed in on its own session."""
+    from selenium import webdriver
+
+    from tests.conftest import STAFF, STAFF_PASSWORD, pytest_setup_options
+
+    browser = webdriver.Chrome(options=pytest_setup_options())
+    browser.get(f"{base_url}/login?next={then}")
+    browser.find_element("name", "username").send_keys(STAFF[role])
+    browser.find_element("name", "password").send_keys(STAFF_PASSWORD)
+    browser.find_element("css selector", "button[type=submit]").click()
+    wait_for(lambda: then in browser.current_url, what="the second browser's page")
+    return browser
