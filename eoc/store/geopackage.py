@@ -13,6 +13,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ from eoc.store.records import AuditEntry, UserRecord
 from eoc.store.values import plain, to_column
 
 SYSTEM_USER = "system"
+READ_RETRY_S = 5.0
 _RETRIES = 5
 # Published situation reports (eoc.reports.archive): immutable rows, like the audit log.
 _REPORTS_STATEMENTS = (
@@ -138,14 +140,27 @@ class GeoPackageStore:
         spec = layers.get(name)
         if not self.exists():
             raise StoreNotInitialisedError(self.location)
-        try:
-            gdf = pyogrio.read_dataframe(self.path, layer=name, bbox=bbox)
-        except pyogrio.errors.DataLayerError as exc:
-            raise StoreError(
-                _("layer {layer} is not in {store}: {error}").format(
-                    layer=name, store=self.location, error=exc
-                )
-            ) from exc
+        # GDAL opens the file without SQLite's busy timeout: a read that lands on another
+        # connection's commit fails spuriously ("required GeoPackage tables missing", "locked").
+        # Such reads are retried for a few seconds; a layer that is really absent is not.
+        deadline = time.monotonic() + READ_RETRY_S
+        while True:
+            try:
+                gdf = pyogrio.read_dataframe(self.path, layer=name, bbox=bbox)
+                break
+            except pyogrio.errors.DataLayerError as exc:
+                if name not in self.layer_names():
+                    raise StoreError(
+                        _("layer {layer} is not in {store}: {error}").format(
+                            layer=name, store=self.location, error=exc
+                        )
+                    ) from exc
+                if time.monotonic() > deadline:
+                    raise
+            except pyogrio.errors.DataSourceError:
+                if time.monotonic() > deadline:
+                    raise
+            time.sleep(0.02)
         return layers.conform(gdf, spec)
 
     def feature_counts(self, *, public_only: bool = False) -> dict[str, int]:

@@ -102,3 +102,17 @@ RELOC_FOOTER = "reloc-footer"
 
 KPI_ROW = "ops-kpis"
 FEED = "ops-feed"
+
+# Data in (/data): every id starts with "io-".
+IO_UPLOAD = "io-upload"
+IO_LAYER = "io-layer"
+IO_MODE = "io-mode"
+IO_SKIP = "io-skip-invalid"
+IO_CRS = "io-crs"
+IO_SOURCE_LAYER = "io-source-layer"
+IO_REASON = "io-reason"
+IO_PREVIEW = "io-preview"
+IO_CONFIRM = "io-confirm"
+IO_RESULT = "io-result"
+IO_TOKEN = "io-token"
+IO_REJECTS = "io-rejects"

@@ -8,7 +8,7 @@ import pytest
 
 from eoc.permissions import PERMISSIONS, Action, Role, is_allowed
 from eoc.web import create_app
-from eoc.web.pages import audit, operations, public
+from eoc.web.pages import audit, capacity, operations, public, relocation
 from eoc.web.security import CALLBACK_ACTIONS_KEY, ROUTER_OUTPUTS
 from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
 
@@ -76,6 +76,8 @@ def _initial_values(app) -> dict[str, object]:
         walk(operations.layout())
         walk(public.layout())
         walk(audit.layout())
+        walk(capacity.layout())
+        walk(relocation.layout())
     return values
 
 

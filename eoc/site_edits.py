@@ -1,0 +1,149 @@
+"""Site figures edited by CCCM staff: a grid cell or a relocation plan turned into audited edits.
+
+Both go through `store.apply_edits`, so every change is one transaction, validated against the
+layer spec and refused (nothing written) when someone else changed the site since the editor
+loaded it: the edit carries what the editor saw as `expected`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import layers
+from eoc.errors import EocError
+from eoc.i18n import _
+from eoc.store import Store
+from eoc.store.edits import Edit
+
+LAYER = "displacement_sites"
+# The figures a site manager reports; names, places and types change through imports only.
+EDITABLE_FIELDS = (
+    "individuals",
+    "households",
+    "capacity",
+    "site_area_m2",
+    "covered_area_m2",
+    "status",
+    "latrines",
+    "water_points",
+    "last_assessment",
+)
+MAX_SITES_PER_PLAN = 1000
+
+
+@dataclass(frozen=True)
+class CellChange:
+    """One grid cell the user changed: the row as loaded, the field, the old and new value."""
+
+    site_id: str
+    field: str
+    old_value: object
+    new_value: object
+    seen: Mapping[str, object]  # the row's editable fields as the grid loaded them
+
+    @classmethod
+    def from_grid_event(cls, event: Mapping[str, object]) -> CellChange:
+        """From one entry of dash-ag-grid's `cellValueChanged`."""
+        data = event.get("data") or {}
+        if not isinstance(data, Mapping):
+            raise EocError(_("the grid sent a change without its row; reload the page"))
+        site_id = event.get("rowId") or data.get("site_id")
+        field = event.get("colId")
+        if not site_id or not isinstance(field, str):
+            raise EocError(_("the grid sent a change without its row; reload the page"))
+        return cls(
+            site_id=str(site_id),
+            field=field,
+            old_value=event.get("oldValue"),
+            new_value=event.get("value"),
+            seen={name: data.get(name) for name in EDITABLE_FIELDS if name in data},
+        )
+
+
+def cell_edit(change: CellChange) -> Edit:
+    """The edit for `change`: the new value, expecting the whole row as the editor saw it.
+
+    Every editable field is expected unchanged (the edited one at its old value), so a change
+    by someone else to any figure of the site since it was loaded refuses this edit.
+    """
+    if change.field not in EDITABLE_FIELDS:
+        label = _field_label(change.field)
+        raise EocError(_("{field} cannot be changed here").format(field=label))
+    expected = {name: _blank_as_none(value) for name, value in change.seen.items()}
+    expected[change.field] = _blank_as_none(change.old_value)
+    return Edit(
+        change.site_id,
+        {change.field: _blank_as_none(change.new_value)},
+        expected=expected,
+    )
+
+
+def save_cell_change(
+    store: Store, change: CellChange, *, user: str, reason: str | None, now: datetime
+) -> int:
+    """Write one cell change (validated, audited, refused on conflict); the new version."""
+    _require_reason(reason)
+    return store.apply_edits(LAYER, [cell_edit(change)], user=user, reason=reason, now=now)
+
+
+def relocation_edits(
+    incoming: Mapping[str, int], individuals_before: Mapping[str, int]
+) -> list[Edit]:
+    """One edit per receiving site: its people plus the incoming, expecting the planned base."""
+    if len(incoming) > MAX_SITES_PER_PLAN:
+        raise EocError(_("the plan names too many sites; run it again"))
+    edits = []
+    for site_id, people in sorted(incoming.items()):
+        if isinstance(people, bool) or not isinstance(people, int) or people < 0:
+            raise EocError(
+                _("site {id}: {value} is not a number of people").format(id=site_id, value=people)
+            )
+        if people == 0:
+            continue
+        if site_id not in individuals_before:
+            raise EocError(
+                _("site {id}: the plan does not say how many people it had").format(id=site_id)
+            )
+        before = individuals_before[site_id]
+        base = 0 if before is None else int(before)
+        edits.append(
+            Edit(str(site_id), {"individuals": base + people}, expected={"individuals": before})
+        )
+    return edits
+
+
+def apply_relocation(
+    store: Store,
+    incoming: Mapping[str, int],
+    individuals_before: Mapping[str, int],
+    *,
+    user: str,
+    reason: str | None,
+    now: datetime,
+) -> int:
+    """Add a plan's placed people to its sites in ONE transaction; the new version.
+
+    Each site is expected to still hold the people the plan was computed from: if any site
+    changed meanwhile the whole plan is refused (ConflictError) and nothing is written.
+    """
+    _require_reason(reason)
+    edits = relocation_edits(incoming, individuals_before)
+    if not edits:
+        raise EocError(_("the plan places nobody: there is nothing to apply"))
+    return store.apply_edits(LAYER, edits, user=user, reason=reason, now=now)
+
+
+def _require_reason(reason: str | None) -> None:
+    if not reason or not reason.strip():
+        raise EocError(_("a reason is required for every change: type it first, then edit"))
+
+
+def _blank_as_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _field_label(name: str) -> str:
+    spec = layers.get(LAYER)
+    return _(spec.field(name).title) if name in spec.field_names else name

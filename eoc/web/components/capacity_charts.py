@@ -1,0 +1,190 @@
+"""Charts of the capacity page: occupancy and WASH gaps by region, one site's history."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+import pandas as pd
+import plotly.graph_objects as go
+
+import layers
+from eoc.i18n import _, format_number, format_time
+from eoc.store.records import AuditEntry
+
+PEOPLE_COLOUR = "#2c7fb8"
+CAPACITY_COLOUR = "#bdbdbd"
+GAP_COLOURS = ("#d95f0e", "#756bb1")
+FONT = {"family": "Noto Sans, sans-serif", "size": 12}
+
+
+def _layout(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "font": {"size": 14}},
+        margin={"l": 50, "r": 10, "t": 40, "b": 40},
+        height=300,
+        font=FONT,
+        legend={"orientation": "h", "y": -0.2},
+        barmode="group",
+        plot_bgcolor="white",
+    )
+    fig.update_yaxes(gridcolor="#e5e5e5", rangemode="tozero")
+    return fig
+
+
+def build_occupancy_chart(by_region: pd.DataFrame, names: Mapping[str, str]) -> go.Figure:
+    """People against binding capacity per region, with occupancy % over the bars."""
+    x = [names.get(code, code) for code in by_region["adm1_iso"]]
+    pct = [
+        "" if pd.isna(v) else format_number(round(float(v)), decimals=0) + " %"
+        for v in by_region["occupancy_pct"]
+    ]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=x,
+                y=by_region["binding_capacity"],
+                name=_("Binding capacity"),
+                marker_color=CAPACITY_COLOUR,
+            ),
+            go.Bar(
+                x=x,
+                y=by_region["individuals"],
+                name=_("People"),
+                marker_color=PEOPLE_COLOUR,
+                text=pct,
+                textposition="outside",
+            ),
+        ]
+    )
+    return _layout(fig, _("Occupancy by region"))
+
+
+def build_wash_chart(gaps: pd.DataFrame, names: Mapping[str, str]) -> go.Figure:
+    """Missing latrines and water points per region (summed site by site)."""
+    x = [names.get(code, code) for code in gaps["adm1_iso"]]
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=x,
+                y=gaps["latrine_gap"],
+                name=_("Latrines missing"),
+                marker_color=GAP_COLOURS[0],
+                text=gaps["latrine_gap"],
+                textposition="outside",
+            ),
+            go.Bar(
+                x=x,
+                y=gaps["water_point_gap"],
+                name=_("Water points missing"),
+                marker_color=GAP_COLOURS[1],
+                text=gaps["water_point_gap"],
+                textposition="outside",
+            ),
+        ]
+    )
+    return _layout(fig, _("WASH gaps by region"))
+
+
+def site_history(entries: Sequence[AuditEntry], *, people_now: object, status_now: object):
+    """(time, people, status, change) points of a site from its audit entries, oldest first.
+
+    Each change adds a point with the values it left; the first point holds the values before
+    the first recorded change (found by undoing the changes from the values now). Returns an
+    empty frame when nothing was recorded.
+    """
+    changes = [
+        e
+        for e in sorted(entries, key=lambda e: e.id)
+        if e.action == "update" and {"individuals", "status"} & set(e.new or {})
+    ]
+    rows = []
+    if changes:
+        # Walk back from now to the values before the first recorded change.
+        people, status = people_now, status_now
+        for entry in reversed(changes):
+            old, new = entry.old or {}, entry.new or {}
+            people = old.get("individuals") if "individuals" in new else people
+            status = old.get("status") if "status" in new else status
+        rows.append((changes[0].at, people, status, ""))
+        for entry in changes:
+            new = entry.new or {}
+            note = ""
+            if "status" in new and new["status"] != status:
+                note = f"{_status(status)} → {_status(new['status'])}"
+            people = new.get("individuals", people)
+            status = new.get("status", status)
+            rows.append((entry.at, people, status, note))
+    return pd.DataFrame(rows, columns=["at", "individuals", "status", "note"])
+
+
+def _status(code: object) -> str:
+    if code is None:
+        return "—"
+    return _(layers.get("displacement_sites").field("status").value_label(code))
+
+
+def build_history_figure(
+    history: pd.DataFrame, *, site_name: str, people_now: object, now: datetime
+) -> go.Figure:
+    """People over time as steps, status changes marked; a note when nothing was recorded."""
+    fig = go.Figure()
+    title = _("History of {site}").format(site=site_name)
+    if history.empty:
+        fig.add_annotation(
+            text=_("No recorded change since the store was built; {people} people now.").format(
+                people=format_number(people_now if people_now is not None else None)
+            ),
+            showarrow=False,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+        )
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+        return _layout(fig, title)
+    times = list(history["at"]) + [now]
+    people = list(history["individuals"]) + [history["individuals"].iloc[-1]]
+    hover = [
+        f"{format_time(t)}<br>{_('People')}: {format_number(p)}<br>{_('Status')}: {_status(s)}"
+        for t, p, s in zip(history["at"], history["individuals"], history["status"], strict=True)
+    ]
+    fig.add_trace(
+        go.Scatter(
+            x=times,
+            y=people,
+            mode="lines+markers",
+            line={"shape": "hv", "color": PEOPLE_COLOUR},
+            name=_("People"),
+            hovertext=hover + [_("now")],
+            hoverinfo="text",
+        )
+    )
+    marked = history[history["note"] != ""]
+    if not marked.empty:
+        fig.add_trace(
+            go.Scatter(
+                x=marked["at"],
+                y=marked["individuals"],
+                mode="markers+text",
+                marker={"symbol": "diamond", "size": 11, "color": "#d95f0e"},
+                text=marked["note"],
+                textposition="top center",
+                name=_("Status change"),
+                hoverinfo="text",
+            )
+        )
+    return _layout(fig, title)
+
+
+def build_placeholder(text: str) -> go.Figure:
+    """An empty chart with a line of text (no site chosen, or an error)."""
+    fig = go.Figure()
+    fig.add_annotation(
+        text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=FONT
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10})
+    return fig

@@ -1,0 +1,368 @@
+"""Relocation what-if (`/relocation`): where would these people go, and what would it do?
+
+Choose who moves (a hazard zone, a district or villages) and how many, which site types and
+how far; the planner allocates them along the roads (most people placed, then least
+person-km). The page shows who goes where, who is left and why, the sites' occupancy and
+WASH gaps after the moves, a map of the flows and a CSV of the plan. Planning changes
+nothing; CCCM staff may then apply the plan: every receiving site's people in ONE audited
+transaction, refused whole if any site changed since the plan was computed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import dash
+from dash import Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+import layers
+from eoc.analysis.active import active_at
+from eoc.analysis.relocation import plan_relocation, plan_to_csv
+from eoc.analysis.road_graph import road_graph_for
+from eoc.errors import ConflictError, EocError, ValidationError
+from eoc.i18n import N_, _, format_number, format_time
+from eoc.permissions import Action, is_allowed
+from eoc.site_edits import apply_relocation
+from eoc.web import ids
+from eoc.web.cache import VersionedCache
+from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
+from eoc.web.components.capacity_settings import build_rules_controls, rules_from, standards_for
+from eoc.web.components.footer import build_footer
+from eoc.web.components.relocation_map import build_empty_map, build_flow_figure
+from eoc.web.components.relocation_request import (
+    FRAMES,
+    MODE_LABELS,
+    MODES,
+    RelocationRequest,
+)
+from eoc.web.components.relocation_results import (
+    build_result_grid,
+    build_summary,
+    build_unmet,
+    flow_rows,
+    plan_memo,
+    receiving_site_rows,
+)
+from eoc.web.context import current_cache, current_settings
+from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
+
+DEFAULT_PEOPLE = 3000
+SITES = layers.get("displacement_sites")
+# Protection shelters are never planned into (see eoc.analysis.relocation).
+OFFERED_TYPES = tuple(t for t in SITES.field("site_type").allowed if t != "protection_shelter")
+
+
+def _labelled(label: str, control) -> html.Label:
+    return html.Label([html.Span(label), control], className="reloc-field")
+
+
+@guarded_layout(Action.VIEW_INTERNAL)
+def layout(zone: str = "", **_query: str) -> html.Div:
+    """The form and empty results; `?zone=ID,ID` preselects hazard zones (links from the map)."""
+    cache = current_cache()
+    version = cache.store.version()
+    now = datetime.now(UTC)
+    frames = cache.read_layers(FRAMES, version=version)
+    zones = active_at(frames["hazard_zones"], now).sort_values("name")
+    hazard = layers.get("hazard_zones").field("hazard_type")
+    zone_options = [
+        {"label": f"{row.name} ({_(hazard.value_label(row.hazard_type))})", "value": row.zone_id}
+        for row in zones.itertuples()
+    ]
+    places = frames["places"].sort_values("name")
+    place_options = [
+        {"label": f"{row.name} ({format_number(row.population)})", "value": str(row.geonameid)}
+        for row in places.itertuples()
+    ]
+    districts = sorted(frames["districts"]["adm2_name"].astype(str))
+    site_type = SITES.field("site_type")
+    can_apply = is_allowed(current_role(), Action.EDIT_SITES)
+    controls = html.Aside(
+        className="reloc-controls",
+        children=[
+            html.H2(_("Who moves")),
+            dcc.RadioItems(
+                id=ids.RELOC_MODE,
+                options=[{"label": _(MODE_LABELS[m]), "value": m} for m in MODES],
+                value="zone",
+            ),
+            _labelled(
+                _("Hazard zones in force"),
+                dcc.Dropdown(
+                    id=ids.RELOC_ZONES,
+                    options=zone_options,
+                    value=[z for z in zone.split(",") if z in set(zones["zone_id"])],
+                    multi=True,
+                ),
+            ),
+            _labelled(_("District"), dcc.Dropdown(id=ids.RELOC_DISTRICT, options=districts)),
+            _labelled(
+                _("Villages"),
+                dcc.Dropdown(id=ids.RELOC_PLACES, options=place_options, multi=True),
+            ),
+            _labelled(
+                _("Number of people (empty: the villages' population)"),
+                dcc.Input(id=ids.RELOC_PEOPLE, type="number", min=1, value=DEFAULT_PEOPLE),
+            ),
+            html.H2(_("Where to")),
+            dcc.Checklist(
+                id=ids.RELOC_TYPES,
+                options=[{"label": _(site_type.value_label(t)), "value": t} for t in OFFERED_TYPES],
+                value=list(OFFERED_TYPES),
+            ),
+            _labelled(
+                _("Maximum road distance km (empty: any)"),
+                dcc.Input(id=ids.RELOC_MAX_KM, type="number", min=1),
+            ),
+            build_rules_controls(date_id=ids.RELOC_DATE, phase_id=ids.RELOC_PHASE, on=now.date()),
+            html.Button(_("Plan the relocation"), id=ids.RELOC_RUN, n_clicks=0),
+        ],
+    )
+    apply = html.Div(
+        className="reloc-apply",
+        hidden=not can_apply,
+        children=[
+            html.H3(_("Apply the plan")),
+            html.P(
+                _(
+                    "Adds the placed people to each receiving site in one audited change. "
+                    "Refused if any of these sites changed since the plan was computed."
+                ),
+                className="muted",
+            ),
+            dcc.Input(
+                id=ids.RELOC_REASON,
+                type="text",
+                placeholder=_("Reason (required), e.g. evacuation order No. 12"),
+                disabled=not can_apply,
+            ),
+            html.Button(
+                _("Apply to the sites"), id=ids.RELOC_APPLY, n_clicks=0, disabled=not can_apply
+            ),
+        ],
+    )
+    results = html.Section(
+        className="reloc-results",
+        children=[
+            html.Div(id=ids.RELOC_MESSAGE, className="reloc-message", role="status"),
+            html.Div(
+                id=ids.RELOC_SUMMARY,
+                children=html.P(
+                    _("Planning changes nothing: choose who moves and press Plan."),
+                    className="muted",
+                ),
+            ),
+            dcc.Graph(
+                id=ids.RELOC_MAP,
+                figure=build_empty_map(basemap=_basemap(cache, version)),
+                className="reloc-map",
+                config={"displaylogo": False, "scrollZoom": True},
+            ),
+            html.H3(_("Who goes where")),
+            build_result_grid(ids.RELOC_FLOWS, "flows"),
+            html.Div(id=ids.RELOC_UNMET),
+            html.H3(_("Receiving sites after the moves")),
+            build_result_grid(ids.RELOC_SITES, "sites"),
+            html.Button(_("Download the plan (CSV)"), id=ids.RELOC_CSV, className="secondary"),
+            dcc.Download(id=ids.RELOC_DOWNLOAD),
+            apply,
+            html.Footer(id=ids.RELOC_FOOTER, className="data-footer"),
+            dcc.Store(id=ids.RELOC_PLAN),
+        ],
+    )
+    return html.Div(className="reloc-page", children=[controls, results])
+
+
+def _basemap(cache: VersionedCache, version: int) -> dict:
+    online = current_settings().online_tiles
+    return cache.get(
+        ("basemap", online),
+        lambda: build_basemap_style(
+            cache.read_layers(BASEMAP_LAYERS, version=version), online_tiles=online
+        ),
+        version=version,
+    )
+
+
+def compute_plan(cache: VersionedCache, version: int, request: RelocationRequest, rules):
+    """(origins, plan, frames) for `request` at `version`, computed once per version."""
+
+    def compute():
+        frames = cache.read_layers([*FRAMES, "roads", "displacement_sites"], version=version)
+        graph = road_graph_for(frames["roads"], key=(cache.store.location, version))
+        origins = request.origins(frames)
+        plan = plan_relocation(
+            origins,
+            frames["displacement_sites"],
+            graph,
+            rules=rules,
+            site_types=request.site_types,
+            max_distance_km=request.max_distance_km,
+            avoid=request.avoid(frames),
+        )
+        return origins, plan, frames
+
+    key = ("relocation", request.key(), rules.on, rules.phase)
+    return cache.get(key, compute, version=version)
+
+
+def run_plan(
+    clicks: int | None,
+    mode: str | None,
+    zone_ids: list[str] | None,
+    district: str | None,
+    place_ids: list[str] | None,
+    people: object,
+    site_types: list[str] | None,
+    max_km: object,
+    on: str | None,
+    phase: str | None,
+):
+    """Plan the relocation the form describes; nothing in the store changes."""
+    if not clicks:
+        raise PreventUpdate
+    cache = current_cache()
+    version = cache.store.version()
+    footer = build_footer(version, cache.store.data_time())
+    types = None if sorted(site_types or []) == sorted(OFFERED_TYPES) else (site_types or [])
+    try:
+        request = RelocationRequest.from_inputs(
+            mode, zone_ids, district, place_ids, people, types, max_km
+        )
+        rules = rules_from(standards_for(cache, version), on, phase)
+        origins, plan, frames = compute_plan(cache, version, request, rules)
+    except EocError as exc:
+        error = html.Div(str(exc), className="message-error")
+        skip = dash.no_update
+        return error, skip, skip, skip, skip, skip, None, footer
+    figure = build_flow_figure(
+        plan,
+        origins,
+        frames["displacement_sites"],
+        basemap=_basemap(cache, version),
+        area=request.area(frames),
+    )
+    memo = plan_memo(plan, version=version, request=request.as_dict(), csv=plan_to_csv(plan))
+    return (
+        "",
+        build_summary(plan, request.label(frames)),
+        figure,
+        flow_rows(plan),
+        build_unmet(plan, request.max_distance_km),
+        receiving_site_rows(plan),
+        memo,
+        footer,
+    )
+
+
+def download_plan(clicks: int | None, memo: dict | None):
+    """The plan shown, as CSV (one row per move, then the people not placed)."""
+    if not clicks or not memo or "csv" not in memo:
+        raise PreventUpdate
+    name = f"relocation-plan-v{int(memo.get('version') or 0)}.csv"
+    return dcc.send_string(str(memo["csv"]), name)
+
+
+def apply_plan(
+    clicks: int | None, reason: str | None, memo: dict | None, *, now: datetime | None = None
+):
+    """Add the plan's people to its sites in one transaction, unless a site changed since."""
+    if not clicks:
+        raise PreventUpdate
+    if not memo or not memo.get("incoming"):
+        return html.Div(_("Plan a relocation first."), className="message-error"), dash.no_update
+    store = current_cache().store
+    try:
+        version = apply_relocation(
+            store,
+            {str(k): v for k, v in dict(memo["incoming"]).items()},
+            {str(k): v for k, v in dict(memo.get("before") or {}).items()},
+            user=current_username() or "?",
+            reason=reason,
+            now=now or datetime.now(UTC),
+        )
+    except ConflictError as exc:
+        return html.Div(_conflict_text(exc), className="message-error"), dash.no_update
+    except ValidationError as exc:
+        text = exc.render(_)
+        return html.Div(text, className="message-error", style={"whiteSpace": "pre-line"}), (
+            dash.no_update
+        )
+    except EocError as exc:
+        return html.Div(str(exc), className="message-error"), dash.no_update
+    placed = sum(int(v) for v in memo["incoming"].values())
+    message = _(
+        "Plan applied: {people} people added to {sites} sites in one audited change "
+        "(store version {version})."
+    ).format(people=format_number(placed), sites=len(memo["incoming"]), version=version)
+    return html.Div(message, className="message-ok"), None
+
+
+def _conflict_text(exc: ConflictError) -> str:
+    try:
+        when = format_time(datetime.fromisoformat(exc.changed_at)) if exc.changed_at else "?"
+    except ValueError:
+        when = exc.changed_at
+    return _(
+        "Not applied: {feature} now holds {theirs} people (the plan was computed for "
+        "{yours}), changed by {user} at {time}. Nothing was changed; plan again."
+    ).format(
+        feature=exc.feature,
+        theirs="—" if exc.theirs is None else exc.theirs,
+        yours="—" if exc.yours is None else exc.yours,
+        user=exc.changed_by or "?",
+        time=when,
+    )
+
+
+def register(app: Dash) -> None:
+    dash.register_page(
+        __name__,
+        path="/relocation",
+        title=N_("EOC Tajikistan — Relocation what-if"),
+        layout=layout,
+        name=N_("Relocation"),
+        action=Action.VIEW_INTERNAL,
+    )
+    view = Action.VIEW_INTERNAL
+    guarded_callback(
+        app,
+        view,
+        Output(ids.RELOC_MESSAGE, "children"),
+        Output(ids.RELOC_SUMMARY, "children"),
+        Output(ids.RELOC_MAP, "figure"),
+        Output(ids.RELOC_FLOWS, "rowData"),
+        Output(ids.RELOC_UNMET, "children"),
+        Output(ids.RELOC_SITES, "rowData"),
+        Output(ids.RELOC_PLAN, "data"),
+        Output(ids.RELOC_FOOTER, "children"),
+        Input(ids.RELOC_RUN, "n_clicks"),
+        State(ids.RELOC_MODE, "value"),
+        State(ids.RELOC_ZONES, "value"),
+        State(ids.RELOC_DISTRICT, "value"),
+        State(ids.RELOC_PLACES, "value"),
+        State(ids.RELOC_PEOPLE, "value"),
+        State(ids.RELOC_TYPES, "value"),
+        State(ids.RELOC_MAX_KM, "value"),
+        State(ids.RELOC_DATE, "date"),
+        State(ids.RELOC_PHASE, "value"),
+    )(run_plan)
+    guarded_callback(
+        app,
+        view,
+        Output(ids.RELOC_DOWNLOAD, "data"),
+        Input(ids.RELOC_CSV, "n_clicks"),
+        State(ids.RELOC_PLAN, "data"),
+        prevent_initial_call=True,
+    )(download_plan)
+    guarded_callback(
+        app,
+        Action.EDIT_SITES,
+        Output(ids.RELOC_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.RELOC_PLAN, "data", allow_duplicate=True),
+        Input(ids.RELOC_APPLY, "n_clicks"),
+        State(ids.RELOC_REASON, "value"),
+        State(ids.RELOC_PLAN, "data"),
+        prevent_initial_call=True,
+    )(apply_plan)
