@@ -13,6 +13,7 @@ from eoc.auth import create_user
 from eoc.config import Settings, language_from_environment, load_settings
 from eoc.errors import EocError, StoreNotInitialisedError, ValidationError
 from eoc.i18n import LANGUAGES, _, language
+from eoc.io_cli import add_commands as add_io_commands
 from eoc.permissions import USER_ROLES
 from eoc.store import Store, open_store
 from eoc.store.seed import build_from_seed
@@ -195,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_argument(publish)
     add_lang_argument(publish)
     publish.set_defaults(run=cmd_publish_map)
+    add_io_commands(sub)
     return parser
 
 

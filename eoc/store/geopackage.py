@@ -96,7 +96,25 @@ class GeoPackageStore:
     def _connect(self) -> sqlite3.Connection:
         if not self.exists():
             raise StoreNotInitialisedError(self.location)
-        return sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        try:
+            con.execute("SELECT 1 FROM gpkg_contents LIMIT 1")
+        except sqlite3.OperationalError as exc:
+            con.close()
+            if "readonly" not in str(exc):
+                raise
+            self._recover()
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
+        return con
+
+    def _recover(self) -> None:
+        """Roll back a transaction a crashed writer left behind (a "hot journal").
+
+        A read-only connection cannot do it, so every read would fail until someone wrote;
+        one read-write open lets SQLite restore the last committed state.
+        """
+        with closing(sqlite3.connect(self.path, timeout=30)) as con:
+            con.execute("SELECT count(*) FROM gpkg_contents").fetchone()
 
     def _meta(self, key: str) -> str | None:
         try:
@@ -265,6 +283,7 @@ class GeoPackageStore:
         if not reason or not reason.strip():
             raise EocError(_("a reason is required for every change"))
         with self._transaction() as con:
+            _index_id(con, spec)
             version = self._bump(con, now, [layer])
             for edit in edits:
                 self._apply_one(
@@ -370,13 +389,18 @@ class GeoPackageStore:
         with self._transaction() as con:
             version = self._bump(con, now, [name])
             before = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
-            if mode == "replace":
-                con.execute(f'DELETE FROM "{name}"')  # noqa: S608
             replaced = 0
-            for record in rows.to_dict("records"):
-                current = _fetch(con, spec, str(record[spec.id_field]))
-                replaced += current is not None
-                _write(con, spec, "update" if current else "insert", record, current)
+            records = rows.to_dict("records")
+            if mode == "replace":
+                # Every row is new: no lookups, and rows sharing an id (context layers) all stay.
+                con.execute(f'DELETE FROM "{name}"')  # noqa: S608
+                _insert_many(con, spec, records)
+            else:
+                _index_id(con, spec)
+                for record in records:
+                    current = _fetch(con, spec, str(record[spec.id_field]))
+                    replaced += current is not None
+                    _write(con, spec, "update" if current else "insert", record, current)
             after = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
             self._audit(
                 con,
@@ -735,6 +759,28 @@ def _write(
     con.execute(
         f"UPDATE {table} SET geom = ?, {assignments} WHERE fid = ?",  # noqa: S608
         (geom, *values, current["fid"]),
+    )
+
+
+def _insert_many(con: sqlite3.Connection, spec: layers.LayerSpec, records: list[dict]) -> None:
+    marks = ", ".join("?" for _ in range(len(spec.field_names) + 1))
+    con.executemany(
+        f'INSERT INTO "{spec.name}" (geom, {_columns(spec)}) VALUES ({marks})',  # noqa: S608
+        (
+            (
+                gpkg_binary.encode(record.get("geometry")),
+                *(to_column(record.get(n), spec.field(n)) for n in spec.field_names),
+            )
+            for record in records
+        ),
+    )
+
+
+def _index_id(con: sqlite3.Connection, spec: layers.LayerSpec) -> None:
+    """An index on the id column, so edits and upserts find a feature without a scan."""
+    con.execute(
+        f'CREATE INDEX IF NOT EXISTS "{spec.name}_{spec.id_field}_idx" '  # noqa: S608
+        f'ON "{spec.name}" ("{spec.id_field}")'
     )
 
 

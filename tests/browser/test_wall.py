@@ -70,7 +70,9 @@ def open_wall(dash_duo, store, query: str, *, size=(1920, 1080)):
     dash_duo.wait_for_page(f"{dash_duo.server.url}/wall?{query}")
     dash_duo.wait_for_element("#wall-kpis .kpi-tile", timeout=30)
     dash_duo.wait_for_element("#wall-map .maplibregl-canvas", timeout=30)
-    wait_for(lambda: driver.execute_script(MAP_LOADED_JS), what="the MapLibre map to load")
+    wait_for(
+        lambda: driver.execute_script(MAP_LOADED_JS), timeout=90, what="the MapLibre map to load"
+    )
     assert driver.execute_script("return [innerWidth, innerHeight]") == list(size)
     return driver
 

@@ -8,7 +8,7 @@ import pytest
 
 from eoc.permissions import PERMISSIONS, Action, Role, is_allowed
 from eoc.web import create_app
-from eoc.web.pages import audit, capacity, operations, public, relocation
+from eoc.web.pages import audit, capacity, data_io, operations, public, relocation
 from eoc.web.security import CALLBACK_ACTIONS_KEY, ROUTER_OUTPUTS
 from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
 
@@ -78,6 +78,7 @@ def _initial_values(app) -> dict[str, object]:
         walk(audit.layout())
         walk(capacity.layout())
         walk(relocation.layout())
+        walk(data_io.layout())
     return values
 
 

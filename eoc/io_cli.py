@@ -1,0 +1,138 @@
+"""`eoc import` and `eoc export`: files in and out of the store from the command line.
+
+eoc import displacement_sites dtm_round5.xlsx --mode upsert --reason "DTM round 5"
+eoc import hazard_zones zones.zip --crs 28412 --skip-invalid
+eoc export displacement_sites --format hxl --out sites.csv --public
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import layers
+from eoc.config import Settings
+from eoc.errors import StoreNotInitialisedError
+from eoc.i18n import _
+from eoc.io.columns import parse_map_options
+from eoc.io.exporters import EXPORT_FORMATS, export_layer
+from eoc.io.importer import MODES, apply_import, prepare_import
+from eoc.store import open_store
+
+COUNTRY_FILE = "tj_adm0.geojson"
+
+
+def _say(message: str) -> None:
+    from eoc.cli import _say as say  # late: eoc.cli imports this module
+
+    say(message)
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Add the `import` and `export` subcommands to the `eoc` parser."""
+    from eoc.cli import add_lang_argument, add_store_argument  # late: eoc.cli imports us
+
+    names = list(layers.REGISTRY)
+    imp = sub.add_parser(
+        "import",
+        help="import a file into a layer (GeoJSON, GeoPackage, zipped Shapefile, KML, CSV, XLSX)",
+    )
+    imp.add_argument("layer", choices=names, metavar="LAYER", help="the layer to load into")
+    imp.add_argument("file", type=Path, help="the file to import")
+    imp.add_argument(
+        "--mode",
+        choices=MODES,
+        default="replace",
+        help="replace: the layer becomes the file; upsert: add or update rows by id",
+    )
+    imp.add_argument("--crs", help="the file's coordinate system (EPSG code), if it does not say")
+    imp.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the good rows; write the rejected ones to FILE.rejects.csv",
+    )
+    imp.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        metavar="COLUMN=FIELD",
+        help="take FIELD (or lat/lon/wkt) from COLUMN; repeat as needed",
+    )
+    imp.add_argument("--layer", dest="source_layer", help="GeoPackage/KML layer or XLSX sheet")
+    imp.add_argument("--reason", help="why (kept in the audit log; default: the file name)")
+    imp.add_argument("--user", help="who imports (default: the system user name)")
+    imp.add_argument("--dry-run", action="store_true", help="check the file; write nothing")
+    add_store_argument(imp)
+    add_lang_argument(imp)
+    imp.set_defaults(run=cmd_import)
+
+    exp = sub.add_parser("export", help="write a layer as GeoPackage, HXL CSV or GeoJSON")
+    exp.add_argument("layer", choices=names, metavar="LAYER")
+    exp.add_argument("--format", required=True, choices=EXPORT_FORMATS, dest="fmt")
+    exp.add_argument("--out", required=True, type=Path, help="the file to write")
+    exp.add_argument(
+        "--public", action="store_true", help="only the public view (sensitive rows dropped)"
+    )
+    add_store_argument(exp)
+    add_lang_argument(exp)
+    exp.set_defaults(run=cmd_export)
+
+
+def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings.store)
+    if not store.exists():
+        raise StoreNotInitialisedError(store.location)
+    prepared = prepare_import(
+        args.file,
+        args.layer,
+        country_path=settings.seed_dir / COUNTRY_FILE,
+        crs=args.crs,
+        mapping=parse_map_options(args.map),
+        source_layer=args.source_layer,
+    )
+    for note in prepared.notes:
+        _say(note)
+    for notice in prepared.notices:
+        _say(prepared.describe(notice, _))
+    if args.dry_run:
+        for problem in prepared.problems:
+            _say(prepared.describe(problem, _))
+        ok = prepared.importable(skip_invalid=args.skip_invalid)
+        _say(_("dry run: nothing was written") if ok else _("dry run: the file would be refused"))
+        return 0 if ok else 1
+    result = apply_import(
+        store,
+        prepared,
+        mode=args.mode,
+        skip_invalid=args.skip_invalid,
+        user=args.user or f"cli:{getpass.getuser()}",
+        reason=args.reason or _("import of {file}").format(file=args.file.name),
+        now=datetime.now(UTC),
+    )
+    _say(
+        _("{count} rows imported into {layer} ({mode}); store version {version}").format(
+            count=result.imported, layer=args.layer, mode=args.mode, version=result.version
+        )
+    )
+    if result.rejects_path:
+        _say(
+            _("{count} rows rejected; they and the reasons are in {path}").format(
+                count=result.rejected, path=result.rejects_path
+            )
+        )
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings.store)
+    if not store.exists():
+        raise StoreNotInitialisedError(store.location)
+    result = export_layer(store, args.layer, fmt=args.fmt, out=args.out, public=args.public)
+    _say(
+        _("{count} rows of {layer} written to {path} (store version {version})").format(
+            count=result.rows, layer=args.layer, path=result.path, version=result.version
+        )
+    )
+    return 0
