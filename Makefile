@@ -2,12 +2,14 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# Debian packages the test suite needs: a real headless browser and GDAL's ogrinfo.
-TEST_DEBS := chromium chromium-driver gdal-bin
+# Debian packages: Pango for PDF situation reports (WeasyPrint); the test suite also needs a
+# real headless browser, GDAL's ogrinfo and poppler's pdftotext/pdffonts/pdftoppm.
+RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0
+TEST_DEBS := $(RUN_DEBS) chromium chromium-driver gdal-bin poppler-utils
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench debs
+.PHONY: run test lint bench debs run-debs
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +24,7 @@ $(VENV)/.test-installed: pyproject.toml | $(PY)
 	touch $@ $(VENV)/.app-installed
 
 ## run: serve the dashboard on the embedded store (built from the seed on first run)
-run: $(VENV)/.app-installed
+run: run-debs $(VENV)/.app-installed
 	$(PY) app.py $(ARGS)
 
 ## test: install what the tests need (Debian packages, Python extras), lint, run every test
@@ -30,6 +32,11 @@ test: debs $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# PDF reports need Pango; the dashboard runs without it, so a failed install only warns.
+run-debs:
+	@$(MAKE) --no-print-directory debs TEST_DEBS="$(RUN_DEBS)" || \
+	  echo "warning: could not install $(RUN_DEBS); PDF situation reports will not work"
 
 debs:
 	@missing=""; for p in $(TEST_DEBS); do \

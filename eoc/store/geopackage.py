@@ -326,7 +326,11 @@ class GeoPackageStore:
         if edit.op != "delete":
             _validate_row(spec, row)
         old = None if current is None else _changed(spec, current, edit, row)
-        new = None if edit.op == "delete" else {k: _plain(spec, k, row[k]) for k in (old or row)}
+        new = (
+            None
+            if edit.op == "delete"
+            else {k: _plain(spec, k, row[k]) for k in (old if old is not None else row)}
+        )
         _write(con, spec, edit.op, row, current)
         self._audit(
             con,

@@ -13,7 +13,7 @@ from eoc.web.cache import VersionedCache
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.language import LocalisedDash, install_language, language_links
 from eoc.web.login import install_auth
-from eoc.web.pages import audit, capacity, data_io, operations, public, relocation, wall
+from eoc.web.pages import audit, capacity, data_io, operations, public, relocation, reports, wall
 from eoc.web.routes import register_routes
 from eoc.web.security import current_role, current_username
 
@@ -41,6 +41,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     wall.register(app)
     capacity.register(app)
     relocation.register(app)
+    reports.register(app)
     data_io.register(app)
     app.layout = _shell
     register_routes(app.server)

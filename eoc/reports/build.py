@@ -1,0 +1,402 @@
+"""Build a situation report from the store at one version.
+
+Scope: the whole country, or one event (`event_id`, see eoc.reports.event for which zones
+belong to an event). The event narrows the hazard side of the report (zones, exposure,
+displaced people, needs, sites and infrastructure at risk); border checkpoints, site
+occupancy over the whole country and the incidents of the period are always national.
+
+Highlights are sentences written from the figures (message ids with values, translated when
+rendered): the lead event, people in hazard zones and the displaced estimate, sites over
+capacity, border checkpoints, incidents of the period — at most five.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import geopandas as gpd
+import pandas as pd
+
+from eoc.analysis.active import active_at, as_utc
+from eoc.analysis.exposure import exposed_features
+from eoc.analysis.needs import (
+    NEEDS_PROFILES_FILE,
+    choose_profile,
+    displaced_by_zone,
+    displaced_people,
+    load_displacement_rates,
+    load_needs_profiles,
+    needs_of,
+)
+from eoc.i18n import N_
+from eoc.reports import tables
+from eoc.reports.event import describe_event, event_zones, find_incident, lead_incident
+from eoc.reports.model import FreeText, KeyFigure, Sentence, Sitrep, Source
+from eoc.reports.snapshot import Snapshot, read_snapshot
+
+PERIOD_H = 24
+NEXT_ISSUE_H = 24
+DEFAULT_NEEDS_PROFILE = "sphere"
+OCCUPIED = ("open", "closing")  # sites where people are staying
+SEVERE_INCIDENTS = ("high", "critical")
+STRONG_SHAKING_MMI = 7.0
+MAX_HIGHLIGHTS = 5
+NO_FREE_TEXT = FreeText()
+
+
+def build_sitrep(
+    store,
+    *,
+    as_of: datetime | str,
+    produced_by: str,
+    event_id: str | None = None,
+    number: int | None = None,
+    free_text: FreeText = NO_FREE_TEXT,
+    needs_profile: str = DEFAULT_NEEDS_PROFILE,
+    draw_map: bool = True,
+) -> Sitrep:
+    """The situation report at `as_of` from `store`, every layer read at one version."""
+    return compose_sitrep(
+        read_snapshot(store),
+        as_of=as_of,
+        produced_by=produced_by,
+        event_id=event_id,
+        number=number,
+        free_text=free_text,
+        needs_profile=needs_profile,
+        draw_map=draw_map,
+    )
+
+
+def compose_sitrep(
+    snapshot: Snapshot,
+    *,
+    as_of: datetime | str,
+    produced_by: str,
+    event_id: str | None = None,
+    number: int | None = None,
+    free_text: FreeText = NO_FREE_TEXT,
+    needs_profile: str = DEFAULT_NEEDS_PROFILE,
+    draw_map: bool = True,
+) -> Sitrep:
+    """The report from layers already read (`snapshot`); see `build_sitrep`."""
+    moment = as_utc(as_of).to_pydatetime()
+    frames = snapshot.frames
+    in_force = active_at(frames["hazard_zones"], moment)
+    incidents = frames["incidents"]
+    event = None
+    if event_id:
+        incident = find_incident(incidents, event_id)
+        zones = event_zones(incident, in_force)
+        event = describe_event(incident, zones, frames["places"])
+        lead, lead_zone_ids = event, set(event.zone_ids)
+    else:
+        zones = in_force
+        found = lead_incident(incidents, moment)
+        lead = None
+        if found is not None:
+            lead = describe_event(found, event_zones(found, in_force), frames["places"])
+        lead_zone_ids = set(lead.zone_ids) if lead else set()
+
+    sites = frames["displacement_sites"]
+    occupied = sites[sites["status"].isin(OCCUPIED).to_numpy(dtype=bool)]
+    exposed = exposed_features(
+        {
+            "places": frames["places"],
+            "displacement_sites": occupied,
+            "health_facilities": frames["health_facilities"],
+            "infrastructure_projects": frames["infrastructure_projects"],
+            "border_checkpoints": frames["border_checkpoints"],
+        },
+        zones,
+        regions=frames["regions"],
+        districts=frames["districts"],
+    )
+    rates = load_displacement_rates()
+    profile = choose_profile(load_needs_profiles(), needs_profile)
+    displaced = displaced_people(exposed, rates)
+    by_zone = displaced_by_zone(exposed, rates)
+
+    figures, severe = _key_figures(exposed, occupied, frames, moment, displaced)
+    period_start = moment - timedelta(hours=PERIOD_H)
+    lead_exposed = exposed[exposed["zone_id"].astype(str).isin(lead_zone_ids).to_numpy(bool)]
+    report = Sitrep(
+        number=number,
+        as_of=moment,
+        period_start=period_start,
+        next_issue=moment + timedelta(hours=NEXT_ISSUE_H),
+        produced_by=produced_by,
+        event=event,
+        store_version=snapshot.version,
+        data_time=snapshot.data_time,
+        needs_profile=profile.name,
+        highlights=_highlights(lead, lead_exposed, figures, severe, len(zones)),
+        key_figures=tuple(figures.values()),
+        exposure_by_region=tables.exposure_by_region(exposed, frames["regions"]),
+        exposure_by_district=tables.exposure_by_district(exposed),
+        zones=tables.zone_table(zones, exposed),
+        sites=tables.site_table(occupied, exposed),
+        displaced_by_zone=tables.displaced_table(by_zone, zones),
+        displaced=displaced,
+        needs=tables.needs_table(needs_of(displaced, profile)),
+        checkpoints=tables.checkpoint_table(frames["border_checkpoints"], exposed),
+        infrastructure=tables.infrastructure_table(
+            exposed, frames["infrastructure_projects"], frames["health_facilities"]
+        ),
+        incidents=tables.incident_table(incidents, period_start, moment),
+        sources=_sources(zones, profile, snapshot),
+        region_names=_region_names(frames["regions"]),
+        free_text=free_text,
+    )
+    if draw_map:
+        report = with_map(report, snapshot, zones)
+    return report
+
+
+def with_map(report: Sitrep, snapshot: Snapshot, zones: gpd.GeoDataFrame | None = None) -> Sitrep:
+    """`report` with its map image drawn (the slowest step, so the page can show progress)."""
+    from eoc.reports.map_image import draw_sitrep_map
+
+    frames = snapshot.frames
+    if zones is None:
+        zones = active_at(frames["hazard_zones"], report.as_of)
+        if report.event is not None:
+            ids = set(report.event.zone_ids)
+            zones = zones[zones["zone_id"].astype(str).isin(ids).to_numpy(dtype=bool)]
+    sites = frames["displacement_sites"]
+    png = draw_sitrep_map(
+        frames,
+        zones=zones,
+        sites=sites[sites["status"].isin(OCCUPIED).to_numpy(dtype=bool)],
+        event=report.event,
+    )
+    return replace(report, map_png=png)
+
+
+# -- figures and sentences -----------------------------------------------------------------
+
+
+def residents_exposed(exposed: pd.DataFrame, *, min_mmi: float | None = None) -> int:
+    """Residents of places in the zones of `exposed`, each place once (optionally MMI ≥ x)."""
+    rows = exposed[(exposed["layer"] == "places").to_numpy(dtype=bool)]
+    if min_mmi is not None:
+        mmi = pd.to_numeric(rows["mmi"]).astype("float64").fillna(-1.0)
+        strong = (rows["hazard_type"] == "earthquake").to_numpy(bool) & (mmi >= min_mmi)
+        rows = rows[strong.to_numpy(dtype=bool)]
+    once = rows.drop_duplicates("feature_id")
+    return int(pd.to_numeric(once["people"]).fillna(0).sum())
+
+
+def sites_exposed(exposed: pd.DataFrame, *, min_mmi: float | None = None) -> tuple[int, int]:
+    """(sites, people in them) of the displacement sites in `exposed`, each site once."""
+    rows = exposed[(exposed["layer"] == "displacement_sites").to_numpy(dtype=bool)]
+    if min_mmi is not None:
+        mmi = pd.to_numeric(rows["mmi"]).astype("float64").fillna(-1.0)
+        strong = (rows["hazard_type"] == "earthquake").to_numpy(bool) & (mmi >= min_mmi)
+        rows = rows[strong.to_numpy(dtype=bool)]
+    once = rows.drop_duplicates("feature_id")
+    return len(once), int(pd.to_numeric(once["people"]).fillna(0).sum())
+
+
+def _key_figures(
+    exposed: pd.DataFrame,
+    occupied: gpd.GeoDataFrame,
+    frames: Mapping[str, gpd.GeoDataFrame],
+    moment: datetime,
+    displaced: int,
+) -> tuple[dict[str, KeyFigure], int]:
+    """The key figures by key, and how many incidents of the period are high or critical."""
+    site_count, site_people = sites_exposed(exposed)
+    people = pd.to_numeric(occupied["individuals"]).fillna(0)
+    capacity = pd.to_numeric(occupied["capacity"])
+    over = int((people > capacity).fillna(False).sum())
+    checkpoints = frames["border_checkpoints"]["status"].astype(str)
+    times = pd.to_datetime(frames["incidents"]["time_utc"], utc=True)
+    period = (times > moment - timedelta(hours=PERIOD_H)) & (times <= moment)
+    items = [
+        KeyFigure(
+            "residents_in_zones",
+            N_("Residents in hazard zones"),
+            residents_exposed(exposed),
+            N_(
+                "Residents of populated places (GeoNames population) inside a hazard zone in "
+                "force at the report time, each place counted once."
+            ),
+        ),
+        KeyFigure(
+            "residents_mmi7",
+            N_("Residents in zones of MMI VII or more"),
+            residents_exposed(exposed, min_mmi=STRONG_SHAKING_MMI),
+            N_(
+                "Residents of populated places inside an earthquake zone of estimated "
+                "intensity MMI VII or more (very strong shaking)."
+            ),
+        ),
+        KeyFigure(
+            "displaced",
+            N_("Estimated displaced people"),
+            displaced,
+            N_(
+                "Residents in zones times the displacement rate of the zone's hazard and "
+                "severity (data/standards/displacement_rates.csv); each person counted once, "
+                "at the highest rate, rounded up."
+            ),
+        ),
+        KeyFigure(
+            "sites_in_zones",
+            N_("Displacement sites in hazard zones"),
+            site_count,
+            N_("Open or closing displacement sites inside a hazard zone in force."),
+        ),
+        KeyFigure(
+            "people_in_sites_in_zones",
+            N_("People in sites in hazard zones"),
+            site_people,
+            N_("People staying at those sites (latest site figures)."),
+        ),
+        KeyFigure(
+            "people_in_sites",
+            N_("People in displacement sites"),
+            int(people.sum()),
+            N_("People staying at open or closing displacement sites in the whole country."),
+        ),
+        KeyFigure(
+            "sites_over_capacity",
+            N_("Sites over capacity"),
+            over,
+            N_("Open or closing sites holding more people than their declared capacity."),
+        ),
+        KeyFigure(
+            "checkpoints_closed",
+            N_("Border checkpoints closed or restricted"),
+            int(checkpoints.isin(["closed", "restricted"]).sum()),
+            N_("Border crossing points whose status is closed or restricted."),
+        ),
+        KeyFigure(
+            "incidents_period",
+            N_("Incidents in the last 24 hours"),
+            int(period.sum()),
+            N_("Incidents logged or received from feeds with a time in the report's period."),
+        ),
+    ]
+    frame = frames["incidents"]
+    severe = frame["severity"].isin(SEVERE_INCIDENTS).to_numpy(bool) & period.to_numpy(bool)
+    return {item.key: item for item in items}, int(severe.sum())
+
+
+def _highlights(
+    lead, lead_exposed: pd.DataFrame, figures: dict[str, KeyFigure], severe: int, zones: int
+) -> tuple[Sentence, ...]:
+    value = {key: item.value for key, item in figures.items()}
+    sentences = []
+    if lead is not None:
+        sentences.append(_lead_sentence(lead, lead_exposed))
+    sentences.append(
+        Sentence(
+            N_(
+                "{residents} residents live in the {zones} hazard zones in force; an estimated "
+                "{displaced} people are displaced."
+            ),
+            {
+                "residents": value["residents_in_zones"],
+                "zones": zones,
+                "displaced": value["displaced"],
+            },
+        )
+    )
+    sentences.append(
+        Sentence(
+            N_(
+                "{people} people stay in displacement sites; {over} sites hold more people "
+                "than their capacity."
+            ),
+            {"people": value["people_in_sites"], "over": value["sites_over_capacity"]},
+        )
+    )
+    if value["checkpoints_closed"]:
+        sentences.append(
+            Sentence(
+                N_("{count} border checkpoints are closed or restricted."),
+                {"count": value["checkpoints_closed"]},
+            )
+        )
+    sentences.append(
+        Sentence(
+            N_("{count} incidents in the last 24 hours, {severe} of them high or critical."),
+            {"count": value["incidents_period"], "severe": severe},
+        )
+    )
+    return tuple(sentences[:MAX_HIGHLIGHTS])
+
+
+def _lead_sentence(lead, exposed: pd.DataFrame) -> Sentence:
+    where = {
+        "distance": round(lead.distance_km or 0),
+        "direction": lead.direction or "",
+        "place": lead.near_place or "",
+        "time": lead.time,
+    }
+    if lead.incident_type == "earthquake" and lead.magnitude is not None:
+        sites, people = sites_exposed(exposed, min_mmi=STRONG_SHAKING_MMI)
+        msgid = (
+            N_(
+                "M{magnitude} earthquake {distance} km {direction} of {place} at {time} "
+                "Dushanbe time: {sites} displacement sites with {people} people in zones of "
+                "MMI VII or more."
+            )
+            if lead.direction
+            else N_(
+                "M{magnitude} earthquake at {place} at {time} Dushanbe time: {sites} "
+                "displacement sites with {people} people in zones of MMI VII or more."
+            )
+        )
+        values = where | {"magnitude": float(lead.magnitude), "sites": sites, "people": people}
+        return Sentence(msgid, values, translate=("direction",))
+    sites, people = sites_exposed(exposed)
+    msgid = (
+        N_(
+            "{hazard} {distance} km {direction} of {place} at {time} Dushanbe time: {sites} "
+            "displacement sites with {people} people in its hazard zones."
+        )
+        if lead.direction
+        else N_(
+            "{hazard} at {place} at {time} Dushanbe time: {sites} displacement sites with "
+            "{people} people in its hazard zones."
+        )
+    )
+    hazard = tables.value_label("incidents", "incident_type", lead.incident_type)
+    values = where | {"hazard": hazard, "sites": sites, "people": people}
+    return Sentence(msgid, values, translate=("direction", "hazard"))
+
+
+def _sources(zones: gpd.GeoDataFrame, profile, snapshot: Snapshot) -> tuple[Source, ...]:
+    zone_sources = sorted({str(s) for s in zones["source"].dropna()})
+    needs_sources = sorted({item.source for item in profile.items})
+    return (
+        Source(N_("Hazard zones"), "; ".join(zone_sources) or "—"),
+        Source(N_("Populated places"), "GeoNames cities500 (population)"),
+        Source(
+            N_("Displacement sites"),
+            "EOC store, layer displacement_sites (CCCM site records)",
+        ),
+        Source(N_("Displacement rates"), "data/standards/displacement_rates.csv (InaSAFE 4)"),
+        Source(
+            N_("Needs profile"),
+            f"{profile.name} ({NEEDS_PROFILES_FILE.name}): " + " · ".join(needs_sources),
+        ),
+        Source(N_("Health facilities"), "OpenStreetMap (ODbL), layer health_facilities"),
+    )
+
+
+def _region_names(regions: gpd.GeoDataFrame) -> dict[str, dict[str, str]]:
+    names = {}
+    for row in regions.itertuples(index=False):
+        english = row.name_short if isinstance(row.name_short, str) else row.adm1_name
+        names[str(row.adm1_iso)] = {
+            "en": english,
+            "ru": row.name_ru if isinstance(row.name_ru, str) else english,
+            "tg": row.name_tg if isinstance(row.name_tg, str) else english,
+        }
+    return names

@@ -1,0 +1,51 @@
+"""Every layer a report needs, read from the store at one version."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import geopandas as gpd
+
+from eoc.errors import StoreError
+from eoc.i18n import _
+
+SITREP_LAYERS = (
+    "regions",
+    "districts",
+    "country",
+    "neighbours",
+    "places",
+    "health_facilities",
+    "hazard_zones",
+    "displacement_sites",
+    "border_checkpoints",
+    "infrastructure_projects",
+    "incidents",
+)
+_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Layers as they were at `version` (the store's data time `data_time`)."""
+
+    version: int
+    data_time: datetime | None
+    frames: dict[str, gpd.GeoDataFrame]
+
+
+def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
+    """Read `names` so that all of them come from one store version.
+
+    The GeoPackage is read layer by layer; a write landing between two reads would mix two
+    versions. The version is read before and after: if it moved, everything is read again.
+    """
+    for _attempt in range(_ATTEMPTS):
+        before = store.version()
+        data_time = store.data_time()
+        frames = {name: store.read_layer(name) for name in names}
+        if store.version() == before:
+            return Snapshot(before, data_time, frames)
+    raise StoreError(_("the store kept changing while the report was read; try again in a minute"))

@@ -1,0 +1,421 @@
+"""Situation reports (`/reports`): build a draft, edit its text, preview, publish, download.
+
+Progress: the draft is built in three chained callbacks (read the store and compute the
+figures → draw the map → render the preview), each moving a progress bar, instead of a Dash
+background callback. A background callback needs a DiskcacheManager (or Celery) and runs in
+another process, where the app's store and cache (kept in Flask's app config) are not
+reachable; the chained steps need nothing more than the app, and each step is a real stage of
+the work. The model is kept between steps in the app's cache, keyed by the store version (the
+dcc.Store holds only the choices). A published report is rendered once and archived in the
+store; its files are served by the routes below, to internal roles only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import dash
+import flask
+from dash import Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+import layers
+from eoc.analysis.active import AnalysisInputError, as_utc
+from eoc.errors import EocError
+from eoc.i18n import LANGUAGES, N_, _, current_language, format_time, language
+from eoc.permissions import Action, is_allowed
+from eoc.reports.archive import CONTENT_TYPES, publish_sitrep
+from eoc.reports.build import DEFAULT_NEEDS_PROFILE, compose_sitrep, with_map
+from eoc.reports.model import FreeText
+from eoc.reports.render_html import render_html
+from eoc.reports.snapshot import read_snapshot
+from eoc.web.components import report_ids as ids
+from eoc.web.components.report_archive import build_archive_table
+from eoc.web.context import current_cache
+from eoc.web.security import (
+    current_role,
+    current_username,
+    guarded_callback,
+    guarded_layout,
+    require,
+)
+
+COUNTRY = "country"
+PROFILES = {"sphere": N_("Sphere"), "inasafe": N_("InaSAFE")}
+SCOPE_TYPES = ("earthquake", "mudflow", "flood", "avalanche", "landslide")
+
+
+@contextmanager
+def report_language(lang: str) -> Iterator[None]:
+    """Render in `lang` inside a request (whose own language would otherwise win)."""
+    saved = flask.g.get("eoc_lang") if flask.has_request_context() else None
+    if flask.has_request_context():
+        flask.g.eoc_lang = lang
+    try:
+        with language(lang):
+            yield
+    finally:
+        if flask.has_request_context():
+            flask.g.eoc_lang = saved
+
+
+def _scope_options() -> list[dict]:
+    cache = current_cache()
+    incidents = cache.read_layers(["incidents"], version=cache.store.version())["incidents"]
+    hazards = incidents[incidents["incident_type"].isin(SCOPE_TYPES).to_numpy(dtype=bool)]
+    hazards = hazards.sort_values("time_utc", ascending=False)
+    kind = layers.get("incidents").field("incident_type")
+    options = [{"label": _("Whole country"), "value": COUNTRY}]
+    for row in hazards.itertuples(index=False):
+        what = row.description if isinstance(row.description, str) else row.incident_id
+        options.append(
+            {
+                "label": f"{format_time(row.time_utc)} · {_(kind.value_label(row.incident_type))}"
+                f" · {what}",
+                "value": str(row.incident_id),
+            }
+        )
+    return options
+
+
+@guarded_layout(Action.VIEW_INTERNAL)
+def layout(**_query: str) -> html.Div:
+    can_publish = is_allowed(current_role(), Action.PUBLISH_REPORTS)
+    lang = current_language()
+    return html.Div(
+        className="reports-page",
+        children=[
+            html.Section(
+                className="report-controls",
+                children=[
+                    html.H2(_("Situation report")),
+                    html.Label(_("Event")),
+                    dcc.Dropdown(
+                        id=ids.SCOPE, options=_scope_options(), value=COUNTRY, clearable=False
+                    ),  # fmt: skip
+                    html.Label(_("As of (ISO 8601 with zone; empty: now)")),
+                    dcc.Input(
+                        id=ids.AS_OF,
+                        type="text",
+                        value="",
+                        debounce=True,
+                        placeholder="2026-11-22T06:00Z",
+                    ),  # fmt: skip
+                    html.Label(_("Language of the report")),
+                    dcc.RadioItems(
+                        id=ids.LANG,
+                        options=[
+                            {"label": name, "value": code} for code, name in LANGUAGES.items()
+                        ],
+                        value=lang,
+                        inline=True,
+                    ),
+                    html.Label(_("Needs profile")),
+                    dcc.RadioItems(
+                        id=ids.PROFILE,
+                        options=[{"label": _(label), "value": v} for v, label in PROFILES.items()],
+                        value=DEFAULT_NEEDS_PROFILE,
+                        inline=True,
+                    ),
+                    html.Label(_("Produced by")),
+                    dcc.Input(
+                        id=ids.PRODUCED_BY,
+                        type="text",
+                        value=_("EOC Dushanbe ({user})").format(user=current_username()),
+                    ),  # fmt: skip
+                    html.Label(_("Situation overview")),
+                    dcc.Textarea(id=ids.OVERVIEW, className="report-text"),
+                    html.Label(_("Response")),
+                    dcc.Textarea(id=ids.RESPONSE, className="report-text"),
+                    html.Label(_("Gaps and constraints")),
+                    dcc.Textarea(id=ids.GAPS, className="report-text"),
+                    html.Div(
+                        className="report-buttons",
+                        children=[
+                            html.Button(_("Build draft"), id=ids.BUILD, n_clicks=0),
+                            html.Button(
+                                _("Update preview"),
+                                id=ids.REFRESH,
+                                n_clicks=0,
+                                className="secondary",
+                            ),  # fmt: skip
+                            html.Button(
+                                _("Publish"), id=ids.PUBLISH, n_clicks=0, className="danger"
+                            )
+                            if can_publish
+                            else None,  # fmt: skip
+                        ],
+                    ),
+                    html.Progress(
+                        id=ids.PROGRESS, value="0", max="100", className="report-progress"
+                    ),  # fmt: skip
+                    html.Div(
+                        id=ids.PROGRESS_LABEL, className="report-progress-label", role="status"
+                    ),  # fmt: skip
+                    html.Div(id=ids.MESSAGE, className="report-message", role="status"),
+                    html.H2(_("Published reports")),
+                    html.Div(id=ids.ARCHIVE, children=build_archive_table(_reports())),
+                ],
+            ),
+            dcc.Loading(
+                html.Iframe(
+                    id=ids.PREVIEW,
+                    className="report-preview",
+                    title=_("Preview of the situation report"),
+                ),  # fmt: skip
+                type="default",
+            ),
+            dcc.Store(id=ids.REQUEST),
+            dcc.Store(id=ids.STAGE),
+            dcc.Store(id=ids.DRAFT),
+        ],
+    )
+
+
+def _reports() -> list[dict]:
+    return current_cache().store.list_reports()
+
+
+# -- the draft, in three steps ---------------------------------------------------------------
+
+
+def start_draft(
+    clicks: int | None,
+    scope: str | None,
+    as_of_text: str | None,
+    lang: str | None,
+    profile: str | None,
+    produced_by: str | None,
+    *,
+    now: datetime | None = None,
+):
+    """Step 1: check the choices; the next step reads the store."""
+    if not clicks:
+        raise PreventUpdate
+    try:
+        text = (as_of_text or "").strip()
+        moment = as_utc(text) if text else as_utc(now or datetime.now(UTC)).floor("min")
+    except (AnalysisInputError, ValueError):
+        message = _(
+            "{text} is not a date and time: give it in ISO 8601 with its time zone, "
+            "for example 2026-11-22T06:00Z"
+        ).format(text=as_of_text)
+        return dash.no_update, "0", "", _message(message, ok=False)
+    request = {
+        "scope": scope or COUNTRY,
+        "as_of": moment.isoformat(),
+        "lang": lang if lang in LANGUAGES else current_language(),
+        "profile": profile or DEFAULT_NEEDS_PROFILE,
+        "produced_by": (produced_by or "").strip() or _("EOC Dushanbe"),
+    }
+    return request, "10", _("Reading the store and computing the figures…"), ""
+
+
+def _draft_key(request: dict) -> tuple:
+    return ("sitrep-draft", *(request[k] for k in ("scope", "as_of", "lang", "profile")))
+
+
+def _snapshot(version: int):
+    cache = current_cache()
+    return cache.get(("sitrep-snapshot",), lambda: read_snapshot(cache.store), version=version)
+
+
+def compute_draft(request: dict | None):
+    """Step 2: the report's figures from the store at one version (cached by version)."""
+    if not request:
+        raise PreventUpdate
+    cache = current_cache()
+    version = cache.store.version()
+    snapshot = _snapshot(version)
+
+    def compute():
+        with report_language(request["lang"]):
+            return compose_sitrep(
+                snapshot,
+                as_of=request["as_of"],
+                produced_by=request["produced_by"],
+                event_id=None if request["scope"] == COUNTRY else request["scope"],
+                needs_profile=request["profile"],
+                draw_map=False,
+            )
+
+    try:
+        cache.get(_draft_key(request), compute, version=version)
+    except EocError as exc:
+        return dash.no_update, "0", "", _message(str(exc), ok=False)
+    stage = request | {"version": version}
+    return stage, "60", _("Drawing the map…"), ""
+
+
+def finish_draft(
+    stage: dict | None,
+    _refresh: int | None,
+    overview: str | None,
+    response: str | None,
+    gaps: str | None,
+):
+    """Step 3: the map and the preview (again, without recomputing, when the text changes)."""
+    if not stage:
+        raise PreventUpdate
+    cache = current_cache()
+    version = stage["version"]
+    if cache.store.version() != version:
+        message = _("The data changed meanwhile: build the draft again.")
+        return dash.no_update, dash.no_update, "0", "", _message(message, ok=False)
+    snapshot = _snapshot(version)
+    report = cache.get(_draft_key(stage), lambda: None, version=version)
+    if report is None:
+        raise PreventUpdate
+
+    def draw():
+        with report_language(stage["lang"]):
+            return with_map(report, snapshot)
+
+    drawn = cache.get((*_draft_key(stage), "map"), draw, version=version)
+    text = FreeText(overview or "", response or "", gaps or "")
+    with report_language(stage["lang"]):
+        page = render_html(replace(drawn, free_text=text))
+    label = _("Draft ready: store version {version}, as of {time} (Dushanbe time).").format(
+        version=report.store_version, time=format_time(report.as_of)
+    )
+    return page, stage, "100", label, ""
+
+
+def publish(
+    clicks: int | None,
+    draft: dict | None,
+    overview: str | None,
+    response: str | None,
+    gaps: str | None,
+    *,
+    now: datetime | None = None,
+):
+    """Publish the previewed draft: next number, archived with its HTML, Markdown and PDF."""
+    require(Action.PUBLISH_REPORTS)
+    if not clicks:
+        raise PreventUpdate
+    if not draft:
+        return _message(_("Build and check a draft before publishing."), ok=False), dash.no_update
+    store = current_cache().store
+    try:
+        with report_language(draft["lang"]):
+            published = publish_sitrep(
+                store,
+                as_of=as_utc(draft["as_of"]).to_pydatetime(),
+                produced_by=draft["produced_by"],
+                user=current_username() or "?",
+                now=now or datetime.now(UTC),
+                lang=draft["lang"],
+                event_id=None if draft["scope"] == COUNTRY else draft["scope"],
+                free_text=FreeText(overview or "", response or "", gaps or ""),
+                needs_profile=draft["profile"],
+                expected_version=draft["version"],
+            )
+    except EocError as exc:
+        return _message(str(exc), ok=False), dash.no_update
+    text = _("Published situation report No. {number} (store version {version}).").format(
+        number=published.number, version=published.data_version
+    )
+    return _message(text, ok=True), build_archive_table(store.list_reports())
+
+
+def _message(text: str, *, ok: bool) -> html.Div:
+    return html.Div(text, className="message-ok" if ok else "message-error")
+
+
+# -- downloads -------------------------------------------------------------------------------
+
+
+def download_report(number: int, ext: str) -> flask.Response:
+    """A published report's HTML, PDF or Markdown; internal roles only (checked here too)."""
+    require(Action.VIEW_INTERNAL)
+    if ext not in CONTENT_TYPES:
+        flask.abort(404)
+    content = current_cache().store.report_content(number, ext)
+    if content is None:
+        flask.abort(404)
+    response = flask.make_response(content)
+    response.headers["Content-Type"] = CONTENT_TYPES[ext]
+    disposition = "inline" if ext == "html" else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="sitrep-{number}.{ext}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _download_route(number: int, ext: str) -> flask.Response:
+    from eoc.web.security import PermissionDeniedError
+
+    try:
+        return download_report(number, ext)
+    except PermissionDeniedError as exc:
+        return flask.make_response(str(exc), 403)
+
+
+def register(app: Dash) -> None:
+    dash.register_page(
+        __name__,
+        path="/reports",
+        title=N_("EOC Tajikistan — Situation reports"),
+        layout=layout,
+        name=N_("Reports"),
+        action=Action.VIEW_INTERNAL,
+    )
+    app.server.add_url_rule(
+        "/reports/<int:number>.<ext>", "report_download", _download_route, methods=["GET"]
+    )
+    view = Action.VIEW_INTERNAL
+    guarded_callback(
+        app,
+        view,
+        Output(ids.REQUEST, "data"),
+        Output(ids.PROGRESS, "value"),
+        Output(ids.PROGRESS_LABEL, "children"),
+        Output(ids.MESSAGE, "children"),
+        Input(ids.BUILD, "n_clicks"),
+        State(ids.SCOPE, "value"),
+        State(ids.AS_OF, "value"),
+        State(ids.LANG, "value"),
+        State(ids.PROFILE, "value"),
+        State(ids.PRODUCED_BY, "value"),
+        prevent_initial_call=True,
+    )(start_draft)
+    guarded_callback(
+        app,
+        view,
+        Output(ids.STAGE, "data"),
+        Output(ids.PROGRESS, "value", allow_duplicate=True),
+        Output(ids.PROGRESS_LABEL, "children", allow_duplicate=True),
+        Output(ids.MESSAGE, "children", allow_duplicate=True),
+        Input(ids.REQUEST, "data"),
+        prevent_initial_call=True,
+    )(compute_draft)
+    guarded_callback(
+        app,
+        view,
+        Output(ids.PREVIEW, "srcDoc"),
+        Output(ids.DRAFT, "data"),
+        Output(ids.PROGRESS, "value", allow_duplicate=True),
+        Output(ids.PROGRESS_LABEL, "children", allow_duplicate=True),
+        Output(ids.MESSAGE, "children", allow_duplicate=True),
+        Input(ids.STAGE, "data"),
+        Input(ids.REFRESH, "n_clicks"),
+        State(ids.OVERVIEW, "value"),
+        State(ids.RESPONSE, "value"),
+        State(ids.GAPS, "value"),
+        prevent_initial_call=True,
+    )(finish_draft)
+    guarded_callback(
+        app,
+        Action.PUBLISH_REPORTS,
+        Output(ids.MESSAGE, "children", allow_duplicate=True),
+        Output(ids.ARCHIVE, "children"),
+        Input(ids.PUBLISH, "n_clicks"),
+        State(ids.DRAFT, "data"),
+        State(ids.OVERVIEW, "value"),
+        State(ids.RESPONSE, "value"),
+        State(ids.GAPS, "value"),
+        prevent_initial_call=True,
+    )(publish)

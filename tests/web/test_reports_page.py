@@ -1,0 +1,137 @@
+"""The reports page: a draft in three steps, publishing, the archive and its downloads."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import UTC, datetime
+
+import pytest
+
+from eoc.store import GeoPackageStore
+from eoc.web import create_app
+from eoc.web.components import report_ids as ids
+from eoc.web.pages import reports as page
+from eoc.web.security import CALLBACK_ACTIONS_KEY, PermissionDeniedError
+from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
+
+AS_OF = "2026-11-22T06:00Z"
+NOW = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def app(staff_store, tmp_path_factory):
+    store = GeoPackageStore(tmp_path_factory.mktemp("reports") / "r.gpkg")
+    shutil.copyfile(staff_store.path, store.path)
+    return create_app(store, settings_for(store))
+
+
+def client_as(app, role: str | None):
+    client = app.server.test_client()
+    if role is not None:
+        response = client.post(
+            "/login", data={"username": STAFF[role], "password": STAFF_PASSWORD, "next": "/"}
+        )
+        assert response.status_code == 302
+    return client
+
+
+def build_draft(scope: str = "country", lang: str = "en", overview: str = ""):
+    """The three steps, as the page chains them; returns (preview, draft, progress)."""
+    request, progress, label, message = page.start_draft(
+        1, scope, AS_OF, lang, "sphere", "EOC duty"
+    )
+    assert progress == "10" and message == ""
+    stage, progress, label, message = page.compute_draft(request)
+    assert progress == "60" and message == ""
+    preview, draft, progress, label, message = page.finish_draft(stage, 0, overview, "", "")
+    return preview, draft, progress
+
+
+def test_a_draft_is_built_in_three_steps_with_progress(app):
+    with signed_in(app, "viewer"):
+        preview, draft, progress = build_draft("INC-20261121-003", "tg", overview="Ҳолат")
+    assert progress == "100"
+    assert draft["scope"] == "INC-20261121-003" and draft["lang"] == "tg"
+    assert preview.startswith("<!DOCTYPE html>") and 'lang="tg"' in preview
+    assert "Ҳолат" in preview and "data:image/png;base64," in preview
+
+
+def test_a_bad_as_of_is_explained(app):
+    with signed_in(app, "viewer"):
+        request, progress, _label, message = page.start_draft(
+            1, "country", "yesterday", "en", "sphere", "x"
+        )
+    assert progress == "0" and "yesterday is not a date and time" in str(message.to_plotly_json())
+
+
+def test_duty_officer_publishes_and_the_archive_lists_it(app):
+    with signed_in(app, "duty_officer"):
+        _preview, draft, _progress = build_draft()
+        message, archive = page.publish(1, draft, "Overview text", "", "", now=NOW)
+    assert "Published situation report No. 1" in str(message.to_plotly_json())
+    listing = str(archive.to_plotly_json())
+    assert "/reports/1.pdf" in listing and "/reports/1.html" in listing
+    store = app.server.config["EOC_CACHE"].store
+    assert store.list_reports()[0]["number"] == 1
+    assert store.report_content(1, "pdf")[:4] == b"%PDF"
+    assert "Overview text" in store.report_content(1, "html")
+
+
+def test_publishing_a_draft_of_older_data_is_refused(app):
+    with signed_in(app, "duty_officer"):
+        _preview, draft, _progress = build_draft()
+        stale = draft | {"version": draft["version"] - 1}
+        message, archive = page.publish(1, stale, "", "", "", now=NOW)
+    assert "the data changed since this draft was built" in str(message.to_plotly_json())
+
+
+@pytest.mark.parametrize("role", ["viewer", "cccm"])
+def test_publish_is_refused_for_roles_that_may_not(app, role):
+    with signed_in(app, "duty_officer"):
+        _preview, draft, _progress = build_draft()
+    with signed_in(app, role), pytest.raises(PermissionDeniedError):
+        page.publish(1, draft, "", "", "", now=NOW)
+    # …and by the server's callback gate, before the callback runs.
+    actions = app.server.config[CALLBACK_ACTIONS_KEY]
+    output = next(key for key in actions if ids.ARCHIVE in key)
+    response = client_as(app, role).post(
+        "/_dash-update-component",
+        data=json.dumps({"output": output, "outputs": [], "inputs": [], "changedPropIds": []}),
+        content_type="application/json",
+    )
+    assert response.status_code == 403
+    assert "may not publish reports" in response.get_json()["error"]
+
+
+def test_downloads_are_for_internal_roles_only(app):
+    store = app.server.config["EOC_CACHE"].store
+    if not store.list_reports():
+        with signed_in(app, "duty_officer"):
+            _preview, draft, _progress = build_draft()
+            page.publish(1, draft, "", "", "", now=NOW)
+    number = store.list_reports()[0]["number"]
+    viewer = client_as(app, "viewer")
+    pdf = viewer.get(f"/reports/{number}.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.data[:4] == b"%PDF"
+    html = viewer.get(f"/reports/{number}.html")
+    assert html.status_code == 200 and b"<!DOCTYPE html>" in html.data
+    assert viewer.get(f"/reports/{number}.md").status_code == 200
+    assert viewer.get("/reports/999.pdf").status_code == 404
+    assert viewer.get(f"/reports/{number}.exe").status_code == 404
+    anonymous = client_as(app, None).get(f"/reports/{number}.pdf")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    with signed_in(app, None), pytest.raises(PermissionDeniedError):
+        page.download_report(number, "pdf")
+
+
+def test_the_page_shows_publish_only_to_those_who_may(app):
+    with signed_in(app, "duty_officer"):
+        officer = str(page.layout().to_plotly_json())
+    with signed_in(app, "viewer"):
+        viewer = str(page.layout().to_plotly_json())
+    with signed_in(app, None):
+        anonymous = str(page.layout().to_plotly_json())
+    assert ids.PUBLISH in officer and ids.PUBLISH not in viewer
+    assert ids.BUILD in viewer and ids.BUILD not in anonymous
