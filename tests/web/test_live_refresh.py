@@ -16,7 +16,8 @@ from eoc.store.edits import Edit
 from eoc.web import create_app
 from eoc.web.components.map_figure import trace_slots
 from eoc.web.components.map_update import plan_map_update
-from eoc.web.pages.operations import poll_version, update_map
+from eoc.web.pages.operations import update_map
+from eoc.web.polling import poll_version
 from tests.conftest import settings_for, signed_in
 
 T1 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)

@@ -44,7 +44,7 @@ from eoc.web.components.capacity_settings import (
 )
 from eoc.web.components.footer import build_footer
 from eoc.web.context import current_cache, current_settings
-from eoc.web.pages.operations import poll_version
+from eoc.web.polling import poll_version
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
 HISTORY_LIMIT = 500

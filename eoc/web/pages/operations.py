@@ -31,6 +31,7 @@ from eoc.web.components.map_figure import (
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
 from eoc.web.context import current_cache, current_settings
+from eoc.web.polling import poll_version
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
 ALL_REGIONS = "all"
@@ -139,12 +140,6 @@ def layout(**_query: str) -> html.Div:
             dcc.Store(id=ids.MAP_STATE),
         ],
     )
-
-
-def poll_version(_ticks: int | None, known: int | None):
-    """The store version, sent only when it differs from what the page knows (a cheap poll)."""
-    version = current_cache().store.version()
-    return dash.no_update if version == known else version
 
 
 def _as_of(hours_back: float | None, now: datetime) -> datetime:

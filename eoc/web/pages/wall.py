@@ -43,7 +43,7 @@ from eoc.web.components.map_figure import (
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, MapView, view_of_bounds
 from eoc.web.context import current_cache, current_settings
-from eoc.web.pages.operations import poll_version
+from eoc.web.polling import poll_version
 from eoc.web.security import guarded_callback, guarded_layout
 
 # Saved views: URL name -> region code (None: the whole country).
