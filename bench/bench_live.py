@@ -40,8 +40,9 @@ from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.store.seed import load_seed
 from eoc.web import create_app
-from eoc.web.pages.operations import poll_version, update_map
+from eoc.web.pages.operations import update_map
 from eoc.web.pages.wall import update_wall_panels
+from eoc.web.polling import poll_version
 from layers.displacement_sites import SITE_STATUSES, SITE_TYPES
 from layers.hazard_zones import HAZARD_TYPES, SEVERITIES
 from layers.incidents import INCIDENT_SEVERITIES, INCIDENT_STATUSES, INCIDENT_TYPES
