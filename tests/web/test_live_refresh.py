@@ -82,10 +82,10 @@ def test_the_poll_answers_only_when_the_version_changed(app, store):
 
 
 def test_a_write_elsewhere_patches_only_the_layer_it_changed(app, store):
-    figure, _footer, state = run(app, update_map, None, ALL, "all", None, None, 0, None)
+    figure, _footer, state = run(app, update_map, None, ALL, "all", None, None, 0, None, None)
     new_incident(store)
     patch, footer, new_state = run(
-        app, update_map, store.version(), ALL, "all", None, None, 0, state
+        app, update_map, store.version(), ALL, "all", None, None, 0, None, state
     )
     assert isinstance(patch, dash.Patch)
     operations = patch.to_plotly_json()["operations"]
@@ -103,10 +103,10 @@ def op_is_replace(operations, index) -> bool:
 
 
 def test_switching_a_layer_off_sends_only_visibility(app):
-    _figure, _footer, state = run(app, update_map, None, ALL, "all", None, None, 0, None)
+    _figure, _footer, state = run(app, update_map, None, ALL, "all", None, None, 0, None, None)
     shown = [n for n in ALL if n != "hazard_zones"]
     patch, _footer, _state = run(
-        app, update_map, state["version"], shown, "all", None, None, 0, state
+        app, update_map, state["version"], shown, "all", None, None, 0, None, state
     )
     operations = patch.to_plotly_json()["operations"]
     assert operations and all(op["location"][-1] == "visible" for op in operations)
@@ -115,8 +115,8 @@ def test_switching_a_layer_off_sends_only_visibility(app):
 
 
 def test_nothing_is_sent_when_nothing_changed(app):
-    _figure, _footer, state = run(app, update_map, None, ALL, "all", None, None, 0, None)
-    assert run(app, update_map, state["version"], ALL, "all", None, None, 0, state) == (
+    _figure, _footer, state = run(app, update_map, None, ALL, "all", None, None, 0, None, None)
+    assert run(app, update_map, state["version"], ALL, "all", None, None, 0, None, state) == (
         dash.no_update,
         dash.no_update,
         dash.no_update,

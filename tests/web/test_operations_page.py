@@ -30,7 +30,7 @@ def layers_drawn(figure) -> set[str]:
 def draw(app, visible, region="all", role="viewer"):
     """The map as first drawn for `visible` layers and `region`."""
     figure, footer, _state = call(
-        app, update_map, None, list(visible), region, None, None, 0, None, role=role
+        app, update_map, None, list(visible), region, None, None, 0, None, None, role=role
     )
     return figure, footer
 
@@ -152,3 +152,43 @@ def test_the_headline_figures_and_the_feed_come_with_the_page(app, seed_frames):
     )
     assert f"{people:,}" in text and "People in sites" in text
     assert "Avalanche on the Anzob pass" in "".join(_texts(feed))
+
+
+def test_the_situation_can_be_shown_at_a_chosen_past_moment(app):
+    from datetime import UTC, datetime
+
+    from eoc.web.pages.operations import show_as_of, update_panels
+
+    now = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
+    # 2026-11-19 12:00 Dushanbe is 07:00 UTC: before the earthquake and the Anzob avalanche.
+    label = call(app, show_as_of, 0, "2026-11-19T12:00")
+    assert "11/19/26, 12:00" in label
+    tiles, feed = call(app, lambda: update_panels(None, 0, "2026-11-19T12:00", now=now))
+    assert "Avalanche on the Anzob pass" not in "".join(_texts(feed))
+    figure, _footer, _state = call(
+        app,
+        lambda: update_map(
+            None, ["incidents"], "all", None, None, 0, "2026-11-19T12:00", None, now=now
+        ),
+    )
+    shown = {
+        row[0]
+        for t in figure.data
+        if t.meta["layer"] == "incidents"
+        for row in (t.customdata or [])
+    }
+    assert not any("M7.2" in text for text in shown)
+    assert shown == set()  # the only earlier incident (Gharm, 18 Nov) is closed
+    figure, _footer, _state = call(
+        app,
+        lambda: update_map(
+            None, ["incidents"], "all", None, None, 0, "2026-11-20T12:00", None, now=now
+        ),
+    )
+    shown = {
+        row[0]
+        for t in figure.data
+        if t.meta["layer"] == "incidents"
+        for row in (t.customdata or [])
+    }
+    assert any("Barsem" in text for text in shown) and not any("M7.2" in t for t in shown)

@@ -20,7 +20,7 @@ from eoc.permissions import Action, is_allowed
 from eoc.web import ids
 from eoc.web.components.activity_feed import build_activity_feed
 from eoc.web.components.detail_panel import build_detail, build_incident_form
-from eoc.web.components.footer import build_footer
+from eoc.web.components.footer import DUSHANBE, build_footer
 from eoc.web.components.kpi_tiles import build_kpi_tiles
 from eoc.web.components.map_figure import (
     build_layer_patch,
@@ -105,6 +105,13 @@ def layout(**_query: str) -> html.Div:
                         className="as-of-slider",
                     ),
                     html.Div(id=ids.AS_OF_LABEL, className="as-of-label"),
+                    html.Label(_("Counting back from (Dushanbe time; empty: now)")),
+                    dcc.Input(
+                        id=ids.AS_OF_BASE,
+                        type="datetime-local",
+                        debounce=True,
+                        className="as-of-base",
+                    ),
                     html.Button(
                         _("Play the last 72 hours"), id=ids.PLAY, n_clicks=0, className="secondary"
                     ),
@@ -142,8 +149,15 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def _as_of(hours_back: float | None, now: datetime) -> datetime:
-    return now - timedelta(hours=float(hours_back or 0))
+def _as_of(hours_back: float | None, now: datetime, base: str | None = None) -> datetime:
+    """The moment shown: `hours_back` before the chosen date-time (Dushanbe), or before now."""
+    start = now
+    if base:
+        try:
+            start = datetime.fromisoformat(base).replace(tzinfo=DUSHANBE).astimezone(UTC)
+        except ValueError:
+            start = now
+    return start - timedelta(hours=float(hours_back or 0))
 
 
 def update_map(
@@ -153,6 +167,7 @@ def update_map(
     hazard_types: list[str] | None = None,
     site_statuses: list[str] | None = None,
     hours_back: float | None = 0,
+    base: str | None = None,
     state: dict | None = None,
     *,
     now: datetime | None = None,
@@ -162,7 +177,12 @@ def update_map(
     version = cache.store.version() if version is None else version
     region = region or ALL_REGIONS
     hidden = [name for name in layers.OPERATIONAL if name not in (visible or [])]
-    view_key = [sorted(hazard_types or []), sorted(site_statuses or []), int(hours_back or 0)]
+    view_key = [
+        sorted(hazard_types or []),
+        sorted(site_statuses or []),
+        int(hours_back or 0),
+        base or "",
+    ]
     step = plan_map_update(state, version=version, region=region, hidden=hidden)
     if step is None and state and state.get("filters") != view_key:
         step = "layers"
@@ -180,7 +200,7 @@ def update_map(
             changed |= FILTERED
     frames = situation_at(
         cache.read_layers(sorted(changed), version=version),
-        as_of=_as_of(hours_back, now or datetime.now(UTC)),
+        as_of=_as_of(hours_back, now or datetime.now(UTC), base),
         hazard_types=hazard_types,
         site_statuses=site_statuses,
     )
@@ -204,12 +224,18 @@ def _full_figure(cache, frames, version: int, region: str, hidden: list[str]):
     )
 
 
-def update_panels(version: int | None, hours_back: float | None, *, now: datetime | None = None):
+def update_panels(
+    version: int | None,
+    hours_back: float | None,
+    base: str | None = None,
+    *,
+    now: datetime | None = None,
+):
     """Headline figures and the activity feed as of the chosen moment."""
     cache = current_cache()
     store = cache.store
     version = store.version() if version is None else version
-    moment = _as_of(hours_back, now or datetime.now(UTC))
+    moment = _as_of(hours_back, now or datetime.now(UTC), base)
     frames = cache.read_layers(layers.OPERATIONAL, version=version)
     audit = cache.get(
         ("audit", AUDIT_READ), lambda: store.audit_log(limit=AUDIT_READ), version=version
@@ -222,8 +248,10 @@ def update_panels(version: int | None, hours_back: float | None, *, now: datetim
     )
 
 
-def show_as_of(hours_back: float | None, *, now: datetime | None = None) -> str:
-    moment = _as_of(hours_back, now or datetime.now(UTC))
+def show_as_of(
+    hours_back: float | None, base: str | None = None, *, now: datetime | None = None
+) -> str:
+    moment = _as_of(hours_back, now or datetime.now(UTC), base)
     return _("Showing the situation at {time} (Dushanbe time)").format(time=format_time(moment))
 
 
@@ -362,11 +390,16 @@ def register(app: Dash) -> None:
         Input(ids.HAZARD_FILTER, "value"),
         Input(ids.STATUS_FILTER, "value"),
         Input(ids.AS_OF, "value"),
+        Input(ids.AS_OF_BASE, "value"),
         State(ids.MAP_STATE, "data"),
     )(update_map)
-    guarded_callback(app, view, Output(ids.AS_OF_LABEL, "children"), Input(ids.AS_OF, "value"))(
-        show_as_of
-    )
+    guarded_callback(
+        app,
+        view,
+        Output(ids.AS_OF_LABEL, "children"),
+        Input(ids.AS_OF, "value"),
+        Input(ids.AS_OF_BASE, "value"),
+    )(show_as_of)
     guarded_callback(
         app,
         view,
@@ -374,6 +407,7 @@ def register(app: Dash) -> None:
         Output(ids.FEED, "children"),
         Input(ids.VERSION, "data"),
         Input(ids.AS_OF, "value"),
+        Input(ids.AS_OF_BASE, "value"),
     )(update_panels)
     guarded_callback(
         app,
