@@ -11,27 +11,32 @@ import geopandas as gpd
 from eoc.store import Store
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 
+KEPT_VERSIONS = 3  # a page one poll behind the others must not evict the newest reads
+
 
 class VersionedCache:
-    """Values computed from the store, kept while the store version stays the same."""
+    """Values computed from the store, kept per store version (the newest few)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._version: int | None = None
-        self._values: dict[object, Any] = {}
+        self._by_version: dict[int, dict[object, Any]] = {}
 
     def get(self, key: object, compute: Callable[[], Any], *, version: int) -> Any:
         """The cached value of `key` at `version`, computed once per version."""
         with self._lock:
-            if version != self._version:
-                self._version, self._values = version, {}
-            if key in self._values:
-                return self._values[key]
+            values = self._by_version.get(version)
+            if values is not None and key in values:
+                return values[key]
         value = compute()
+        # A write between reading the version and reading the data would label newer data
+        # with an older version: such a value is used once, never kept.
+        if self.store.version() != version:
+            return value
         with self._lock:
-            if version == self._version:
-                self._values[key] = value
+            self._by_version.setdefault(version, {})[key] = value
+            for old in sorted(self._by_version)[:-KEPT_VERSIONS]:
+                del self._by_version[old]
         return value
 
     def read_layers(self, names: Iterable[str], *, version: int) -> dict[str, gpd.GeoDataFrame]:
