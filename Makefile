@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 # Debian packages: Pango for PDF situation reports (WeasyPrint); the test suite also needs a
-# real headless browser, GDAL's ogrinfo and poppler's pdftotext/pdffonts/pdftoppm.
+# real headless browser, GDAL's ogrinfo, poppler's pdftotext/pdffonts/pdftoppm and PostGIS
+# for the PostgreSQL store's tests (against the local server on 127.0.0.1:5432).
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0
-TEST_DEBS := $(RUN_DEBS) chromium chromium-driver gdal-bin poppler-utils
+TEST_DEBS := $(RUN_DEBS) chromium chromium-driver gdal-bin poppler-utils postgresql-15-postgis-3
 ARGS ?=
 PYTEST_ARGS ?=
 

@@ -8,9 +8,17 @@ from eoc.store.geopackage import GeoPackageStore
 
 
 def open_store(location: str) -> Store:
-    """The store at `location`: a `.gpkg` path now; a PostGIS URL in a later version."""
+    """The store at `location`: a `.gpkg` path, or a postgresql:// URL (`?schema=`, default eoc)."""
     if location.startswith(("postgresql:", "postgres:")):
-        raise ConfigError("PostGIS stores are not supported yet; use a .gpkg path")
+        try:
+            # Imported here: only a shared deployment needs psycopg.
+            from eoc.store.postgis import PostGISStore
+        except ImportError as exc:
+            raise ConfigError(
+                f"store {location.split('@')[-1]}: PostGIS stores need psycopg"
+                " (pip install 'psycopg[binary]')"
+            ) from exc
+        return PostGISStore(location)
     if not location.endswith(".gpkg"):
         raise ConfigError(f"store {location!r}: expected a GeoPackage path ending in .gpkg")
     return GeoPackageStore(location)

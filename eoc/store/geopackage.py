@@ -24,7 +24,6 @@ import pyogrio
 
 import layers
 from eoc.errors import (
-    ConflictError,
     EocError,
     NotFoundError,
     StoreError,
@@ -35,7 +34,8 @@ from eoc.i18n import _
 from eoc.store import gpkg_binary
 from eoc.store.edits import Edit
 from eoc.store.records import AuditEntry, UserRecord
-from eoc.store.values import plain, to_column
+from eoc.store.rows import prepare_edit
+from eoc.store.values import to_column
 
 SYSTEM_USER = "system"
 READ_RETRY_S = 5.0
@@ -302,34 +302,9 @@ class GeoPackageStore:
         now: datetime,
         version: int,
     ) -> None:
-        label = _("{item} {id}").format(item=_(spec.item_label), id=edit.feature_id)
-        unknown = set(edit.changes) - set(spec.field_names) - {"geometry"}
-        if unknown:
-            raise EocError(
-                _("{feature}: {layer} has no field {fields}").format(
-                    feature=label, layer=_(spec.title), fields=", ".join(sorted(unknown))
-                )
-            )
         current = _fetch(con, spec, edit.feature_id)
-        if edit.op == "insert":
-            if current is not None:
-                raise EocError(_("{feature} already exists").format(feature=label))
-            row = {name: None for name in spec.field_names} | dict(edit.changes)
-            row[spec.id_field] = edit.feature_id
-        else:
-            if current is None:
-                raise NotFoundError(
-                    _("{feature} does not exist (deleted by someone else?)").format(feature=label)
-                )
-            self._check_expected(con, spec, edit, current)
-            row = current | dict(edit.changes)
-        if edit.op != "delete":
-            _validate_row(spec, row)
-        old = None if current is None else _changed(spec, current, edit, row)
-        new = (
-            None
-            if edit.op == "delete"
-            else {k: _plain(spec, k, row[k]) for k in (old if old is not None else row)}
+        row, old, new = prepare_edit(
+            spec, edit, current, last_change=lambda: _last_change(con, spec, edit.feature_id)
         )
         _write(con, spec, edit.op, row, current)
         self._audit(
@@ -344,26 +319,6 @@ class GeoPackageStore:
             old=old,
             new=new,
         )
-
-    def _check_expected(
-        self, con: sqlite3.Connection, spec: layers.LayerSpec, edit: Edit, current: dict
-    ) -> None:
-        for name, seen in (edit.expected or {}).items():
-            now_value, seen_value = _plain(spec, name, current[name]), _plain(spec, name, seen)
-            if now_value != seen_value:
-                last = con.execute(
-                    "SELECT user, at FROM eoc_audit WHERE layer = ? AND feature_id = ? "
-                    "ORDER BY id DESC LIMIT 1",
-                    (spec.name, edit.feature_id),
-                ).fetchone()
-                raise ConflictError(
-                    _("{item} {id}").format(item=_(spec.item_label), id=edit.feature_id),
-                    name,
-                    yours=seen_value,
-                    theirs=now_value,
-                    changed_by=last[0] if last else None,
-                    changed_at=last[1] if last else None,
-                )
 
     def import_layer(
         self,
@@ -698,12 +653,6 @@ def _user(row: tuple) -> UserRecord:
     )
 
 
-def _plain(spec: layers.LayerSpec, name: str, value: object) -> object:
-    if name == "geometry":
-        return None if value is None else value.wkt
-    return plain(value, spec.field(name))
-
-
 def _columns(spec: layers.LayerSpec) -> str:
     # Identifiers come from the layer spec, never from user text.
     return ", ".join(f'"{name}"' for name in spec.field_names)
@@ -721,26 +670,15 @@ def _fetch(con: sqlite3.Connection, spec: layers.LayerSpec, feature_id: str) -> 
     return {"fid": row[0], "geometry": gpkg_binary.decode(row[1]), **values}
 
 
-def _validate_row(spec: layers.LayerSpec, row: Mapping[str, object]) -> None:
-    values = {name: [row.get(name)] for name in spec.field_names}
-    gdf = gpd.GeoDataFrame(values, geometry=[row.get("geometry")], crs="EPSG:4326")
-    problems = [
-        p
-        for p in layers.validate(gdf, spec)
-        if p.field != spec.id_field or "appears more than once" not in p.message
-    ]
-    if problems:
-        raise ValidationError(problems)
-
-
-def _changed(spec: layers.LayerSpec, current: dict, edit: Edit, row: dict) -> dict:
-    if edit.op == "delete":
-        return {k: _plain(spec, k, current[k]) for k in (*spec.field_names, "geometry")}
-    return {
-        k: _plain(spec, k, current[k])
-        for k in edit.changes
-        if _plain(spec, k, current[k]) != _plain(spec, k, row[k])
-    }
+def _last_change(
+    con: sqlite3.Connection, spec: layers.LayerSpec, feature_id: str
+) -> tuple[str, str] | None:
+    """Who last changed the feature, and when (from the audit log)."""
+    return con.execute(
+        "SELECT user, at FROM eoc_audit WHERE layer = ? AND feature_id = ? "
+        "ORDER BY id DESC LIMIT 1",
+        (spec.name, feature_id),
+    ).fetchone()
 
 
 def _write(
