@@ -28,7 +28,6 @@ from eoc.errors import (
     NotFoundError,
     StoreError,
     StoreNotInitialisedError,
-    ValidationError,
 )
 from eoc.i18n import _
 from eoc.store import gpkg_binary
@@ -47,7 +46,12 @@ from eoc.store.gpkg_tables import (
     _write,
 )
 from eoc.store.records import AuditEntry, UserRecord
-from eoc.store.rows import prepare_edit
+from eoc.store.rows import (
+    check_report_number,
+    prepare_edit,
+    prepare_import,
+    required_reason,
+)
 
 SYSTEM_USER = "system"
 READ_RETRY_S = 5.0
@@ -261,15 +265,12 @@ class GeoPackageStore:
         saw (`Edit.expected`); one refused edit writes nothing at all.
         """
         spec = layers.get(layer)
-        if not reason or not reason.strip():
-            raise EocError(_("a reason is required for every change"))
+        reason = required_reason(reason)
         with self._transaction() as con:
             _index_id(con, spec)
             version = self._bump(con, now, [layer])
             for edit in edits:
-                self._apply_one(
-                    con, spec, edit, user=user, reason=reason.strip(), now=now, version=version
-                )
+                self._apply_one(con, spec, edit, user=user, reason=reason, now=now, version=version)
         return version
 
     def _apply_one(
@@ -318,14 +319,8 @@ class GeoPackageStore:
         written; any failure (or a crash) leaves the layer as it was.
         """
         spec = layers.get(name)
-        if mode not in ("replace", "upsert"):
-            raise EocError(_("unknown import mode '{mode}'").format(mode=mode))
-        if not reason or not reason.strip():
-            raise EocError(_("a reason is required for every change"))
-        problems = layers.validate(gdf, spec)
-        if problems:
-            raise ValidationError(problems)
-        rows = layers.conform(gdf, spec)
+        reason = required_reason(reason)
+        rows = prepare_import(gdf, spec, mode=mode)
         with self._transaction() as con:
             version = self._bump(con, now, [name])
             before = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
@@ -347,7 +342,7 @@ class GeoPackageStore:
                 now=now,
                 user=user,
                 action="import",
-                reason=reason.strip(),
+                reason=reason,
                 version=version,
                 layer=name,
                 old={"rows": before},
@@ -546,13 +541,7 @@ class GeoPackageStore:
         with self._transaction() as con:
             _create_reports(con)
             taken = con.execute("SELECT max(number) FROM eoc_reports").fetchone()[0] or 0
-            if number != taken + 1:
-                raise EocError(
-                    _(
-                        "situation report number {number} is no longer the next one "
-                        "(the next is {next}); nothing was saved"
-                    ).format(number=number, next=taken + 1)
-                )
+            check_report_number(number, taken)
             con.execute(
                 "INSERT INTO eoc_reports (number, lang, version, as_of, published_at,"
                 " published_by, title, html, markdown, pdf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -35,12 +35,16 @@ from eoc.errors import (
     NotFoundError,
     StoreError,
     StoreNotInitialisedError,
-    ValidationError,
 )
 from eoc.i18n import _
 from eoc.store.edits import Edit
 from eoc.store.records import AuditEntry, UserRecord
-from eoc.store.rows import prepare_edit
+from eoc.store.rows import (
+    check_report_number,
+    prepare_edit,
+    prepare_import,
+    required_reason,
+)
 from eoc.store.values import plain
 
 SYSTEM_USER = "system"
@@ -309,8 +313,7 @@ class PostGISStore:
         saw (`Edit.expected`); one refused edit writes nothing at all.
         """
         spec = layers.get(layer)
-        if not reason or not reason.strip():
-            raise EocError(_("a reason is required for every change"))
+        reason = required_reason(reason)
         with self._transaction() as con:
             version = self._bump(con, now, [layer])
             for edit in edits:
@@ -327,7 +330,7 @@ class PostGISStore:
                     now=now,
                     user=user,
                     action=edit.op,
-                    reason=reason.strip(),
+                    reason=reason,
                     version=version,
                     layer=spec.name,
                     feature_id=edit.feature_id,
@@ -434,14 +437,8 @@ class PostGISStore:
         written; any failure (or a crash) leaves the layer as it was.
         """
         spec = layers.get(name)
-        if mode not in ("replace", "upsert"):
-            raise EocError(_("unknown import mode '{mode}'").format(mode=mode))
-        if not reason or not reason.strip():
-            raise EocError(_("a reason is required for every change"))
-        problems = layers.validate(gdf, spec)
-        if problems:
-            raise ValidationError(problems)
-        rows = layers.conform(gdf, spec)
+        reason = required_reason(reason)
+        rows = prepare_import(gdf, spec, mode=mode)
         with self._transaction() as con:
             version = self._bump(con, now, [name])
             before = self._count(con, name)
@@ -461,7 +458,7 @@ class PostGISStore:
                 now=now,
                 user=user,
                 action="import",
-                reason=reason.strip(),
+                reason=reason,
                 version=version,
                 layer=name,
                 old={"rows": before},
@@ -688,13 +685,7 @@ class PostGISStore:
             taken = (
                 con.execute(self._sql("SELECT max(number) FROM {s}.eoc_reports")).fetchone()[0] or 0
             )
-            if number != taken + 1:
-                raise EocError(
-                    _(
-                        "situation report number {number} is no longer the next one "
-                        "(the next is {next}); nothing was saved"
-                    ).format(number=number, next=taken + 1)
-                )
+            check_report_number(number, taken)
             con.execute(
                 self._sql(
                     "INSERT INTO {s}.eoc_reports (number, lang, version, as_of, published_at,"

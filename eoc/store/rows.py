@@ -107,3 +107,34 @@ def prepare_edit(
         else {k: plain_value(spec, k, row[k]) for k in (old if old is not None else row)}
     )
     return row, old, new
+
+
+IMPORT_MODES = ("replace", "upsert")
+
+
+def required_reason(reason: str | None) -> str:
+    """The reason of a write, stripped; every write needs one (it goes into the audit log)."""
+    if not reason or not reason.strip():
+        raise EocError(_("a reason is required for every change"))
+    return reason.strip()
+
+
+def prepare_import(gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, *, mode: str) -> gpd.GeoDataFrame:
+    """The rows of a whole-layer import, validated and typed; raises before anything is written."""
+    if mode not in IMPORT_MODES:
+        raise EocError(_("unknown import mode '{mode}'").format(mode=mode))
+    problems = layers.validate(gdf, spec)
+    if problems:
+        raise ValidationError(problems)
+    return layers.conform(gdf, spec)
+
+
+def check_report_number(number: int, taken: int) -> None:
+    """Refuse a report number that is no longer the next one (someone published meanwhile)."""
+    if number != taken + 1:
+        raise EocError(
+            _(
+                "situation report number {number} is no longer the next one "
+                "(the next is {next}); nothing was saved"
+            ).format(number=number, next=taken + 1)
+        )
