@@ -6,7 +6,7 @@ so this module needs no store.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -14,6 +14,7 @@ from typing import Protocol
 import geopandas as gpd
 import pandas as pd
 
+import layers
 from eoc.analysis.active import as_utc
 
 INCIDENT = "incident"
@@ -89,6 +90,22 @@ def change_items(entries: Iterable[AuditLike]) -> list[ActivityItem]:
         for entry in entries
         if entry.action in DATA_ACTIONS
     ]
+
+
+def changes_to_features(
+    entries: Iterable[AuditLike], frames: Mapping[str, gpd.GeoDataFrame]
+) -> list[AuditLike]:
+    """The audit entries about a feature held in `frames` (e.g. the features of one region).
+
+    Entries that cannot be placed (whole-store rebuilds, deleted features) are left out.
+    """
+    held = set()
+    for name, gdf in frames.items():
+        spec = layers.REGISTRY.get(name)
+        id_field = spec.id_field if spec else None
+        if id_field and id_field in gdf.columns:
+            held.update((name, str(value)) for value in gdf[id_field])
+    return [entry for entry in entries if (entry.layer, str(entry.feature_id)) in held]
 
 
 def latest_activity(

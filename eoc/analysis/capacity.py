@@ -32,6 +32,7 @@ PROFILES_FILE = STANDARDS_DIR / "capacity_profiles.csv"
 DEFAULT_PROFILE = "sphere_2018"
 
 PHASES = ("first", "medium_term")
+OCCUPIED_SITE_STATUSES = ("open", "closing")  # sites where people are staying
 CONGESTION_BANDS = ("high", "moderate", "low", "none")
 BINDING_STANDARDS = ("covered_space", "site_area", "declared")
 # A site row may carry this flag: its communal services (latrines, schools, distributions)
@@ -180,7 +181,8 @@ def site_capacity(sites: gpd.GeoDataFrame, *, rules: CapacityRules) -> gpd.GeoDa
     `capacity_covered`, `capacity_site_area` (people the covered / site area holds at the
     standard, floored), `standards_capacity` (the lower of the two), `binding_capacity` (the
     lower of that and the declared `capacity`), `binding_standard`, `occupancy_pct`,
-    `free_places` (never negative), `over_capacity`, `site_m2_per_person`, `congestion`
+    `free_places` (never negative), `over_capacity` (above the binding capacity, or the
+    declared one where the site is not assessed), `site_m2_per_person`, `congestion`
     (high/moderate/low/none), `latrines_needed`, `latrine_gap`, `water_points_needed`,
     `water_point_gap` (gaps never negative) and `water_need_l_day`.
     """
@@ -212,7 +214,10 @@ def site_capacity(sites: gpd.GeoDataFrame, *, rules: CapacityRules) -> gpd.GeoDa
         occupancy = np.where(binding > 0, people / binding * 100, np.nan)
         m2_per_person = np.where(people > 0, site_area / people, np.nan)
     free = np.maximum(binding - people, 0)
-    over = people > binding
+    # Over capacity: above the binding capacity; a site not assessed against the standards
+    # is still over when it holds more people than it declares.
+    known = np.fmin(standards_cap, declared)
+    over = people > known
 
     latrines_needed = np.ceil(people / rules.people_per_toilet - _EPSILON).clip(min=0)
     taps_needed = np.ceil(people / s.people_per_tap - _EPSILON).clip(min=0)
@@ -227,7 +232,7 @@ def site_capacity(sites: gpd.GeoDataFrame, *, rules: CapacityRules) -> gpd.GeoDa
     out["binding_standard"] = pd.array([name or None for name in binding_name], dtype="string")
     out["occupancy_pct"] = _floats(occupancy)
     out["free_places"] = _ints(free)
-    out["over_capacity"] = pd.arrays.BooleanArray(over, np.isnan(binding) | np.isnan(people))
+    out["over_capacity"] = pd.arrays.BooleanArray(over, np.isnan(known) | np.isnan(people))
     out["site_m2_per_person"] = _floats(m2_per_person)
     out["congestion"] = congestion_band(m2_per_person, standards=s)
     out["latrines_needed"] = _ints(latrines_needed)

@@ -1,5 +1,10 @@
 """The headline figures of the operations picture at one moment ("now" is an argument).
 
+Each figure is defined here once and every screen (`/`, `/wall`, `/capacity`) and the sitrep
+use these functions, so one situation gives one number everywhere. "Over capacity" uses the
+binding capacity of `eoc.analysis.capacity` (the lower of the Sphere space standards and the
+declared capacity); the count against the declared capacity alone is kept beside it.
+
 Internal figures: protection shelters (sensitive sites) count like every other site here;
 public pages compute their own figures from the redacted layers.
 """
@@ -16,9 +21,10 @@ import pandas as pd
 import shapely
 
 from eoc.analysis.active import AnalysisInputError, active_at, as_utc, require_fields
+from eoc.analysis.capacity import OCCUPIED_SITE_STATUSES, CapacityRules, site_capacity
 
-OCCUPIED_SITE_STATUSES = ("open", "closing")  # sites where people are staying
 SEVERE_INCIDENTS = ("high", "critical")
+CLOSED_INCIDENT = "closed"  # a closed incident (resolved, or a duplicate) is counted nowhere
 NEW_INCIDENT_HOURS = 24.0
 
 
@@ -29,7 +35,8 @@ class Kpis:
     as_of: datetime
     people_in_sites: int
     open_sites: int
-    sites_over_capacity: int
+    sites_over_capacity: int  # against the binding (Sphere and declared) capacity
+    sites_over_declared_capacity: int
     active_hazard_zones: int
     closed_checkpoints: int
     restricted_checkpoints: int
@@ -42,9 +49,13 @@ def compute_kpis(
     frames: Mapping[str, gpd.GeoDataFrame],
     *,
     now: datetime,
+    rules: CapacityRules,
     new_incident_hours: float = NEW_INCIDENT_HOURS,
 ) -> Kpis:
-    """The headline figures from the operational layers in `frames` (keyed by layer name)."""
+    """The headline figures from the operational layers in `frames` (keyed by layer name).
+
+    For a region, pass frames already cut to it (`eoc.analysis.regions.features_in_region`).
+    """
     moment = as_utc(now)
     sites = frames["displacement_sites"]
     zones = active_hazard_zones(frames["hazard_zones"], at=moment)
@@ -53,7 +64,8 @@ def compute_kpis(
         as_of=moment.to_pydatetime(),
         people_in_sites=people_in_sites(sites),
         open_sites=open_sites(sites),
-        sites_over_capacity=len(sites_over_capacity(sites)),
+        sites_over_capacity=len(sites_over_capacity(sites, rules=rules)),
+        sites_over_declared_capacity=len(sites_over_declared_capacity(sites)),
         active_hazard_zones=len(zones),
         closed_checkpoints=checkpoints_with_status(checkpoints, "closed"),
         restricted_checkpoints=checkpoints_with_status(checkpoints, "restricted"),
@@ -82,8 +94,20 @@ def open_sites(sites: pd.DataFrame) -> int:
     return int((sites["status"] == "open").fillna(False).sum())
 
 
-def sites_over_capacity(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Open or closing sites holding more people than their capacity."""
+def sites_over_capacity(sites: gpd.GeoDataFrame, *, rules: CapacityRules) -> gpd.GeoDataFrame:
+    """Open or closing sites holding more people than their binding capacity.
+
+    The binding capacity is the lower of the space standards of `rules` and the declared
+    capacity; a site without areas is checked against its declared capacity alone (the
+    `over_capacity` column of `eoc.analysis.capacity.site_capacity`).
+    """
+    require_fields(sites, ("individuals", "capacity"))
+    over = site_capacity(sites, rules=rules)["over_capacity"].fillna(False).astype(bool)
+    return sites[(over & _occupied(sites)).to_numpy(dtype=bool)].copy()
+
+
+def sites_over_declared_capacity(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Open or closing sites holding more people than their declared capacity."""
     require_fields(sites, ("individuals", "capacity"))
     people = pd.to_numeric(sites["individuals"])
     capacity = pd.to_numeric(sites["capacity"])
@@ -99,6 +123,24 @@ def active_hazard_zones(zones: gpd.GeoDataFrame, *, at: datetime) -> gpd.GeoData
 def checkpoints_with_status(checkpoints: pd.DataFrame, status: str) -> int:
     require_fields(checkpoints, ("status",))
     return int((checkpoints["status"] == status).fillna(False).sum())
+
+
+def counted_incidents(incidents: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The incidents every figure counts: all but the closed ones (resolved or duplicates)."""
+    require_fields(incidents, ("status",))
+    keep = (incidents["status"] != CLOSED_INCIDENT).fillna(True).to_numpy(dtype=bool)
+    return incidents[keep]
+
+
+def incidents_in_period(
+    incidents: gpd.GeoDataFrame, *, start: datetime, end: datetime
+) -> gpd.GeoDataFrame:
+    """Counted incidents with a time after `start` and up to `end`."""
+    require_fields(incidents, ("time_utc", "status"))
+    counted = counted_incidents(incidents)
+    times = pd.to_datetime(counted["time_utc"], utc=True, format="ISO8601")
+    inside = ((times > as_utc(start)) & (times <= as_utc(end))).fillna(False)
+    return counted[inside.to_numpy(dtype=bool)]
 
 
 def points_in_zones(points: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -128,12 +170,11 @@ def new_severe_incidents(
     """
     require_fields(incidents, ("time_utc", "severity", "status"))
     moment = as_utc(now)
-    times = pd.to_datetime(incidents["time_utc"], utc=True, format="ISO8601")
-    recent = (times > moment - timedelta(hours=hours)) & (times <= moment)
-    severe = incidents["severity"].isin(SEVERE_INCIDENTS) & (incidents["status"] != "closed")
-    mask = (recent & severe).fillna(False).to_numpy(dtype=bool)
-    newest_first = np.argsort(times.to_numpy()[mask], kind="stable")[::-1]
-    return incidents[mask].iloc[newest_first].copy()
+    recent = incidents_in_period(incidents, start=moment - timedelta(hours=hours), end=moment)
+    severe = recent[recent["severity"].isin(SEVERE_INCIDENTS).fillna(False).to_numpy(bool)]
+    times = pd.to_datetime(severe["time_utc"], utc=True, format="ISO8601")
+    newest_first = np.argsort(times.to_numpy(), kind="stable")[::-1]
+    return severe.iloc[newest_first].copy()
 
 
 def is_stale(data_time: datetime | None, *, now: datetime, stale_after_min: float) -> bool:

@@ -20,7 +20,16 @@ import geopandas as gpd
 import pandas as pd
 
 from eoc.analysis.active import active_at, as_utc
+from eoc.analysis.capacity import OCCUPIED_SITE_STATUSES, CapacityRules, load_standards
 from eoc.analysis.exposure import exposed_features
+from eoc.analysis.kpis import (
+    SEVERE_INCIDENTS,
+    checkpoints_with_status,
+    incidents_in_period,
+    people_in_sites,
+    sites_over_capacity,
+    sites_over_declared_capacity,
+)
 from eoc.analysis.needs import (
     NEEDS_PROFILES_FILE,
     choose_profile,
@@ -39,8 +48,7 @@ from eoc.reports.snapshot import Snapshot, read_snapshot
 PERIOD_H = 24
 NEXT_ISSUE_H = 24
 DEFAULT_NEEDS_PROFILE = "sphere"
-OCCUPIED = ("open", "closing")  # sites where people are staying
-SEVERE_INCIDENTS = ("high", "critical")
+OCCUPIED = OCCUPIED_SITE_STATUSES
 STRONG_SHAKING_MMI = 7.0
 MAX_HIGHLIGHTS = 5
 NO_FREE_TEXT = FreeText()
@@ -119,7 +127,7 @@ def compose_sitrep(
     displaced = displaced_people(exposed, rates)
     by_zone = displaced_by_zone(exposed, rates)
 
-    figures, severe = _key_figures(exposed, occupied, frames, moment, displaced)
+    figures, severe = _key_figures(exposed, frames, moment, displaced)
     period_start = moment - timedelta(hours=PERIOD_H)
     lead_exposed = exposed[exposed["zone_id"].astype(str).isin(lead_zone_ids).to_numpy(bool)]
     report = Sitrep(
@@ -202,19 +210,20 @@ def sites_exposed(exposed: pd.DataFrame, *, min_mmi: float | None = None) -> tup
 
 def _key_figures(
     exposed: pd.DataFrame,
-    occupied: gpd.GeoDataFrame,
     frames: Mapping[str, gpd.GeoDataFrame],
     moment: datetime,
     displaced: int,
 ) -> tuple[dict[str, KeyFigure], int]:
     """The key figures by key, and how many incidents of the period are high or critical."""
     site_count, site_people = sites_exposed(exposed)
-    people = pd.to_numeric(occupied["individuals"]).fillna(0)
-    capacity = pd.to_numeric(occupied["capacity"])
-    over = int((people > capacity).fillna(False).sum())
-    checkpoints = frames["border_checkpoints"]["status"].astype(str)
-    times = pd.to_datetime(frames["incidents"]["time_utc"], utc=True)
-    period = (times > moment - timedelta(hours=PERIOD_H)) & (times <= moment)
+    sites = frames["displacement_sites"]
+    rules = CapacityRules(load_standards(), on=moment.date())
+    over = len(sites_over_capacity(sites, rules=rules))
+    over_declared = len(sites_over_declared_capacity(sites))
+    checkpoints = frames["border_checkpoints"]
+    period = incidents_in_period(
+        frames["incidents"], start=moment - timedelta(hours=PERIOD_H), end=moment
+    )
     items = [
         KeyFigure(
             "residents_in_zones",
@@ -259,30 +268,42 @@ def _key_figures(
         KeyFigure(
             "people_in_sites",
             N_("People in displacement sites"),
-            int(people.sum()),
+            people_in_sites(sites),
             N_("People staying at open or closing displacement sites in the whole country."),
         ),
         KeyFigure(
             "sites_over_capacity",
             N_("Sites over capacity"),
             over,
+            N_(
+                "Open or closing sites holding more people than their binding capacity: the "
+                "lower of the Sphere space standards and the declared capacity."
+            ),
+        ),
+        KeyFigure(
+            "sites_over_declared_capacity",
+            N_("Sites over declared capacity"),
+            over_declared,
             N_("Open or closing sites holding more people than their declared capacity."),
         ),
         KeyFigure(
             "checkpoints_closed",
             N_("Border checkpoints closed or restricted"),
-            int(checkpoints.isin(["closed", "restricted"]).sum()),
+            checkpoints_with_status(checkpoints, "closed")
+            + checkpoints_with_status(checkpoints, "restricted"),
             N_("Border crossing points whose status is closed or restricted."),
         ),
         KeyFigure(
             "incidents_period",
             N_("Incidents in the last 24 hours"),
-            int(period.sum()),
-            N_("Incidents logged or received from feeds with a time in the report's period."),
+            len(period),
+            N_(
+                "Incidents logged or received from feeds with a time in the report's period; "
+                "closed incidents (resolved or duplicates) are not counted."
+            ),
         ),
     ]
-    frame = frames["incidents"]
-    severe = frame["severity"].isin(SEVERE_INCIDENTS).to_numpy(bool) & period.to_numpy(bool)
+    severe = period["severity"].isin(SEVERE_INCIDENTS).to_numpy(bool)
     return {item.key: item for item in items}, int(severe.sum())
 
 

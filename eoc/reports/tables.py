@@ -10,6 +10,7 @@ import pandas as pd
 
 import layers
 from eoc.analysis.exposure import SEVERITY_RANK, exposure_totals, worst_exposure
+from eoc.analysis.kpis import incidents_in_period
 from eoc.i18n import N_
 from eoc.reports.model import Column, Table
 
@@ -312,9 +313,9 @@ def infrastructure_table(
 
 
 def incident_table(incidents: gpd.GeoDataFrame, start: datetime, end: datetime) -> Table:
-    """Incidents that happened in the report's period, oldest first."""
-    times = pd.to_datetime(incidents["time_utc"], utc=True)
-    chosen = incidents[((times > start) & (times <= end)).to_numpy(dtype=bool)]
+    """Incidents counted in the report's period (closed ones are not), oldest first."""
+    chosen = incidents_in_period(incidents, start=start, end=end)
+    times = pd.to_datetime(chosen["time_utc"], utc=True)
     chosen = chosen.assign(_time=times).sort_values("_time", kind="stable")
     rows = tuple(
         (

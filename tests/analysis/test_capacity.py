@@ -231,12 +231,18 @@ def test_a_site_without_areas_is_not_assessed(sphere):
     result = site_capacity(sites_frame(shelter), rules=CapacityRules(sphere, on=SUMMER)).iloc[0]
     for name in (
         "capacity_covered", "capacity_site_area", "standards_capacity", "binding_capacity",
-        "binding_standard", "occupancy_pct", "free_places", "over_capacity", "congestion",
+        "binding_standard", "occupancy_pct", "free_places", "congestion",
         "latrine_gap", "water_point_gap",
     ):  # fmt: skip
         assert pd.isna(result[name]), name
     # What people need does not depend on the site's areas.
     assert result["latrines_needed"] == 1 and result["water_need_l_day"] == 360
+    # Not assessed against the standards, but its declared capacity still counts.
+    assert result["over_capacity"] == False  # noqa: E712
+    crowded = site_capacity(
+        sites_frame(shelter | {"individuals": 40}), rules=CapacityRules(sphere, on=SUMMER)
+    ).iloc[0]
+    assert crowded["over_capacity"] == True  # noqa: E712
 
 
 def test_one_missing_area_leaves_the_other_standard(sphere):

@@ -12,6 +12,7 @@ import pytest
 from shapely.geometry import Point, Polygon, shape
 
 from eoc.analysis.active import AnalysisInputError
+from eoc.analysis.capacity import CapacityRules, load_standards
 from eoc.analysis.kpis import (
     active_hazard_zones,
     compute_kpis,
@@ -20,11 +21,14 @@ from eoc.analysis.kpis import (
     people_in_sites,
     points_in_zones,
     sites_over_capacity,
+    sites_over_declared_capacity,
 )
 from eoc.config import DEFAULT_SEED_DIR
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
+SPHERE = load_standards()
+RULES = CapacityRules(SPHERE, on=NOW.date())  # 22 November: the cold season
 
 
 def stamp(moment: datetime | None):
@@ -51,15 +55,32 @@ def test_people_count_open_and_closing_sites_shelters_included(sites_of_every_st
 
 
 def test_a_site_is_over_capacity_only_above_it(sites_of_every_status):
-    over = sites_over_capacity(sites_of_every_status)
+    # No areas recorded: the declared capacity is the only one known.
+    over = sites_over_capacity(sites_of_every_status, rules=RULES)
     assert list(over["site_id"]) == ["open-over", "closing-over", "shelter"]
+    declared = sites_over_declared_capacity(sites_of_every_status)
+    assert list(declared["site_id"]) == ["open-over", "closing-over", "shelter"]
+
+
+def test_over_capacity_is_against_the_sphere_space_when_it_binds(sites_of_every_status):
+    sites = sites_of_every_status.assign(
+        # open-full: 100 people, declared 100, but 360 m² covered / 4.5 m² (cold) = 80 places.
+        covered_area_m2=[360.0, None, None, None, None, None],
+        site_area_m2=[100_000.0, None, None, None, None, None],
+    )
+    over = sites_over_capacity(sites, rules=RULES)
+    assert list(over["site_id"]) == ["open-full", "open-over", "closing-over", "shelter"]
+    # Summer: 360 / 3.5 = 102 places, so 100 people fit.
+    summer = CapacityRules(SPHERE, on=NOW.date().replace(month=7))
+    assert "open-full" not in set(sites_over_capacity(sites, rules=summer)["site_id"])
+    assert "open-full" not in set(sites_over_declared_capacity(sites)["site_id"])
 
 
 def test_missing_people_count_as_none(sites_of_every_status):
     sites = sites_of_every_status.copy()
     sites.loc[0, "individuals"] = pd.NA
     assert people_in_sites(sites) == 130 + 90 + 20
-    assert "open-full" not in set(sites_over_capacity(sites)["site_id"])
+    assert "open-full" not in set(sites_over_capacity(sites, rules=RULES)["site_id"])
 
 
 @pytest.fixture
@@ -215,22 +236,37 @@ def test_the_seed_figures_match_an_independent_count(seed_frames):
         and NOW - timedelta(hours=24) < utc(f["properties"]["time_utc"]) <= NOW
     ]
 
-    kpis = compute_kpis(seed_frames, now=NOW, new_incident_hours=24)
+    kpis = compute_kpis(seed_frames, now=NOW, rules=RULES, new_incident_hours=24)
+
+    def sphere_places(site: dict) -> float:
+        # Sphere 2018 in the cold season: 4.5 m² covered per person, 45 m² of site (30 where
+        # communal services are elsewhere); the lowest of these and the declared capacity.
+        site_m2 = 30 if site.get("communal_services_elsewhere") else 45
+        places = [site["capacity"]]
+        if site.get("covered_area_m2"):
+            places.append(site["covered_area_m2"] // 4.5)
+        if site.get("site_area_m2"):
+            places.append(site["site_area_m2"] // site_m2)
+        return min(places)
 
     assert kpis.people_in_sites == sum(s["individuals"] for s in occupied)
     assert kpis.open_sites == sum(s["status"] == "open" for s in sites)
-    assert kpis.sites_over_capacity == sum(s["individuals"] > s["capacity"] for s in occupied)
+    assert kpis.sites_over_capacity == sum(s["individuals"] > sphere_places(s) for s in occupied)
+    assert kpis.sites_over_declared_capacity == sum(
+        s["individuals"] > s["capacity"] for s in occupied
+    )
     assert kpis.active_hazard_zones == len(zones)
     assert kpis.projects_in_hazard_zones == len(in_zones)
     assert kpis.closed_checkpoints == checkpoints.count("closed")
     assert kpis.restricted_checkpoints == checkpoints.count("restricted")
     assert kpis.new_severe_incidents == len(severe)
     # The scenario as written in the seed (so a silent change to the seed is noticed too).
-    assert (kpis.people_in_sites, kpis.sites_over_capacity, kpis.new_severe_incidents) == (
-        15_458,
-        9,
-        1,
-    )
+    assert (
+        kpis.people_in_sites,
+        kpis.sites_over_capacity,
+        kpis.sites_over_declared_capacity,
+        kpis.new_severe_incidents,
+    ) == (15_458, 12, 9, 1)
     assert kpis.as_of == NOW
 
 

@@ -20,8 +20,11 @@ TILES: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def build_kpi_tiles(kpis: Kpis, *, large: bool = False) -> html.Div:
-    """One tile per headline figure; tiles needing attention carry the `kpi-alert` class."""
+def build_kpi_tiles(kpis: Kpis, *, large: bool = False, scope: str | None = None) -> html.Div:
+    """One tile per headline figure; tiles needing attention carry the `kpi-alert` class.
+
+    `scope` says what the figures cover (the whole country or one region).
+    """
     tiles = []
     for name, label, alerting in TILES:
         value = getattr(kpis, name)
@@ -37,7 +40,21 @@ def build_kpi_tiles(kpis: Kpis, *, large: bool = False) -> html.Div:
                         _(label).format(hours=format_number(kpis.new_incident_hours)),
                         className="kpi-label",
                     ),
+                    *_detail(kpis, name),
                 ],
             )
         )
-    return html.Div(tiles, className="kpi-tiles kpi-tiles-large" if large else "kpi-tiles")
+    grid = html.Div(tiles, className="kpi-tiles kpi-tiles-large" if large else "kpi-tiles")
+    if not scope:
+        return grid
+    return html.Div([html.Div(scope, className="kpi-scope"), grid], className="kpi-block")
+
+
+def _detail(kpis: Kpis, name: str) -> list[html.Div]:
+    """A second line under a tile, where one figure needs another beside it."""
+    if name != "sites_over_capacity":
+        return []
+    text = _("{count} over declared capacity").format(
+        count=format_number(kpis.sites_over_declared_capacity)
+    )
+    return [html.Div(text, className="kpi-detail")]

@@ -17,8 +17,9 @@ from dash import Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from eoc.analysis.capacity import occupancy_by_region, site_capacity, wash_gaps_by_region
+from eoc.analysis.kpis import sites_over_capacity, sites_over_declared_capacity
 from eoc.errors import ConflictError, EocError, ValidationError
-from eoc.i18n import N_, _, format_time
+from eoc.i18n import N_, _, format_number, format_time
 from eoc.permissions import Action, is_allowed
 from eoc.site_edits import CellChange, save_cell_change
 from eoc.web import ids
@@ -146,8 +147,18 @@ def refresh_capacity(
         site_rows(sites),
         build_occupancy_chart(by_region, names),
         build_wash_chart(wash_gaps_by_region(sites), names),
-        describe_rules(rules),
+        [html.Strong(describe_over_capacity(sites, rules=rules)), " ", describe_rules(rules)],
         footer,
+    )
+
+
+def describe_over_capacity(sites, *, rules) -> str:
+    """'12 open or closing sites over capacity (9 over their declared capacity).'"""
+    return _(
+        "{count} open or closing sites over capacity ({declared} over their declared capacity)."
+    ).format(
+        count=format_number(len(sites_over_capacity(sites, rules=rules))),
+        declared=format_number(len(sites_over_declared_capacity(sites))),
     )
 
 

@@ -9,8 +9,6 @@ from dash import Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 import layers
-from eoc.analysis.activity import latest_activity
-from eoc.analysis.kpis import compute_kpis
 from eoc.analysis.regions import features_in_region, region_geometry
 from eoc.analysis.view_filter import situation_at
 from eoc.errors import EocError, ValidationError
@@ -31,6 +29,7 @@ from eoc.web.components.map_figure import (
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
 from eoc.web.context import current_cache, current_settings
+from eoc.web.headline import build_headline
 from eoc.web.polling import poll_version
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
@@ -40,7 +39,6 @@ PLAY_STEP_HOURS = 3
 # Layers whose content depends on the as-of time or the filters.
 FILTERED = frozenset({"hazard_zones", "incidents", "displacement_sites"})
 FEED_LIMIT = 8
-AUDIT_READ = 60  # audit entries read for the feed (account entries are dropped from these)
 
 
 @guarded_layout(Action.VIEW_INTERNAL)
@@ -228,23 +226,23 @@ def update_panels(
     version: int | None,
     hours_back: float | None,
     base: str | None = None,
+    region: str | None = None,
     *,
     now: datetime | None = None,
 ):
-    """Headline figures and the activity feed as of the chosen moment."""
+    """Headline figures and the activity feed as of the chosen moment, for the chosen region."""
     cache = current_cache()
-    store = cache.store
-    version = store.version() if version is None else version
-    moment = _as_of(hours_back, now or datetime.now(UTC), base)
-    frames = cache.read_layers(layers.OPERATIONAL, version=version)
-    audit = cache.get(
-        ("audit", AUDIT_READ), lambda: store.audit_log(limit=AUDIT_READ), version=version
+    version = cache.store.version() if version is None else version
+    headline = build_headline(
+        cache,
+        version=version,
+        now=_as_of(hours_back, now or datetime.now(UTC), base),
+        region=None if region in (None, ALL_REGIONS) else region,
+        feed_limit=FEED_LIMIT,
     )
     return (
-        build_kpi_tiles(compute_kpis(frames, now=moment)),
-        build_activity_feed(
-            latest_activity(frames["incidents"], audit, now=moment, limit=FEED_LIMIT)
-        ),
+        build_kpi_tiles(headline.kpis, scope=headline.scope),
+        build_activity_feed(headline.feed),
     )
 
 
@@ -408,6 +406,7 @@ def register(app: Dash) -> None:
         Input(ids.VERSION, "data"),
         Input(ids.AS_OF, "value"),
         Input(ids.AS_OF_BASE, "value"),
+        Input(ids.REGION, "value"),
     )(update_panels)
     guarded_callback(
         app,

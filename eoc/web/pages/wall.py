@@ -24,8 +24,7 @@ from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, htm
 
 import layers
 from eoc.analysis.active import AnalysisInputError, as_utc
-from eoc.analysis.activity import latest_activity
-from eoc.analysis.kpis import compute_kpis, is_stale, new_severe_incidents
+from eoc.analysis.kpis import is_stale, new_severe_incidents
 from eoc.analysis.regions import region_geometry
 from eoc.i18n import N_, _, current_language, localised
 from eoc.permissions import Action
@@ -43,6 +42,7 @@ from eoc.web.components.map_figure import (
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, MapView, view_of_bounds
 from eoc.web.context import current_cache, current_settings
+from eoc.web.headline import build_headline
 from eoc.web.polling import poll_version
 from eoc.web.security import guarded_callback, guarded_layout
 
@@ -59,7 +59,6 @@ DEFAULT_VIEW = "country"
 MIN_ROTATE_S = 5.0
 BANNER_HOURS = 6.0  # high/critical incidents this recent get a banner
 FEED_LIMIT = 10
-AUDIT_READ = 60  # audit entries read for the feed (account entries are dropped from these)
 MAP_WIDTH_PX = 1000  # views fit to this width until the browser tells the viewport size
 MAP_SHARE = (0.74, 0.62)  # the map box's share of the viewport's width and (at least) height
 MAP_ASPECT = 1.5  # view_of_bounds fits a box of width × 0.75 with a margin: ~1.5 wide per tall
@@ -233,18 +232,27 @@ def marker_scale(screen: dict | None) -> float:
     return MARKER_SCALE * max(1.0, float(factor))
 
 
-def update_wall_panels(_ticks: int | None, version: int | None, params: dict | None) -> tuple:
-    """KPI tiles, banners, data time and feed as of "now" (every poll: staleness grows)."""
+def update_wall_panels(
+    _ticks: int | None, version: int | None, params: dict | None, step: int | None = None
+) -> tuple:
+    """KPI tiles, banners, data time and feed as of "now" (every poll: staleness grows).
+
+    Figures and feed are those of the view on screen (its region), like the map.
+    """
     params = params or asdict(WallParams())
     cache = current_cache()
     store = cache.store
     version = store.version() if version is None else version
     now = _now(params)
-    frames = cache.read_layers(layers.OPERATIONAL, version=version)
-    data_time = cache.get("data_time", store.data_time, version=version)
-    audit = cache.get(
-        ("audit", AUDIT_READ), lambda: store.audit_log(limit=AUDIT_READ), version=version
+    headline = build_headline(
+        cache,
+        version=version,
+        now=now,
+        region=VIEWS.get(rotation_view(params, step or 0)),
+        feed_limit=FEED_LIMIT,
     )
+    frames = cache.read_layers(["incidents"], version=version)
+    data_time = cache.get("data_time", store.data_time, version=version)
     banners = []
     if is_stale(data_time, now=now, stale_after_min=params["stale_after_min"]):
         banners.append(build_stale_banner(data_time, now=now))
@@ -253,10 +261,10 @@ def update_wall_panels(_ticks: int | None, version: int | None, params: dict | N
     if incident_banner is not None:
         banners.append(incident_banner)
     return (
-        build_kpi_tiles(compute_kpis(frames, now=now), large=True),
+        build_kpi_tiles(headline.kpis, large=True, scope=headline.scope),
         banners,
         _data_time_line(data_time, version, params),
-        build_activity_feed(latest_activity(frames["incidents"], audit, now=now, limit=FEED_LIMIT)),
+        build_activity_feed(headline.feed),
     )
 
 
@@ -361,6 +369,7 @@ def register(app: Dash) -> None:
         Input(ids.WALL_POLL, "n_intervals"),
         Input(ids.WALL_VERSION, "data"),
         State(ids.WALL_PARAMS, "data"),
+        Input(ids.WALL_ROTATE, "n_intervals"),
     )(update_wall_panels)
     guarded_callback(
         app,
