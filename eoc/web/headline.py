@@ -17,6 +17,7 @@ from eoc.analysis.regions import features_in_region
 from eoc.i18n import _, localised
 from eoc.web.cache import VersionedCache
 from eoc.web.components.capacity_settings import standards_for
+from eoc.web.past import LayersAt, layers_at
 
 AUDIT_READ = 60  # audit entries read for the feed (account entries are dropped from these)
 
@@ -26,6 +27,7 @@ class Headline:
     kpis: Kpis
     feed: list[ActivityItem]
     scope: str  # "Figures and activity: Khatlon", shown with the figures
+    past: LayersAt  # the layers at the moment shown (live, or rewound)
 
 
 def default_rules(cache: VersionedCache, *, version: int, on: datetime) -> CapacityRules:
@@ -37,13 +39,16 @@ def build_headline(
     cache: VersionedCache,
     *,
     version: int,
+    moment: datetime,
     now: datetime,
     region: str | None,
     feed_limit: int,
 ) -> Headline:
-    """Figures and feed as of `now`, for region `region` (an ADM1 code) or the whole country."""
+    """Figures and feed as of `moment` (the past is rewound; `now` is the clock), for region
+    `region` (an ADM1 code) or the whole country."""
     store = cache.store
-    frames = cache.read_layers(layers.OPERATIONAL, version=version)
+    past = layers_at(cache, layers.OPERATIONAL, version=version, moment=moment, now=now)
+    frames = past.frames
     audit = cache.get(
         ("audit", AUDIT_READ), lambda: store.audit_log(limit=AUDIT_READ), version=version
     )
@@ -55,6 +60,7 @@ def build_headline(
         match = regions[regions["adm1_iso"] == region]
         name = localised(match.iloc[0], "name_short") if not match.empty else region
         scope = _("Figures and activity: {region} only").format(region=name)
-    kpis = compute_kpis(frames, now=now, rules=default_rules(cache, version=version, on=now))
-    feed = latest_activity(frames["incidents"], audit, now=now, limit=feed_limit)
-    return Headline(kpis=kpis, feed=feed, scope=scope)
+    rules = default_rules(cache, version=version, on=moment)
+    kpis = compute_kpis(frames, now=moment, rules=rules)
+    feed = latest_activity(frames["incidents"], audit, now=moment, limit=feed_limit)
+    return Headline(kpis=kpis, feed=feed, scope=scope, past=past)

@@ -111,8 +111,12 @@ def test_the_feed_of_a_region_holds_only_its_features(app, seed_store):
     with signed_in(app, "viewer"):
         cache = current_cache()
         version = seed_store.version()
-        region = build_headline(cache, version=version, now=NOW, region="TJ-KT", feed_limit=50)
-        country = build_headline(cache, version=version, now=NOW, region=None, feed_limit=50)
+        region = build_headline(
+            cache, version=version, moment=NOW, now=NOW, region="TJ-KT", feed_limit=50
+        )
+        country = build_headline(
+            cache, version=version, moment=NOW, now=NOW, region=None, feed_limit=50
+        )
     assert region.feed and len(region.feed) < len(country.feed)
     for item in region.feed:
         if item.layer == "displacement_sites":

@@ -15,6 +15,10 @@ from eoc.i18n import _, format_number, format_time
 from eoc.web.components.geojson import to_geojson
 from eoc.web.components.view import MapView
 
+# A layer whose values at the moment shown are not on record (before its history begins).
+GREYED_COLOUR = "#9e9e9e"
+GREYED_OPACITY = 0.4
+
 
 def build_map_figure(
     frames: Mapping[str, gpd.GeoDataFrame],
@@ -24,18 +28,24 @@ def build_map_figure(
     uirevision: str = "map",
     tooltips: Mapping[str, Sequence[str]] | None = None,
     hidden: Collection[str] = (),
+    greyed: Collection[str] = (),
 ) -> go.Figure:
     """Traces for each layer in `frames` (registry order) over the basemap.
 
     Every layer gets one trace per category of its style, present or not, so a layer's traces
     sit at fixed positions (`trace_slots`) and a refresh can replace just that layer's traces.
     `tooltips` replaces a layer's tooltip fields (the public map passes only public ones);
-    layers in `hidden` are drawn invisible.
+    layers in `hidden` are drawn invisible, layers in `greyed` grey (values not on record for
+    the moment shown).
     """
     fig = go.Figure()
     for name in _ordered(frames):
         for trace in layer_traces(
-            frames[name], layers.get(name), tooltips=tooltips, visible=name not in hidden
+            frames[name],
+            layers.get(name),
+            tooltips=tooltips,
+            visible=name not in hidden,
+            greyed=name in greyed,
         ):
             fig.add_trace(trace)
     fig.update_layout(
@@ -83,6 +93,7 @@ def layer_traces(
     *,
     tooltips: Mapping[str, Sequence[str]] | None = None,
     visible: bool = True,
+    greyed: bool = False,
 ) -> list[go.Scattermap | go.Choroplethmap]:
     """One trace per category of `spec` (empty ones included, without a legend entry)."""
     fields = tuple((tooltips or {}).get(spec.name, spec.tooltip)) or (spec.id_field,)
@@ -98,6 +109,10 @@ def layer_traces(
         draw = _points if spec.geometry == "Point" else _polygons
         trace = draw(part, spec, category, fields)
         trace.update(visible=visible, showlegend=bool(len(part)))
+        if greyed:
+            trace.update(marker={"opacity": GREYED_OPACITY})
+            if spec.geometry == "Point":
+                trace.update(marker={"color": GREYED_COLOUR})
         traces.append(trace)
     return traces
 
@@ -109,6 +124,7 @@ def build_layer_patch(
     changed: Collection[str],
     hidden: Collection[str] = (),
     tooltips: Mapping[str, Sequence[str]] | None = None,
+    greyed: Collection[str] = (),
 ) -> Patch:
     """A Patch for a map showing layers `shown` that replaces only the traces of `changed`.
 
@@ -123,7 +139,11 @@ def build_layer_patch(
             continue
         start = slots.index((name, categories(layers.get(name))[0]))
         traces = layer_traces(
-            frames[name], layers.get(name), tooltips=tooltips, visible=name not in hidden
+            frames[name],
+            layers.get(name),
+            tooltips=tooltips,
+            visible=name not in hidden,
+            greyed=name in greyed,
         )
         for offset, trace in enumerate(traces):
             patch["data"][start + offset] = trace.to_plotly_json()

@@ -30,14 +30,17 @@ from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
 from eoc.web.context import current_cache, current_settings
 from eoc.web.headline import build_headline
+from eoc.web.past import describe_moment, layers_at
 from eoc.web.polling import poll_version
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
 ALL_REGIONS = "all"
 PLAY_BACK_HOURS = 72
 PLAY_STEP_HOURS = 3
-# Layers whose content depends on the as-of time or the filters.
-FILTERED = frozenset({"hazard_zones", "incidents", "displacement_sites"})
+PLAY_LABEL = N_("Play the last 72 hours")
+PAUSE_LABEL = N_("Pause")
+# Layers whose content depends on the as-of time or the filters: all (the past is rewound).
+FILTERED = frozenset(layers.OPERATIONAL)
 FEED_LIMIT = 8
 
 
@@ -110,13 +113,30 @@ def layout(**_query: str) -> html.Div:
                         debounce=True,
                         className="as-of-base",
                     ),
-                    html.Button(
-                        _("Play the last 72 hours"), id=ids.PLAY, n_clicks=0, className="secondary"
+                    html.Div(
+                        className="as-of-play",
+                        children=[
+                            html.Button(
+                                _(PLAY_LABEL), id=ids.PLAY, n_clicks=0, className="secondary"
+                            ),
+                            html.Button(
+                                _("Back to live"),
+                                id=ids.PLAY_STOP,
+                                n_clicks=0,
+                                className="secondary",
+                            ),
+                        ],
                     ),
                     dcc.Interval(id=ids.PLAY_TICK, interval=1500, disabled=True),
                 ],
             ),
-            html.Div(id=ids.KPI_ROW, className="ops-kpis"),
+            html.Div(
+                className="ops-kpis",
+                children=[
+                    html.Div(id=ids.PAST_BANNER, className="past-banner", role="status"),
+                    html.Div(id=ids.KPI_ROW),
+                ],
+            ),
             dcc.Graph(
                 id=ids.MAP,
                 className="ops-map",
@@ -196,29 +216,37 @@ def update_map(
         changed = cache.store.changed_layers(state["version"]) & set(layers.OPERATIONAL)
         if state.get("filters") != view_key:
             changed |= FILTERED
+    clock = now or datetime.now(UTC)
+    moment = _as_of(hours_back, clock, base)
+    past = layers_at(cache, sorted(changed), version=version, moment=moment, now=clock)
     frames = situation_at(
-        cache.read_layers(sorted(changed), version=version),
-        as_of=_as_of(hours_back, now or datetime.now(UTC), base),
-        hazard_types=hazard_types,
-        site_statuses=site_statuses,
+        past.frames, as_of=moment, hazard_types=hazard_types, site_statuses=site_statuses
     )
     if region != ALL_REGIONS:
         regions = cache.read_layers(["regions"], version=version)["regions"]
         frames = features_in_region(frames, regions, region)
     if step == "layers":
-        patch = build_layer_patch(frames, shown=layers.OPERATIONAL, changed=changed, hidden=hidden)
+        patch = build_layer_patch(
+            frames, shown=layers.OPERATIONAL, changed=changed, hidden=hidden, greyed=past.unknown
+        )
         return patch, footer, new_state
-    return _full_figure(cache, frames, version, region, hidden), footer, new_state
+    figure = _full_figure(cache, frames, version, region, hidden, greyed=past.unknown)
+    return figure, footer, new_state
 
 
-def _full_figure(cache, frames, version: int, region: str, hidden: list[str]):
+def _full_figure(cache, frames, version: int, region: str, hidden: list[str], *, greyed=()):
     bounds = COUNTRY_BOUNDS
     if region != ALL_REGIONS:
         regions = cache.read_layers(["regions"], version=version)["regions"]
         bounds = region_geometry(regions, region).bounds
     basemap = cache.basemap_style(version=version, online_tiles=current_settings().online_tiles)
     return build_map_figure(
-        frames, basemap=basemap, view=view_of_bounds(bounds), uirevision=region, hidden=hidden
+        frames,
+        basemap=basemap,
+        view=view_of_bounds(bounds),
+        uirevision=region,
+        hidden=hidden,
+        greyed=greyed,
     )
 
 
@@ -233,10 +261,12 @@ def update_panels(
     """Headline figures and the activity feed as of the chosen moment, for the chosen region."""
     cache = current_cache()
     version = cache.store.version() if version is None else version
+    clock = now or datetime.now(UTC)
     headline = build_headline(
         cache,
         version=version,
-        now=_as_of(hours_back, now or datetime.now(UTC), base),
+        moment=_as_of(hours_back, clock, base),
+        now=clock,
         region=None if region in (None, ALL_REGIONS) else region,
         feed_limit=FEED_LIMIT,
     )
@@ -248,17 +278,38 @@ def update_panels(
 
 def show_as_of(
     hours_back: float | None, base: str | None = None, *, now: datetime | None = None
-) -> str:
-    moment = _as_of(hours_back, now or datetime.now(UTC), base)
-    return _("Showing the situation at {time} (Dushanbe time)").format(time=format_time(moment))
+) -> tuple:
+    """The as-of label under the slider, and the "not live" banner over the map."""
+    clock = now or datetime.now(UTC)
+    moment = _as_of(hours_back, clock, base)
+    label = _("Showing the situation at {time} (Dushanbe time)").format(time=format_time(moment))
+    cache = current_cache()
+    past = layers_at(
+        cache, layers.OPERATIONAL, version=cache.store.version(), moment=moment, now=clock
+    )
+    banner = describe_moment(past)
+    return label, banner, {"display": "block" if banner else "none"}
 
 
-def step_play(clicks: int | None, _ticks: int | None, hours_back: float | None):
-    """Start the play-through at -72 h, step towards now, stop there."""
-    if dash.ctx.triggered_id == ids.PLAY:
-        return PLAY_BACK_HOURS, False
+def step_play(
+    clicks: int | None,
+    _ticks: int | None,
+    _stop: int | None,
+    hours_back: float | None,
+    paused: bool | None = True,
+):
+    """Play from -72 h towards now; the play button pauses and resumes; "back to live" stops."""
+    trigger = dash.ctx.triggered_id
+    if trigger == ids.PLAY_STOP:
+        return 0, True, _(PLAY_LABEL)
+    if trigger == ids.PLAY:
+        if not paused:  # playing: pause where we are
+            return dash.no_update, True, _(PLAY_LABEL)
+        start = hours_back if hours_back else PLAY_BACK_HOURS
+        return start, False, _(PAUSE_LABEL)
     remaining = max(0, int(hours_back or 0) - PLAY_STEP_HOURS)
-    return remaining, remaining == 0
+    done = remaining == 0
+    return remaining, done, _(PLAY_LABEL) if done else _(PAUSE_LABEL)
 
 
 def show_detail(click: dict | None):
@@ -395,6 +446,8 @@ def register(app: Dash) -> None:
         app,
         view,
         Output(ids.AS_OF_LABEL, "children"),
+        Output(ids.PAST_BANNER, "children"),
+        Output(ids.PAST_BANNER, "style"),
         Input(ids.AS_OF, "value"),
         Input(ids.AS_OF_BASE, "value"),
     )(show_as_of)
@@ -413,9 +466,12 @@ def register(app: Dash) -> None:
         view,
         Output(ids.AS_OF, "value"),
         Output(ids.PLAY_TICK, "disabled"),
+        Output(ids.PLAY, "children"),
         Input(ids.PLAY, "n_clicks"),
         Input(ids.PLAY_TICK, "n_intervals"),
+        Input(ids.PLAY_STOP, "n_clicks"),
         State(ids.AS_OF, "value"),
+        State(ids.PLAY_TICK, "disabled"),
         prevent_initial_call=True,
     )(step_play)
     guarded_callback(

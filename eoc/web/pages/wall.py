@@ -43,6 +43,7 @@ from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, MapView, view_of_bounds
 from eoc.web.context import current_cache, current_settings
 from eoc.web.headline import build_headline
+from eoc.web.past import describe_moment, layers_at
 from eoc.web.polling import poll_version
 from eoc.web.security import guarded_callback, guarded_layout
 
@@ -247,7 +248,8 @@ def update_wall_panels(
     headline = build_headline(
         cache,
         version=version,
-        now=now,
+        moment=now,
+        now=datetime.now(UTC),
         region=VIEWS.get(rotation_view(params, step or 0)),
         feed_limit=FEED_LIMIT,
     )
@@ -260,6 +262,9 @@ def update_wall_panels(
     incident_banner = build_incident_banner(severe, hours=BANNER_HOURS)
     if incident_banner is not None:
         banners.append(incident_banner)
+    not_live = describe_moment(headline.past)
+    if not_live:
+        banners.insert(0, html.Div(not_live, className="banner banner-past", role="status"))
     return (
         build_kpi_tiles(headline.kpis, large=True, scope=headline.scope),
         banners,
@@ -293,10 +298,19 @@ def update_wall_map(
         return dash.no_update, dash.no_update
     new_state = {"version": version, "region": WALL_REGION, "hidden": [], "screen": screen}
     if step == "full":
-        return _full_figure(cache, version, rotation_view(params, 0), screen), new_state
+        figure = _full_figure(cache, version, rotation_view(params, 0), screen, params)
+        return figure, new_state
     changed = cache.store.changed_layers(state["version"]) & set(layers.OPERATIONAL)
-    frames = cache.read_layers(sorted(changed), version=version)
-    return build_wall_layer_patch(frames, changed=changed, scale=marker_scale(screen)), new_state
+    past = _layers_then(cache, sorted(changed), version, params)
+    patch = build_wall_layer_patch(
+        past.frames, changed=changed, scale=marker_scale(screen), greyed=past.unknown
+    )
+    return patch, new_state
+
+
+def _layers_then(cache, names, version: int, params: dict):
+    """The layers at the wall's moment (a replay's `now`, or live)."""
+    return layers_at(cache, names, version=version, moment=_now(params), now=datetime.now(UTC))
 
 
 def rotate_view(step: int | None, params: dict | None, screen: dict | None = None) -> tuple:
@@ -314,12 +328,16 @@ def rotate_view(step: int | None, params: dict | None, screen: dict | None = Non
     return patch, view_label(name, regions)
 
 
-def _full_figure(cache, version: int, view_name: str, screen: dict | None):
+def _full_figure(cache, version: int, view_name: str, screen: dict | None, params: dict):
     basemap = cache.basemap_style(version=version, online_tiles=current_settings().online_tiles)
-    frames = cache.read_layers(layers.OPERATIONAL, version=version)
+    past = _layers_then(cache, layers.OPERATIONAL, version, params)
     regions = cache.read_layers(["regions"], version=version)["regions"]
     figure = build_map_figure(
-        frames, basemap=basemap, view=view_of(view_name, regions, screen), uirevision=view_name
+        past.frames,
+        basemap=basemap,
+        view=view_of(view_name, regions, screen),
+        uirevision=view_name,
+        greyed=past.unknown,
     )
     scale = marker_scale(screen)
     for trace in figure.data:
@@ -329,14 +347,14 @@ def _full_figure(cache, version: int, view_name: str, screen: dict | None):
     return figure
 
 
-def build_wall_layer_patch(frames, *, changed, scale: float = MARKER_SCALE) -> Patch:
+def build_wall_layer_patch(frames, *, changed, scale: float = MARKER_SCALE, greyed=()) -> Patch:
     """A Patch replacing the traces of the `changed` layers, with the wall's large markers."""
     patch = Patch()
     slots = trace_slots(layers.OPERATIONAL)
     for name in sorted(changed):
         spec = layers.get(name)
         start = slots.index((name, categories(spec)[0]))
-        for offset, trace in enumerate(layer_traces(frames[name], spec)):
+        for offset, trace in enumerate(layer_traces(frames[name], spec, greyed=name in greyed)):
             if trace.type == "scattermap":
                 trace.marker.size = round(trace.marker.size * scale)
             patch["data"][start + offset] = trace.to_plotly_json()
