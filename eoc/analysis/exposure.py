@@ -173,6 +173,11 @@ def distance_to_nearest_zone(
     return _typed(nearest.drop(columns="_order").reset_index(drop=True))
 
 
+def empty_exposure() -> pd.DataFrame:
+    """An exposure table with no rows (EXPOSURE_COLUMNS, typed)."""
+    return _typed(pd.DataFrame({name: [] for name in EXPOSURE_COLUMNS}))
+
+
 def check_same_crs(zones: gpd.GeoDataFrame, other: gpd.GeoDataFrame, label: str) -> None:
     """Refuse two frames in different (or unknown) CRSs, as geopandas `clip` does."""
     if zones.crs is None or other.crs is None:
@@ -226,7 +231,7 @@ def _exposure(
             )
         )
     if not parts:
-        return _typed(pd.DataFrame({name: [] for name in EXPOSURE_COLUMNS}))
+        return empty_exposure()
     return _typed(parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True))
 
 
