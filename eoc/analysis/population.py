@@ -112,11 +112,13 @@ def _sums(geometries: gpd.GeoSeries, crs, grid) -> np.ndarray:
         raise AnalysisInputError("the population grid has no coordinate reference system")
     if crs is None:
         raise AnalysisInputError("the zones have no coordinate reference system")
-    shapes = gpd.GeoDataFrame(
-        {"piece": np.arange(len(geometries))}, geometry=geometries.to_numpy(), crs=crs
-    ).to_crs(grid.crs)
+    geoms = _polygonal(np.asarray(geometries.array, dtype=object))
+    areal = np.flatnonzero(~shapely.is_empty(geoms) & (shapely.area(geoms) > 0))
+    sums = np.zeros(len(geoms))
+    if len(areal) == 0:
+        return sums  # nothing with an area (empty or line geometries) holds anybody
+    shapes = gpd.GeoDataFrame({"piece": areal}, geometry=geoms[areal], crs=crs).to_crs(grid.crs)
     result = exact_extract(grid, shapes, ["sum"], include_cols=["piece"], output="pandas")
-    sums = np.zeros(len(shapes))
     sums[result["piece"].to_numpy()] = result["sum"].fillna(0).to_numpy(dtype="float64")
     return sums
 
