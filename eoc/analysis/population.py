@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from exactextract import exact_extract
+from exactextract.feature import Feature, FeatureSource
 
 from eoc.analysis.active import AnalysisInputError
 from eoc.analysis.exposure import EXPOSURE_COLUMNS, check_same_crs, empty_exposure
@@ -117,10 +118,47 @@ def _sums(geometries: gpd.GeoSeries, crs, grid) -> np.ndarray:
     sums = np.zeros(len(geoms))
     if len(areal) == 0:
         return sums  # nothing with an area (empty or line geometries) holds anybody
-    shapes = gpd.GeoDataFrame({"piece": areal}, geometry=geoms[areal], crs=crs).to_crs(grid.crs)
-    result = exact_extract(grid, shapes, ["sum"], include_cols=["piece"], output="pandas")
-    sums[result["piece"].to_numpy()] = result["sum"].fillna(0).to_numpy(dtype="float64")
+    shapes = gpd.GeoSeries(geoms[areal], crs=crs).to_crs(grid.crs)
+    # Near features first: neighbours share raster blocks, which GDAL then decodes once.
+    order = np.argsort(shapes.hilbert_distance().to_numpy(), kind="stable")
+    source = _WKBSource(areal[order], np.asarray(shapes.array, dtype=object)[order], grid.crs)
+    result = exact_extract(grid, source, ["sum"], include_cols=["piece"], output="pandas")
+    sums[result["piece"].to_numpy(dtype="int64")] = result["sum"].fillna(0).to_numpy("float64")
     return sums
+
+
+class _WKBFeature(Feature):
+    """A polygon for exactextract as WKB: its GeoPandas source turns every geometry into a
+    GeoJSON string first, which took a third of the time for 10,000 zones."""
+
+    def __init__(self, piece: int, wkb: bytes) -> None:
+        Feature.__init__(self)
+        self._piece, self._wkb = piece, wkb
+
+    def geometry(self) -> bytes:
+        return self._wkb
+
+    def get(self, name: str) -> int:
+        return self._piece
+
+    def fields(self) -> list[str]:
+        return ["piece"]
+
+
+class _WKBSource(FeatureSource):
+    def __init__(self, pieces: np.ndarray, geoms: np.ndarray, crs) -> None:
+        super().__init__()
+        self._pieces, self._wkb, self._wkt = pieces, shapely.to_wkb(geoms), crs.to_wkt()
+
+    def count(self) -> int:
+        return len(self._pieces)
+
+    def __iter__(self):
+        for piece, wkb in zip(self._pieces, self._wkb, strict=True):
+            yield _WKBFeature(int(piece), wkb)
+
+    def srs_wkt(self) -> str:
+        return self._wkt
 
 
 def _faces(geoms: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:

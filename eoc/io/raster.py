@@ -47,6 +47,7 @@ RASTER_SUFFIXES = (".tif", ".tiff")
 WORLDPOP_LICENCE = "CC BY 4.0"
 _WGS84 = "EPSG:4326"
 _CHUNK = 1 << 20
+GRID_CACHE_MB = 64  # decoded raster blocks GDAL may keep while sums are taken
 _YEAR = re.compile(r"(?<!\d)(19|20)\d{2}(?!\d)")
 
 
@@ -107,8 +108,12 @@ def current_grid(grids: gpd.GeoDataFrame) -> pd.Series | None:
 
 @contextmanager
 def open_grid(path: Path) -> Iterator[rasterio.DatasetReader]:
-    """The grid file opened for windowed reads (closed after the block)."""
-    with rasterio.open(path) as dataset:
+    """The grid file opened for windowed reads (closed after the block).
+
+    GDAL keeps decoded blocks in a cache of 5 % of the machine's memory by default, which
+    for a 100 m grid of the country grows to the whole grid; GRID_CACHE_MB caps it.
+    """
+    with rasterio.Env(GDAL_CACHEMAX=GRID_CACHE_MB), rasterio.open(path) as dataset:
         yield dataset
 
 
