@@ -19,6 +19,7 @@ from eoc.i18n import _
 from eoc.io.columns import parse_map_options
 from eoc.io.exporters import EXPORT_FORMATS, export_layer
 from eoc.io.importer import MODES, apply_import, prepare_import
+from eoc.io.raster import import_raster_command, is_raster
 from eoc.store import open_store
 
 COUNTRY_FILE = "tj_adm0.geojson"
@@ -37,7 +38,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     names = list(layers.REGISTRY)
     imp = sub.add_parser(
         "import",
-        help="import a file into a layer (GeoJSON, GeoPackage, zipped Shapefile, KML, CSV, XLSX)",
+        help="import a file into a layer (GeoJSON, GeoPackage, zipped Shapefile, KML, CSV, XLSX;"
+        " a GeoTIFF population grid into population_grids)",
     )
     imp.add_argument("layer", choices=names, metavar="LAYER", help="the layer to load into")
     imp.add_argument("file", type=Path, help="the file to import")
@@ -84,6 +86,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings.store)
     if not store.exists():
         raise StoreNotInitialisedError(store.location)
+    if is_raster(args.file):  # a population grid: its own module (eoc/io/raster.py)
+        return import_raster_command(store, args, say=_say)
     prepared = prepare_import(
         args.file,
         args.layer,

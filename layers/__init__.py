@@ -7,6 +7,7 @@ from layers import (
     displacement_sites,
     districts,
     earthquakes_historic,
+    education_facilities,
     hazard_zones,
     health_facilities,
     incidents,
@@ -14,6 +15,7 @@ from layers import (
     lakes,
     neighbours,
     places,
+    population_grids,
     regions,
     rivers,
     roads,
@@ -27,6 +29,7 @@ REGISTRY: dict[str, LayerSpec] = {
     module.SPEC.name: module.SPEC
     for module in (
         neighbours,
+        population_grids,
         country,
         lakes,
         districts,
@@ -36,6 +39,7 @@ REGISTRY: dict[str, LayerSpec] = {
         border,
         places,
         health_facilities,
+        education_facilities,
         earthquakes_historic,
         hazard_zones,
         displacement_sites,

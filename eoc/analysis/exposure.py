@@ -42,6 +42,7 @@ EXPOSURE_COLUMNS = (
     "distance_km",
 )
 _ZONE_ATTRIBUTES = ("severity", "mmi")  # attributes of the zone, not of the feature
+_CATEGORY_COLUMNS = ("zone_id", "hazard_type", "severity", "layer", "adm1_iso", "adm2_name")
 
 
 def exposed_features(
@@ -173,6 +174,21 @@ def distance_to_nearest_zone(
     return _typed(nearest.drop(columns="_order").reset_index(drop=True))
 
 
+def empty_exposure() -> pd.DataFrame:
+    """An exposure table with no rows (EXPOSURE_COLUMNS, typed)."""
+    return _typed(pd.DataFrame({name: [] for name in EXPOSURE_COLUMNS}))
+
+
+def concat_exposure(*tables: pd.DataFrame) -> pd.DataFrame:
+    """Exposure tables (e.g. features and a population grid's pieces) as one typed table."""
+    parts = [table for table in tables if not table.empty]
+    if not parts:
+        return empty_exposure()
+    # Categories of different tables do not concatenate as categories: unify them first.
+    plain = [part.astype({c: "string" for c in _CATEGORY_COLUMNS}) for part in parts]
+    return _typed(pd.concat(plain, ignore_index=True)[list(EXPOSURE_COLUMNS)])
+
+
 def check_same_crs(zones: gpd.GeoDataFrame, other: gpd.GeoDataFrame, label: str) -> None:
     """Refuse two frames in different (or unknown) CRSs, as geopandas `clip` does."""
     if zones.crs is None or other.crs is None:
@@ -226,7 +242,7 @@ def _exposure(
             )
         )
     if not parts:
-        return _typed(pd.DataFrame({name: [] for name in EXPOSURE_COLUMNS}))
+        return empty_exposure()
     return _typed(parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True))
 
 

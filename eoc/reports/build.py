@@ -21,7 +21,7 @@ import pandas as pd
 
 from eoc.analysis.active import active_at, as_utc
 from eoc.analysis.capacity import OCCUPIED_SITE_STATUSES, CapacityRules, load_standards
-from eoc.analysis.exposure import exposed_features
+from eoc.analysis.exposure import concat_exposure, exposed_features
 from eoc.analysis.kpis import (
     SEVERE_INCIDENTS,
     checkpoints_with_status,
@@ -39,8 +39,15 @@ from eoc.analysis.needs import (
     load_needs_profiles,
     needs_of,
 )
+from eoc.analysis.population import grid_exposure
 from eoc.i18n import N_
+from eoc.io.raster import open_grid
 from eoc.reports import tables
+from eoc.reports.coverage import (
+    RESIDENTS_FOOTNOTE,
+    RESIDENTS_MMI7_FOOTNOTE,
+    residents_basis,
+)
 from eoc.reports.event import describe_event, event_zones, find_incident, lead_incident
 from eoc.reports.model import FreeText, KeyFigure, Sentence, Sitrep, Source
 from eoc.reports.snapshot import Snapshot, read_snapshot
@@ -115,6 +122,7 @@ def compose_sitrep(
             "places": frames["places"],
             "displacement_sites": occupied,
             "health_facilities": frames["health_facilities"],
+            "education_facilities": frames["education_facilities"],
             "infrastructure_projects": frames["infrastructure_projects"],
             "border_checkpoints": frames["border_checkpoints"],
         },
@@ -122,12 +130,19 @@ def compose_sitrep(
         regions=frames["regions"],
         districts=frames["districts"],
     )
+    basis = residents_basis(frames["population_grids"], snapshot.grid_file)
+    if snapshot.grid_file is not None:
+        with open_grid(snapshot.grid_file) as grid:
+            exposed = concat_exposure(
+                exposed, grid_exposure(zones, grid, districts=frames["districts"])
+            )
+    residents = basis.layer
     rates = load_displacement_rates()
     profile = choose_profile(load_needs_profiles(), needs_profile)
-    displaced = displaced_people(exposed, rates)
-    by_zone = displaced_by_zone(exposed, rates)
+    displaced = displaced_people(exposed, rates, people_layers=(residents,))
+    by_zone = displaced_by_zone(exposed, rates, people_layers=(residents,))
 
-    figures, severe = _key_figures(exposed, frames, moment, displaced)
+    figures, severe = _key_figures(exposed, frames, moment, displaced, residents)
     period_start = moment - timedelta(hours=PERIOD_H)
     lead_exposed = exposed[exposed["zone_id"].astype(str).isin(lead_zone_ids).to_numpy(bool)]
     report = Sitrep(
@@ -142,19 +157,25 @@ def compose_sitrep(
         needs_profile=profile.name,
         highlights=_highlights(lead, lead_exposed, figures, severe, len(zones)),
         key_figures=tuple(figures.values()),
-        exposure_by_region=tables.exposure_by_region(exposed, frames["regions"]),
-        exposure_by_district=tables.exposure_by_district(exposed),
-        zones=tables.zone_table(zones, exposed),
+        exposure_by_region=tables.exposure_by_region(
+            exposed, frames["regions"], residents=residents
+        ),
+        exposure_by_district=tables.exposure_by_district(exposed, residents=residents),
+        zones=tables.zone_table(zones, exposed, residents=residents),
         sites=tables.site_table(occupied, exposed),
         displaced_by_zone=tables.displaced_table(by_zone, zones),
         displaced=displaced,
         needs=tables.needs_table(needs_of(displaced, profile)),
         checkpoints=tables.checkpoint_table(frames["border_checkpoints"], exposed),
         infrastructure=tables.infrastructure_table(
-            exposed, frames["infrastructure_projects"], frames["health_facilities"]
+            exposed,
+            frames["infrastructure_projects"],
+            frames["health_facilities"],
+            frames["education_facilities"],
         ),
         incidents=tables.incident_table(incidents, period_start, moment),
-        sources=_sources(zones, profile, snapshot),
+        sources=_sources(zones, profile, basis.source),
+        coverage=basis.notes,
         region_names=_region_names(frames["regions"]),
         free_text=free_text,
     )
@@ -186,9 +207,12 @@ def with_map(report: Sitrep, snapshot: Snapshot, zones: gpd.GeoDataFrame | None 
 # -- figures and sentences -----------------------------------------------------------------
 
 
-def residents_exposed(exposed: pd.DataFrame, *, min_mmi: float | None = None) -> int:
-    """Residents of places in the zones of `exposed`, each place once (optionally MMI ≥ x)."""
-    rows = exposed[(exposed["layer"] == "places").to_numpy(dtype=bool)]
+def residents_exposed(
+    exposed: pd.DataFrame, *, min_mmi: float | None = None, layer: str = "places"
+) -> int:
+    """Residents (of `layer`: places, or a grid's pieces) in the zones of `exposed`, each
+    once (optionally only in earthquake zones of MMI ≥ `min_mmi`)."""
+    rows = exposed[(exposed["layer"] == layer).to_numpy(dtype=bool)]
     if min_mmi is not None:
         mmi = pd.to_numeric(rows["mmi"]).astype("float64").fillna(-1.0)
         strong = (rows["hazard_type"] == "earthquake").to_numpy(bool) & (mmi >= min_mmi)
@@ -213,6 +237,7 @@ def _key_figures(
     frames: Mapping[str, gpd.GeoDataFrame],
     moment: datetime,
     displaced: int,
+    residents: str,
 ) -> tuple[dict[str, KeyFigure], int]:
     """The key figures by key, and how many incidents of the period are high or critical."""
     site_count, site_people = sites_exposed(exposed)
@@ -228,20 +253,14 @@ def _key_figures(
         KeyFigure(
             "residents_in_zones",
             N_("Residents in hazard zones"),
-            residents_exposed(exposed),
-            N_(
-                "Residents of populated places (GeoNames population) inside a hazard zone in "
-                "force at the report time, each place counted once."
-            ),
+            residents_exposed(exposed, layer=residents),
+            RESIDENTS_FOOTNOTE[residents],
         ),
         KeyFigure(
             "residents_mmi7",
             N_("Residents in zones of MMI VII or more"),
-            residents_exposed(exposed, min_mmi=STRONG_SHAKING_MMI),
-            N_(
-                "Residents of populated places inside an earthquake zone of estimated "
-                "intensity MMI VII or more (very strong shaking)."
-            ),
+            residents_exposed(exposed, min_mmi=STRONG_SHAKING_MMI, layer=residents),
+            RESIDENTS_MMI7_FOOTNOTE[residents],
         ),
         KeyFigure(
             "displaced",
@@ -392,12 +411,12 @@ def _lead_sentence(lead, exposed: pd.DataFrame) -> Sentence:
     return Sentence(msgid, values, translate=("direction", "hazard"))
 
 
-def _sources(zones: gpd.GeoDataFrame, profile, snapshot: Snapshot) -> tuple[Source, ...]:
+def _sources(zones: gpd.GeoDataFrame, profile, residents: Source) -> tuple[Source, ...]:
     zone_sources = sorted({str(s) for s in zones["source"].dropna()})
     needs_sources = sorted({item.source for item in profile.items})
     return (
         Source(N_("Hazard zones"), "; ".join(zone_sources) or "—"),
-        Source(N_("Populated places"), "GeoNames cities500 (population)"),
+        residents,
         Source(
             N_("Displacement sites"),
             "EOC store, layer displacement_sites (CCCM site records)",
@@ -408,6 +427,10 @@ def _sources(zones: gpd.GeoDataFrame, profile, snapshot: Snapshot) -> tuple[Sour
             f"{profile.name} ({NEEDS_PROFILES_FILE.name}): " + " · ".join(needs_sources),
         ),
         Source(N_("Health facilities"), "OpenStreetMap (ODbL), layer health_facilities"),
+        Source(
+            N_("Schools and education facilities"),
+            "OpenStreetMap (ODbL), HOT export, layer education_facilities",
+        ),
     )
 
 

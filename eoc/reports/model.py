@@ -123,6 +123,8 @@ class Sitrep:
     region_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     free_text: FreeText = FreeText()
     map_png: bytes | None = None
+    # How the people figures were made and what they cover (shown with every exposure table).
+    coverage: tuple[Sentence, ...] = ()
 
     def figure(self, key: str) -> int:
         """The value of key figure `key`."""

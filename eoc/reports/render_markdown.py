@@ -52,19 +52,24 @@ def render_markdown(report: Sitrep) -> str:
     out.append("")
     out += [f"[^{n}]: {_(item.footnote)}" for n, item in enumerate(report.key_figures, start=1)]
     out.append("")
+    if report.coverage:
+        out += [f"**{_(wording.COVERAGE_LABEL)}**", ""]
+        out += [f"- {text}" for text in wording.coverage_notes(report)] + [""]
 
     def free(key: str, text: str) -> None:
         if text.strip():
             paragraphs = [_plain(p) + "\n" for p in wording.paragraphs(text)]
             out.extend([f"## {_(S[key])}", "", *paragraphs])
 
-    def section(key: str, table: Table) -> None:
-        out.extend([f"## {_(S[key])}", "", *markdown_table(table, report)])
+    def section(key: str, table: Table, note: str = "") -> None:
+        lead = [f"_{_escape(note)}_", ""] if note else []
+        out.extend([f"## {_(S[key])}", "", *lead, *markdown_table(table, report)])
 
     free("overview", report.free_text.overview)
-    section("zones", report.zones)
-    section("exposure_region", report.exposure_by_region)
-    section("exposure_district", report.exposure_by_district)
+    method = wording.coverage_line(report)
+    section("zones", report.zones, method)
+    section("exposure_region", report.exposure_by_region, method)
+    section("exposure_district", report.exposure_by_district, method)
     section("sites", report.sites)
     out += [f"## {_(S['displaced'])}", ""]
     out += [f"**{wording.value_text(report.displaced)}** {_(wording.DISPLACED_LABEL)}", ""]

@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import geopandas as gpd
 
+from eoc.config import DEFAULT_SEED_DIR
 from eoc.errors import StoreError
 from eoc.i18n import _
+from eoc.io.raster import current_grid, grid_path
 
 SITREP_LAYERS = (
     "regions",
@@ -18,6 +21,8 @@ SITREP_LAYERS = (
     "neighbours",
     "places",
     "health_facilities",
+    "education_facilities",
+    "population_grids",
     "hazard_zones",
     "displacement_sites",
     "border_checkpoints",
@@ -34,6 +39,7 @@ class Snapshot:
     version: int
     data_time: datetime | None
     frames: dict[str, gpd.GeoDataFrame]
+    grid_file: Path | None = None  # the file of the population grid in use, if there is one
 
 
 def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
@@ -47,5 +53,14 @@ def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
         data_time = store.data_time()
         frames = {name: store.read_layer(name) for name in names}
         if store.version() == before:
-            return Snapshot(before, data_time, frames)
+            return Snapshot(before, data_time, frames, _grid_file(store, frames))
     raise StoreError(_("the store kept changing while the report was read; try again in a minute"))
+
+
+def _grid_file(store, frames: dict[str, gpd.GeoDataFrame]) -> Path | None:
+    """The file of the grid in use; a copied store without its grid folder falls back to the
+    seed's file when it is the same one (same name and size)."""
+    row = current_grid(frames.get("population_grids"))
+    if row is None:
+        return None
+    return grid_path(store, row, seed_dir=DEFAULT_SEED_DIR)

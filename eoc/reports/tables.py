@@ -18,6 +18,7 @@ EXPOSED_LAYERS = (
     "places",
     "displacement_sites",
     "health_facilities",
+    "education_facilities",
     "infrastructure_projects",
     "border_checkpoints",
 )
@@ -29,6 +30,7 @@ _EXPOSURE_COLUMNS = (
     Column("sites", N_("Displacement sites"), "int"),
     Column("site_people", N_("People in those sites"), "int"),
     Column("health", N_("Health facilities"), "int"),
+    Column("schools", N_("Schools and education facilities"), "int"),
     Column("projects", N_("Infrastructure projects"), "int"),
     Column("checkpoints", N_("Border checkpoints"), "int"),
 )
@@ -41,8 +43,15 @@ def value_label(layer: str, field: str, value: object) -> str | None:
     return layers.get(layer).field(field).value_label(value)
 
 
-def _figures(totals: pd.DataFrame, keys: Sequence[str]) -> dict[tuple, dict[str, int]]:
-    """{key tuple: {column key: number}} from an `exposure_totals` table."""
+def _figures(
+    totals: pd.DataFrame, keys: Sequence[str], residents: str = "places"
+) -> dict[tuple, dict[str, int]]:
+    """{key tuple: {column key: number}} from an `exposure_totals` table.
+
+    `residents` is the layer whose people are the residents: a population grid's pieces, or
+    the places (towns) where the store holds no grid — never both, which would count the
+    people of a town twice.
+    """
     out: dict[tuple, dict[str, int]] = {}
     for row in totals.itertuples(index=False):
         values = row._asdict()
@@ -51,12 +60,14 @@ def _figures(totals: pd.DataFrame, keys: Sequence[str]) -> dict[tuple, dict[str,
         people = 0 if pd.isna(values["people"]) else int(values["people"])
         features = int(values["features"])
         layer = str(values["layer"])
-        if layer == "places":
+        if layer == residents:
             entry["residents"] = people
         elif layer == "displacement_sites":
             entry["sites"], entry["site_people"] = features, people
         elif layer == "health_facilities":
             entry["health"] = features
+        elif layer == "education_facilities":
+            entry["schools"] = features
         elif layer == "infrastructure_projects":
             entry["projects"] = features
         elif layer == "border_checkpoints":
@@ -68,15 +79,18 @@ def _numbers(entry: Mapping[str, int] | None) -> tuple[int, ...]:
     return tuple((entry or {}).get(c.key, 0) for c in _EXPOSURE_COLUMNS)
 
 
-def exposure_by_region(exposed: pd.DataFrame, regions: gpd.GeoDataFrame) -> Table:
+def exposure_by_region(
+    exposed: pd.DataFrame, regions: gpd.GeoDataFrame, *, residents: str = "places"
+) -> Table:
     """Residents, sites, facilities, projects and checkpoints in zones, per region."""
-    figures = _figures(exposure_totals(exposed, by=("adm1_iso",)), ("adm1_iso",))
+    figures = _figures(exposure_totals(exposed, by=("adm1_iso",)), ("adm1_iso",), residents)
     rows = [
         (code, *_numbers(figures.get((code,))))
         for code in regions.sort_values("adm1_name")["adm1_iso"].astype(str)
         if (code,) in figures
     ]
-    total = _figures(exposure_totals(exposed.assign(scope="all"), by=("scope",)), ("scope",))
+    everything = exposure_totals(exposed.assign(scope="all"), by=("scope",))
+    total = _figures(everything, ("scope",), residents)
     return Table(
         columns=(Column("region", N_("Region"), "region"), *_EXPOSURE_COLUMNS),
         rows=tuple(rows),
@@ -85,10 +99,10 @@ def exposure_by_region(exposed: pd.DataFrame, regions: gpd.GeoDataFrame) -> Tabl
     )
 
 
-def exposure_by_district(exposed: pd.DataFrame) -> Table:
+def exposure_by_district(exposed: pd.DataFrame, *, residents: str = "places") -> Table:
     """The same figures per district, the most exposed residents first."""
     keys = ("adm1_iso", "adm2_name")
-    figures = _figures(exposure_totals(exposed, by=keys), keys)
+    figures = _figures(exposure_totals(exposed, by=keys), keys, residents)
     rows = sorted(
         ((region, district, *_numbers(entry)) for (region, district), entry in figures.items()),
         key=lambda row: (-row[2], -row[4], str(row[1])),
@@ -104,9 +118,11 @@ def exposure_by_district(exposed: pd.DataFrame) -> Table:
     )
 
 
-def zone_table(zones: gpd.GeoDataFrame, exposed: pd.DataFrame) -> Table:
+def zone_table(
+    zones: gpd.GeoDataFrame, exposed: pd.DataFrame, *, residents: str = "places"
+) -> Table:
     """Each zone in scope with the residents and displacement sites inside it."""
-    figures = _figures(exposure_totals(exposed, by=("zone_id",)), ("zone_id",))
+    figures = _figures(exposure_totals(exposed, by=("zone_id",)), ("zone_id",), residents)
     ordered = zones.assign(
         _rank=zones["severity"].map(SEVERITY_RANK).fillna(-1),
         _mmi=pd.to_numeric(zones["mmi"]).fillna(-1),
@@ -267,9 +283,12 @@ def checkpoint_table(checkpoints: gpd.GeoDataFrame, exposed: pd.DataFrame) -> Ta
 
 
 def infrastructure_table(
-    exposed: pd.DataFrame, projects: gpd.GeoDataFrame, facilities: gpd.GeoDataFrame
+    exposed: pd.DataFrame,
+    projects: gpd.GeoDataFrame,
+    facilities: gpd.GeoDataFrame,
+    schools: gpd.GeoDataFrame | None = None,
 ) -> Table:
-    """Infrastructure projects and health facilities inside a zone in force."""
+    """Infrastructure projects, health facilities and schools inside a zone in force."""
     category = {
         ("infrastructure_projects", str(k)): value_label("infrastructure_projects", "category", v)
         for k, v in zip(projects["project_id"], projects["category"], strict=True)
@@ -278,9 +297,15 @@ def infrastructure_table(
         ("health_facilities", str(k)): None if pd.isna(v) else str(v).replace("_", " ")
         for k, v in zip(facilities["osm_id"], facilities["amenity"], strict=True)
     }
+    if schools is not None:
+        category |= {
+            ("education_facilities", str(k)): None if pd.isna(v) else str(v).replace("_", " ")
+            for k, v in zip(schools["osm_id"], schools["amenity"], strict=True)
+        }
     kinds = {
         "infrastructure_projects": N_("Infrastructure project"),
         "health_facilities": N_("Health facility"),
+        "education_facilities": N_("School or education facility"),
     }
     hits = exposed[exposed["layer"].isin(list(kinds)).to_numpy(dtype=bool)]
     worst = worst_exposure(hits, per=())
@@ -308,7 +333,9 @@ def infrastructure_table(
             Column("severity", N_("Severity"), "label"),
         ),
         rows=tuple(rows),
-        empty=N_("No infrastructure project or health facility lies in a hazard zone in force."),
+        empty=N_(
+            "No infrastructure project, health facility or school lies in a hazard zone in force."
+        ),
     )
 
 

@@ -13,6 +13,7 @@ from eoc.i18n import N_, _, current_language, format_number, format_time
 from eoc.reports.model import Column, Sentence, Sitrep, Table
 
 DISPLACED_LABEL = N_("estimated displaced people")
+COVERAGE_LABEL = N_("Method and coverage")
 STORE_LABEL = N_("EOC store")
 ORGANISATION = N_("Committee of Emergency Situations and Civil Defence, Republic of Tajikistan")
 
@@ -152,6 +153,16 @@ def table_rows(table: Table, regions: Mapping[str, Mapping[str, str]]) -> list[l
 
 def numeric(column: Column) -> bool:
     return column.kind in ("int", "decimal", "pct")
+
+
+def coverage_notes(report: Sitrep) -> list[str]:
+    """How the people figures were made and what they miss, as sentences."""
+    return [sentence(item) for item in report.coverage]
+
+
+def coverage_line(report: Sitrep) -> str:
+    """The method note in one line, set under every table of people in zones."""
+    return " ".join(coverage_notes(report)[:1])
 
 
 def needs_note(report: Sitrep) -> str:

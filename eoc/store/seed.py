@@ -50,5 +50,10 @@ def build_from_seed(
     """Replace the whole store with the seed; return the new version. All or nothing."""
     progress(f"reading and validating seed files in {seed_dir}")
     frames = load_seed(seed_dir)
+    if "population_grids" in frames:
+        from eoc.io.raster import publish_seed_grids  # late: only a build copies grid files
+
+        # The files first: a store row never names a grid file that is not there.
+        publish_seed_grids(store, frames["population_grids"], seed_dir)
     progress(f"writing {len(frames)} layers to {store.location}")
     return store.replace_all(frames, now=now)

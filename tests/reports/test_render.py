@@ -88,11 +88,23 @@ def test_markdown_has_the_tables(report):
     with language("en"):
         text = render_markdown(report)
     assert "| Region | Residents in zones | Displacement sites |" in text
-    assert "| **Total** | **16,074** |" in text
+    assert "| **Total** | **61,132** |" in text
     assert "| Item | Quantity | Unit | Frequency |" in text
     assert "| food | " in text
     assert "Roads to &lt;Murghob&gt; reopened." in text
     assert not re.search(r"https?://", text)
+
+
+def test_every_edition_states_how_residents_were_counted(report):
+    """The people figures carry their method: WorldPop at ~10 km, a district-level estimate."""
+    with language("en"):
+        page, text = render_html(report), render_markdown(report)
+    for edition in (page, text):
+        assert "Residents are estimated from WorldPop 2020" in edition
+        assert "district-level estimate, coarse for narrow valley floods" in edition
+        assert "0 residents live" not in edition
+    assert page.count("district-level estimate") >= 4  # method note + each exposure table
+    assert "Method and coverage" in page and "**Method and coverage**" in text
 
 
 @pytest.mark.parametrize("lang", ["en", "ru", "tg"])
@@ -145,6 +157,7 @@ def test_cli_pdf_after_the_feed_shows_the_figures(pdfs, fed_store):
             assert format_number(fed.figure(key)) in text, key
     assert "M6.8 earthquake" not in text  # the country report leads with the M7.2 scenario
     assert "Highlights" in text and "Key figures" in text
+    assert "Method and coverage" in text and "WorldPop 2020" in text
 
 
 @needs_poppler

@@ -135,3 +135,12 @@ def test_the_page_shows_publish_only_to_those_who_may(app):
         anonymous = str(page.layout().to_plotly_json())
     assert ids.PUBLISH in officer and ids.PUBLISH not in viewer
     assert ids.BUILD in viewer and ids.BUILD not in anonymous
+
+
+def test_the_draft_says_on_screen_what_residents_are_counted_from(app):
+    with signed_in(app, "viewer"):
+        request, *_rest = page.start_draft(1, "INC-20261121-003", AS_OF, "en", "sphere", "x")
+        stage, *_rest = page.compute_draft(request)
+        preview, _draft, _progress, label, _message = page.finish_draft(stage, 0, "", "", "")
+    assert "Residents are estimated from WorldPop 2020" in label
+    assert "district-level estimate" in label and "Method and coverage" in preview

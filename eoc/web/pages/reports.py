@@ -27,6 +27,7 @@ from eoc.analysis.active import AnalysisInputError, as_utc
 from eoc.errors import EocError
 from eoc.i18n import LANGUAGES, N_, _, current_language, format_time, language
 from eoc.permissions import Action, is_allowed
+from eoc.reports import wording
 from eoc.reports.archive import CONTENT_TYPES, publish_sitrep
 from eoc.reports.build import DEFAULT_NEEDS_PROFILE, compose_sitrep, with_map
 from eoc.reports.model import FreeText
@@ -281,6 +282,8 @@ def finish_draft(
     label = _("Draft ready: store version {version}, as of {time} (Dushanbe time).").format(
         version=report.store_version, time=format_time(report.as_of)
     )
+    # Beside the figures on screen too: what the residents are counted from.
+    label = " ".join([label, *wording.coverage_notes(report)[:1]])
     return page, stage, "100", label, ""
 
 
