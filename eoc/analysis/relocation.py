@@ -55,6 +55,7 @@ NO_SITE_IN_REACH = "no site with free places within {km:g} km"
 TYPE_FILTER_IN_REACH = "no site of the chosen types with free places within {km:g} km"
 NOT_ENOUGH_IN_REACH = "not enough free places in the sites within {km:g} km"
 NOT_ENOUGH_OVERALL = "not enough free places overall"
+NO_OPEN_ROAD = "no site with free places can be reached on open roads"
 
 
 class RelocationError(EocError):
@@ -159,6 +160,7 @@ def plan_relocation(
     split_penalty_km: float = DEFAULT_SPLIT_PENALTY_KM,
     long_trip_km: float | None = None,
     detour_factor: float = DETOUR_FACTOR,
+    straight_line_fallback: bool = True,
 ) -> RelocationPlan:
     """The plan that places the most people, then at the least cost along the roads.
 
@@ -168,14 +170,17 @@ def plan_relocation(
     outside `hazard_zones` (the zones in force; allowed but flagged with
     `allow_hazard_sites`), up to `fill_limit` (0-1] of their binding capacity; an origin
     reaches a site if the road distance is at most `max_distance_km`. Trips over
-    `long_trip_km` are warned about.
+    `long_trip_km` are warned about. Where no road joins an origin and a site, the straight
+    line × `detour_factor` stands in (flagged), unless `straight_line_fallback` is False (the
+    roads between them are closed: nobody can go that way).
     """
     return _plan(
         origins, sites, road_graph, rules=rules, site_types=site_types,
         max_distance_km=max_distance_km, statuses=statuses, avoid=avoid,
         hazard_zones=hazard_zones, allow_hazard_sites=allow_hazard_sites,
         fill_limit=fill_limit, split_penalty_km=split_penalty_km, long_trip_km=long_trip_km,
-        detour_factor=detour_factor, solve=solve_min_cost,
+        detour_factor=detour_factor, straight_line_fallback=straight_line_fallback,
+        solve=solve_min_cost,
     )  # fmt: skip
 
 
@@ -197,7 +202,7 @@ def greedy_nearest_plan(
         max_distance_km=max_distance_km, statuses=DEFAULT_STATUSES, avoid=None,
         hazard_zones=None, allow_hazard_sites=False, fill_limit=fill_limit,
         split_penalty_km=0.0, long_trip_km=None, detour_factor=DETOUR_FACTOR,
-        solve=solve_greedy,
+        straight_line_fallback=True, solve=solve_greedy,
     )  # fmt: skip
 
 
@@ -241,6 +246,7 @@ def _plan(
     split_penalty_km: float,
     long_trip_km: float | None,
     detour_factor: float,
+    straight_line_fallback: bool,
     solve: Solver,
 ) -> RelocationPlan:
     demand = _demand(origins)
@@ -263,9 +269,12 @@ def _plan(
         of_type = candidates["site_type"].isin(set(site_types)).to_numpy(bool).copy()
     free = _free_below(candidates, fill_limit)
     routes = road_distances_km(road_graph, origins, candidates, detour_factor=detour_factor)
-    reach = np.ones(routes.distance_km.shape, bool)
+    connected = np.ones(routes.distance_km.shape, bool)
+    if not straight_line_fallback:
+        connected = ~routes.straight_line
+    reach = connected.copy()
     if max_distance_km is not None:
-        reach = routes.distance_km <= max_distance_km
+        reach &= routes.distance_km <= max_distance_km
     allowed = reach & (of_type & (free > 0))[None, :]
     capacity = np.where(of_type, free, 0)
     cost = routes.cost_km
@@ -277,7 +286,14 @@ def _plan(
     left = demand - moved.sum(axis=1)
     stranded = np.nonzero(left > 0)[0]
     reasons = [
-        _reason(reach[i], free, of_type, filtered=site_types is not None, max_km=max_distance_km)
+        _reason(
+            reach[i],
+            connected[i],
+            free,
+            of_type,
+            filtered=site_types is not None,
+            max_km=max_distance_km,
+        )  # fmt: skip
         for i in stranded
     ]
     unmet = pd.DataFrame(
@@ -403,6 +419,7 @@ def _usable_sites(
 
 def _reason(
     reach: np.ndarray,
+    connected: np.ndarray,
     free: np.ndarray,
     of_type: np.ndarray,
     *,
@@ -414,6 +431,8 @@ def _reason(
     open_chosen = open_any & of_type
     if not open_chosen.any():
         return TYPE_FILTER if filtered and open_any.any() else NO_FREE_PLACES
+    if not (open_chosen & connected).any():
+        return NO_OPEN_ROAD
     if max_km is None:
         return NOT_ENOUGH_OVERALL
     if not (open_chosen & reach).any():
