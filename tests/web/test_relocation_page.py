@@ -7,6 +7,7 @@ import io
 import shutil
 from datetime import UTC, datetime
 
+import dash
 import pytest
 from dash.exceptions import PreventUpdate
 
@@ -97,7 +98,7 @@ def test_lower_panj_3000_people_give_a_plan_with_warnings_a_road_flow_map_and_cs
     assert sum(memo["incoming"].values()) == placed
     rows = list(csv.DictReader(io.StringIO(memo["csv"])))
     assert sum(int(r["people"]) for r in rows if r["kind"] == "move") == placed
-    download = run(app, "viewer", relocation.download_plan, 1, memo)
+    download, no_message = run(app, "viewer", relocation.download_plan, 1, memo)
     assert download["filename"] == f"relocation-plan-v{version}.csv"
     assert download["content"] == memo["csv"]
     assert store.version() == version, "planning must not write"
@@ -243,3 +244,24 @@ def test_a_cccm_officer_applies_through_the_server(app, store):
     )
     assert response.status_code == 200, response.get_data()[:300]
     assert store.version() == version + 1
+
+
+@pytest.mark.parametrize("version", ["7/../../x", "../7", -1, 3.5, True, None, ["7"], "٣"])
+def test_a_tampered_memo_version_is_refused_with_a_message(app, version):
+    memo = {"version": version, "csv": "kind\n"}
+    download, message = run(app, "viewer", relocation.download_plan, 1, memo)
+    assert download is dash.no_update
+    assert "store version is not valid" in str(message)
+
+
+def test_a_tampered_memo_version_through_the_server_is_not_a_500(app):
+    memo = {"version": "7/../../x", "csv": "kind\n", "incoming": {}}
+    _dep, response = post_callback(
+        client_as(app, "viewer"),
+        app,
+        "reloc-download.data",
+        {"reloc-csv.n_clicks": 1, "reloc-plan.data": memo},
+    )
+    assert response.status_code == 200, response.get_data()[:300]
+    body = response.get_data(as_text=True)
+    assert "store version is not valid" in body and "../" not in body

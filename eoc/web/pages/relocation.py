@@ -323,11 +323,29 @@ def run_plan(
 
 
 def download_plan(clicks: int | None, memo: dict | None):
-    """The plan shown, as CSV (one row per move, then the people not placed)."""
+    """The plan shown, as CSV (one row per move, then the people not placed).
+
+    The memo comes back from the browser: its version names the file, so anything but a whole
+    number is refused with a message (no file name is ever built from other text).
+    """
     if not clicks or not memo or "csv" not in memo:
         raise PreventUpdate
-    name = f"relocation-plan-v{int(memo.get('version') or 0)}.csv"
-    return dcc.send_string(str(memo["csv"]), name)
+    version = _memo_version(memo.get("version"))
+    if version is None:
+        refused = _("This plan cannot be downloaded: its store version is not valid. Plan again.")
+        return dash.no_update, html.Div(refused, className="message-error")
+    return dcc.send_string(str(memo["csv"]), f"relocation-plan-v{version}.csv"), dash.no_update
+
+
+def _memo_version(value: object) -> int | None:
+    """A store version from the page's memo: a whole number >= 0, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def apply_plan(
@@ -423,6 +441,7 @@ def register(app: Dash) -> None:
         app,
         view,
         Output(ids.RELOC_DOWNLOAD, "data"),
+        Output(ids.RELOC_MESSAGE, "children", allow_duplicate=True),
         Input(ids.RELOC_CSV, "n_clicks"),
         State(ids.RELOC_PLAN, "data"),
         prevent_initial_call=True,
