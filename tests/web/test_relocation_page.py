@@ -265,3 +265,52 @@ def test_a_tampered_memo_version_through_the_server_is_not_a_500(app):
     assert response.status_code == 200, response.get_data()[:300]
     body = response.get_data(as_text=True)
     assert "store version is not valid" in body and "../" not in body
+
+
+def check_scenario_plan(store, memo, flows, unmet):
+    """The issue-12 rules on a plan of the seed store (at T1, the plan's time)."""
+    from eoc.analysis.active import active_at
+
+    zones = active_at(store.read_layer("hazard_zones"), T1)
+    sites = store.read_layer("displacement_sites").set_index("site_id")
+    receiving = sites.loc[list(memo["incoming"])]
+    others = zones[~zones["zone_id"].isin(LOWER_PANJ)].geometry.union_all()
+    assert not receiving.intersects(zones.geometry.union_all()).any(), "a site in a hazard zone"
+    assert set(receiving["status"]) <= {"open"}, "a planned or closed site"
+    for row in flows:
+        assert row["distance_km"] <= 250 and "hazard zone" not in row["notes"]
+    # Fill limit: people after ≤ 90 % of the binding capacity (shown in the sites grid).
+    return others
+
+
+def test_the_issue_12_scenario_then_a_second_plan_after_apply(app, store):
+    """Lower Panj flood, 3,000 people; Apply; plan again: the rules hold both times."""
+    from eoc.analysis.capacity import CapacityRules, load_standards
+    from eoc.analysis.road_graph import build_road_graph
+    from eoc.relocation_planner import PLAN_LAYERS, RelocationRequest, plan_request
+
+    for round_ in (1, 2):
+        message, summary, figure, flows, unmet, site_rows, memo, _f = plan_zone(app)
+        # The first plan fills every open site within reach to 90 %: the second places
+        # nobody (before: 492 km into the earthquake zone) and says so.
+        assert message == "" and (memo["placed"] > 0) == (round_ == 1)
+        others = check_scenario_plan(store, memo, flows, unmet)
+        assert all(r["individuals"] <= 0.9 * r["binding_capacity"] for r in site_rows)
+        assert "Not placed" in str(unmet)
+        assert ("split over" in str(unmet)) == (round_ == 1)
+        # No route crosses another active zone (the Anzob and Shahriston passes, Rasht, Sarez).
+        frames = {name: store.read_layer(name) for name in PLAN_LAYERS}
+        request = RelocationRequest.from_inputs(
+            "zone", LOWER_PANJ, None, None, 3000, None, 250, long_trip_km=150
+        )
+        planned = plan_request(
+            frames, request, road_graph=build_road_graph(frames["roads"]),
+            rules=CapacityRules(load_standards(), on=T1.date()), now=T1,
+        )  # fmt: skip
+        assert planned.plan.people_placed == memo["placed"]
+        lines = planned.flow_lines()
+        assert not lines.intersects(others).any(), "a route through an active hazard zone"
+        assert "Khujand" not in str(flows) and "Basid" not in str(flows)
+        if round_ == 1:
+            applied, _memo = run(app, "cccm", relocation.apply_plan, 1, "order 12", memo, now=T1)
+            assert "Plan applied" in str(applied)
