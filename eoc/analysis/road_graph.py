@@ -397,6 +397,21 @@ def _routes(
 
     cost_o, km_o, closed_o = lead(start)
     cost_d, km_d, closed_d = lead(end)
+    same = start.edge[:, None] == end.edge[None, :]
+    along = np.abs(start.to_u_km[:, None] - end.to_u_km[None, :])
+    rate = (road_graph.edge_cost / road_graph.edge_km)[start.edge][:, None]
+    direct_cost = start.access_km[:, None] + along * rate + end.access_km[None, :]
+    direct_cost = np.where(same, direct_cost, np.inf)
+    if not (paths or road_graph.penalised):
+        # Lengths are costs and nothing is closed: a running minimum is enough (and fast).
+        cost = direct_cost
+        for i in (0, 1):
+            for j in (0, 1):
+                via = network[np.ix_(row_of[:, i], ends_d[:, j])]
+                cost = np.minimum(cost, cost_o[:, i, None] + via + cost_d[None, :, j])
+        return _Routes(
+            straight_km, cost, cost, np.zeros(shape, bool), np.zeros(shape, np.int64), row_of, None
+        )
     candidates = []
     for i in (0, 1):
         for j in (0, 1):
@@ -409,13 +424,9 @@ def _routes(
                 )
             )
     # Both on one segment: along it directly, without going round by a node.
-    same = start.edge[:, None] == end.edge[None, :]
-    along = np.abs(start.to_u_km[:, None] - end.to_u_km[None, :])
-    rate = (road_graph.edge_cost / road_graph.edge_km)[start.edge][:, None]
     direct_km = start.access_km[:, None] + along + end.access_km[None, :]
-    direct_cost = start.access_km[:, None] + along * rate + end.access_km[None, :]
     closed_direct = road_graph.edge_closed[start.edge][:, None] & (along > 0)
-    candidates.append((np.where(same, direct_cost, np.inf), direct_km, closed_direct))
+    candidates.append((direct_cost, direct_km, closed_direct))
     cost = np.stack([c[0] for c in candidates])
     choice = np.argmin(cost, axis=0)
     pick = choice[None]
