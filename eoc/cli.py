@@ -15,6 +15,7 @@ from eoc.errors import EocError, StoreNotInitialisedError, ValidationError
 from eoc.i18n import LANGUAGES, _, language
 from eoc.io_cli import add_commands as add_io_commands
 from eoc.permissions import USER_ROLES
+from eoc.relocation_cli import add_commands as add_relocation_commands
 from eoc.reports_cli import add_commands as add_report_commands
 from eoc.store import Store, open_store
 from eoc.store.seed import build_from_seed
@@ -199,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(run=cmd_publish_map)
     add_io_commands(sub)
     add_report_commands(sub)
+    add_relocation_commands(sub)
     return parser
 
 

@@ -15,6 +15,11 @@ DEFAULT_STORE = PROJECT_DIR / "data" / "eoc.gpkg"
 DEFAULT_SEED_DIR = PROJECT_DIR / "data" / "seed"
 DEFAULT_SECRET_KEY_FILE = PROJECT_DIR / "data" / "secret_key"
 TRUE_WORDS = ("1", "true", "yes", "on")
+RELOCATION_SETTINGS = (
+    "relocation_fill_limit_pct",
+    "relocation_max_distance_km",
+    "relocation_long_trip_km",
+)
 
 
 @dataclass(frozen=True)
@@ -34,8 +39,13 @@ class Settings:
     stale_after_min: float = 30.0  # wall screen warns when the newest data is older
     login_max_failures: int = 5
     login_window_s: float = 900.0
+    # Relocation planner: the rules a plan starts from (the page and `eoc plan-relocation`).
+    relocation_fill_limit_pct: float = 90.0  # sites fill to this share; room for arrivals
+    relocation_max_distance_km: float = 250.0  # farther sites are not offered
+    relocation_long_trip_km: float = 150.0  # longer trips are warned about
 
     def __post_init__(self) -> None:
+        self._check_relocation()
         if not 0 < self.port < 65536:
             raise ConfigError(_("port {port} is not between 1 and 65535").format(port=self.port))
         if not self.store:
@@ -44,6 +54,13 @@ class Settings:
             raise ConfigError(_("the refresh interval must be 0.5 to 3600 seconds"))
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ConfigError(_("EOC_SECRET_KEY must have at least 32 characters"))
+
+    def _check_relocation(self) -> None:
+        if not 0 < self.relocation_fill_limit_pct <= 100:
+            raise ConfigError(_("EOC_RELOCATION_FILL_LIMIT_PCT must be above 0 and at most 100"))
+        for name in ("relocation_max_distance_km", "relocation_long_trip_km"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(_("EOC_{name} must be above 0").format(name=name.upper()))
 
 
 def load_settings(
@@ -70,6 +87,15 @@ def load_settings(
         if env.get(f"EOC_{name.upper()}"):
             from_env[name] = env[f"EOC_{name.upper()}"].strip().lower() in TRUE_WORDS
     for name in ("refresh_s", "stale_after_min"):
+        raw = env.get(f"EOC_{name.upper()}")
+        if raw:
+            try:
+                from_env[name] = float(raw)
+            except ValueError:
+                raise ConfigError(
+                    _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
+                ) from None
+    for name in RELOCATION_SETTINGS:
         raw = env.get(f"EOC_{name.upper()}")
         if raw:
             try:

@@ -1,39 +1,53 @@
 """Relocation planning: who moves to which site, as a minimum-cost flow along the roads.
 
 People at origins (villages, a hazard zone, a district) are allocated to sites with free
-places so that, first, as many people as possible are placed and, second, the total
-person-km along the roads is the least. It is a transportation problem: origins supply
-people, sites accept up to their free places, each person-km costs 1, and people nobody can
-take go to a "not placed" sink at a cost higher than any re-routing could save, so the solver
-never strands someone to shorten another's trip. A greedy nearest-site loop can strand people
-(an early origin takes the only site a later one can reach); `greedy_nearest_plan` is kept
-as the benchmark's baseline only.
+places so that, first, as many people as possible are placed and, second, the total cost
+along the roads is the least. It is a transportation problem: origins supply people, sites
+accept up to their free places, each person-km costs 1, and people nobody can take go to a
+"not placed" sink at a cost higher than any re-routing could save, so the solver never
+strands someone to shorten another's trip. A greedy nearest-site loop can strand people (an
+early origin takes the only site a later one can reach); `greedy_nearest_plan` is kept as the
+benchmark's baseline only.
 
-Free places come from `capacity.site_capacity` (the binding capacity: the lower of the space
-standards and the declared capacity), and the plan's effect on every site is recomputed with
-the same rules.
+What a site may take: its status must be chosen (only open sites by default: planned,
+closing or closed sites take nobody unless asked for), it must not be a protection shelter,
+it must lie outside the area people leave and outside every hazard zone in force (unless
+`allow_hazard_sites`, then each such move is flagged), and it fills only up to
+`fill_limit` of its binding capacity (the lower of the space standards and the declared
+capacity, from `capacity.site_capacity`), leaving room for new arrivals and births. Roads
+closed by hazards are handled in the road graph (`road_closures`, `restrict_road_graph`).
+
+Keeping villages together: each extra site a village is split over costs as if the whole
+village travelled `split_penalty_km` further (see `relocation_solver.split_surcharge`). The
+reported distances and person-km are the true road km, without the surcharge.
+
+Every plan carries its warnings (`relocation_warnings`): long trips, sites that are not open,
+sites in hazard zones, routes on closed roads, straight-line estimates, split villages and
+the people not placed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from scipy.optimize import linprog
 from shapely.geometry.base import BaseGeometry
 
 from eoc.analysis.capacity import CapacityRules, site_capacity
+from eoc.analysis.relocation_solver import solve_greedy, solve_min_cost, split_surcharge
+from eoc.analysis.relocation_warnings import PlanWarning, plan_warnings
 from eoc.analysis.road_graph import DETOUR_FACTOR, RoadGraph, RouteMatrix, road_distances_km
 from eoc.errors import EocError
 
-DEFAULT_STATUSES = ("open", "planned")
+DEFAULT_STATUSES = ("open",)
 # The planner never sends people to a protection shelter: those places are allocated case by
 # case by protection staff, not by a map.
 EXCLUDED_SITE_TYPES = ("protection_shelter",)
+DEFAULT_FILL_LIMIT = 0.9  # room for new arrivals and births
+DEFAULT_SPLIT_PENALTY_KM = 30.0
 
 NO_FREE_PLACES = "no site has free places"
 TYPE_FILTER = "no site of the chosen types has free places"
@@ -41,10 +55,7 @@ NO_SITE_IN_REACH = "no site with free places within {km:g} km"
 TYPE_FILTER_IN_REACH = "no site of the chosen types with free places within {km:g} km"
 NOT_ENOUGH_IN_REACH = "not enough free places in the sites within {km:g} km"
 NOT_ENOUGH_OVERALL = "not enough free places overall"
-
-_START_ARCS = 20  # nearest sites per origin in the solver's first round
-_ENTER_PER_ORIGIN = 10  # arcs that may join per origin per round (partial pricing)
-_PRICE_TOLERANCE = 1e-9
+NO_OPEN_ROAD = "no site with free places can be reached on open roads"
 
 
 class RelocationError(EocError):
@@ -55,10 +66,14 @@ class RelocationError(EocError):
 class RelocationPlan:
     """A relocation plan.
 
-    `flows`: origin_id, origin_name, site_id, site_name, people, distance_km, straight_line.
+    `flows`: origin_id, origin_name, site_id, site_name, people, distance_km, straight_line,
+    through_closed (the route uses a closed road, kept at a penalty), site_status,
+    site_hazard (names of the hazard zones in force around the site, "" if none).
     `unmet`: origin_id, origin_name, people, reason.
     `sites`: every site given, checked by `site_capacity` after the moves, with `incoming`
-    (people the plan sends) and `individuals_before`.
+    (people the plan sends), `individuals_before`, `fill_limit_places` (the most people the
+    fill limit allows) and `hazard_zones`.
+    `warnings`: what to check before applying the plan.
     """
 
     flows: pd.DataFrame
@@ -66,6 +81,7 @@ class RelocationPlan:
     sites: gpd.GeoDataFrame
     people_to_move: int
     total_person_km: float
+    warnings: tuple[PlanWarning, ...] = field(default=())
 
     @property
     def people_placed(self) -> int:
@@ -138,20 +154,33 @@ def plan_relocation(
     max_distance_km: float | None = None,
     statuses: Iterable[str] = DEFAULT_STATUSES,
     avoid: BaseGeometry | gpd.GeoDataFrame | None = None,
+    hazard_zones: gpd.GeoDataFrame | None = None,
+    allow_hazard_sites: bool = False,
+    fill_limit: float = DEFAULT_FILL_LIMIT,
+    split_penalty_km: float = DEFAULT_SPLIT_PENALTY_KM,
+    long_trip_km: float | None = None,
     detour_factor: float = DETOUR_FACTOR,
+    straight_line_fallback: bool = True,
 ) -> RelocationPlan:
-    """The plan that places the most people, then at the least total person-km.
+    """The plan that places the most people, then at the least cost along the roads.
 
     `origins` need `origin_id` and `people`; `sites` are the displacement sites layer. Sites
     take people if their status is in `statuses`, their type in `site_types` (all but
-    protection shelters when None), they lie outside `avoid` (e.g. the hazard zone) and have
-    free places under `rules`; an origin reaches a site if the road distance is at most
-    `max_distance_km`.
+    protection shelters when None), they lie outside `avoid` (e.g. the zone people leave) and
+    outside `hazard_zones` (the zones in force; allowed but flagged with
+    `allow_hazard_sites`), up to `fill_limit` (0-1] of their binding capacity; an origin
+    reaches a site if the road distance is at most `max_distance_km`. Trips over
+    `long_trip_km` are warned about. Where no road joins an origin and a site, the straight
+    line × `detour_factor` stands in (flagged), unless `straight_line_fallback` is False (the
+    roads between them are closed: nobody can go that way).
     """
     return _plan(
         origins, sites, road_graph, rules=rules, site_types=site_types,
         max_distance_km=max_distance_km, statuses=statuses, avoid=avoid,
-        detour_factor=detour_factor, solve=_solve_min_cost,
+        hazard_zones=hazard_zones, allow_hazard_sites=allow_hazard_sites,
+        fill_limit=fill_limit, split_penalty_km=split_penalty_km, long_trip_km=long_trip_km,
+        detour_factor=detour_factor, straight_line_fallback=straight_line_fallback,
+        solve=solve_min_cost,
     )  # fmt: skip
 
 
@@ -161,20 +190,19 @@ def greedy_nearest_plan(
     road_graph: RoadGraph,
     *,
     rules: CapacityRules,
-    site_types: Iterable[str] | None = None,
     max_distance_km: float | None = None,
-    statuses: Iterable[str] = DEFAULT_STATUSES,
-    avoid: BaseGeometry | gpd.GeoDataFrame | None = None,
-    detour_factor: float = DETOUR_FACTOR,
+    fill_limit: float = DEFAULT_FILL_LIMIT,
 ) -> RelocationPlan:
     """Baseline for the benchmark only: each origin in turn fills its nearest sites.
 
     It can strand people a min-cost flow would place; do not use it for real plans.
     """
     return _plan(
-        origins, sites, road_graph, rules=rules, site_types=site_types,
-        max_distance_km=max_distance_km, statuses=statuses, avoid=avoid,
-        detour_factor=detour_factor, solve=_solve_greedy,
+        origins, sites, road_graph, rules=rules, site_types=None,
+        max_distance_km=max_distance_km, statuses=DEFAULT_STATUSES, avoid=None,
+        hazard_zones=None, allow_hazard_sites=False, fill_limit=fill_limit,
+        split_penalty_km=0.0, long_trip_km=None, detour_factor=DETOUR_FACTOR,
+        straight_line_fallback=True, solve=solve_greedy,
     )  # fmt: skip
 
 
@@ -212,33 +240,60 @@ def _plan(
     max_distance_km: float | None,
     statuses: Iterable[str],
     avoid: BaseGeometry | gpd.GeoDataFrame | None,
+    hazard_zones: gpd.GeoDataFrame | None,
+    allow_hazard_sites: bool,
+    fill_limit: float,
+    split_penalty_km: float,
+    long_trip_km: float | None,
     detour_factor: float,
+    straight_line_fallback: bool,
     solve: Solver,
 ) -> RelocationPlan:
     demand = _demand(origins)
     if max_distance_km is not None and max_distance_km <= 0:
         raise RelocationError(f"the maximum distance must be above 0 km (got {max_distance_km})")
+    if not 0 < fill_limit <= 1:
+        raise RelocationError(f"the fill limit must be above 0 % and at most 100 % ({fill_limit})")
+    if split_penalty_km < 0:
+        raise RelocationError(f"the splitting penalty cannot be negative ({split_penalty_km} km)")
     checked = site_capacity(sites, rules=rules)
+    hazard = _hazard_names(checked, hazard_zones)
     usable = _usable_sites(checked, statuses=statuses, avoid=avoid)
+    if not allow_hazard_sites:
+        usable &= hazard == ""
     candidates = checked[usable]
     # Every usable site is routed, not only the chosen types, so that the reasons can tell a
     # type filter from distance.
     of_type = np.ones(len(candidates), bool)
     if site_types is not None:
         of_type = candidates["site_type"].isin(set(site_types)).to_numpy(bool).copy()
-    free = candidates["free_places"].fillna(0).to_numpy(np.int64)
+    free = _free_below(candidates, fill_limit)
     routes = road_distances_km(road_graph, origins, candidates, detour_factor=detour_factor)
-    reach = np.ones(routes.distance_km.shape, bool)
+    connected = np.ones(routes.distance_km.shape, bool)
+    if not straight_line_fallback:
+        connected = ~routes.straight_line
+    reach = connected.copy()
     if max_distance_km is not None:
-        reach = routes.distance_km <= max_distance_km
+        reach &= routes.distance_km <= max_distance_km
     allowed = reach & (of_type & (free > 0))[None, :]
-    moved = solve(demand, np.where(of_type, free, 0), np.where(allowed, routes.distance_km, np.inf))
+    capacity = np.where(of_type, free, 0)
+    cost = routes.cost_km
+    if split_penalty_km > 0:
+        cost = cost + split_surcharge(demand, capacity, split_penalty_km)
+    moved = solve(demand, capacity, np.where(allowed, cost, np.inf))
 
-    flows = _flows_table(origins, candidates, moved, routes)
+    flows = _flows_table(origins, candidates, moved, routes, hazard[usable])
     left = demand - moved.sum(axis=1)
     stranded = np.nonzero(left > 0)[0]
     reasons = [
-        _reason(reach[i], free, of_type, filtered=site_types is not None, max_km=max_distance_km)
+        _reason(
+            reach[i],
+            connected[i],
+            free,
+            of_type,
+            filtered=site_types is not None,
+            max_km=max_distance_km,
+        )  # fmt: skip
         for i in stranded
     ]
     unmet = pd.DataFrame(
@@ -254,10 +309,36 @@ def _plan(
     return RelocationPlan(
         flows=flows,
         unmet=unmet,
-        sites=_sites_after(sites, incoming, rules=rules),
+        sites=_sites_after(sites, incoming, rules=rules, fill_limit=fill_limit, hazard=hazard),
         people_to_move=int(demand.sum()),
         total_person_km=float((flows["people"] * flows["distance_km"]).sum()),
+        warnings=plan_warnings(flows, unmet, long_trip_km=long_trip_km),
     )
+
+
+def _free_below(checked: gpd.GeoDataFrame, fill_limit: float) -> np.ndarray:
+    """Free places up to `fill_limit` of the binding capacity (never negative)."""
+    binding = pd.to_numeric(checked["binding_capacity"]).to_numpy(float)
+    people = pd.to_numeric(checked["individuals"]).fillna(0).to_numpy(float)
+    limit = np.floor(binding * fill_limit + 1e-9)
+    return np.nan_to_num(np.maximum(limit - people, 0), nan=0).astype(np.int64)
+
+
+def _hazard_names(checked: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> np.ndarray:
+    """For each site, the names of the zones around it ("; "-joined), "" where none."""
+    names = np.full(len(checked), "", dtype=object)
+    if zones is None or zones.empty or checked.empty:
+        return names
+    zones = zones.to_crs(checked.crs)
+    zone_names = (
+        (zones["name"] if "name" in zones.columns else zones.index.to_series())
+        .astype(str)
+        .to_numpy(object)
+    )
+    site_pos, zone_pos = zones.sindex.query(checked.geometry.to_numpy(), predicate="intersects")
+    for i in np.unique(site_pos):
+        names[i] = "; ".join(sorted(set(zone_names[zone_pos[site_pos == i]])))
+    return names
 
 
 def _demand(origins: gpd.GeoDataFrame) -> np.ndarray:
@@ -275,6 +356,7 @@ def _flows_table(
     candidates: gpd.GeoDataFrame,
     moved: np.ndarray,
     routes: RouteMatrix,
+    hazard: np.ndarray,
 ) -> pd.DataFrame:
     o_idx, s_idx = np.nonzero(moved)
     flows = pd.DataFrame(
@@ -286,13 +368,23 @@ def _flows_table(
             "people": moved[o_idx, s_idx].astype(np.int64),
             "distance_km": routes.distance_km[o_idx, s_idx],
             "straight_line": routes.straight_line[o_idx, s_idx],
+            "through_closed": routes.through_closed[o_idx, s_idx],
+            "site_status": pd.array(
+                candidates["status"].astype(str).to_numpy(object)[s_idx], dtype="string"
+            ),
+            "site_hazard": pd.array(hazard[s_idx], dtype="string"),
         }
     )
     return flows.sort_values(["origin_id", "distance_km", "site_id"], ignore_index=True)
 
 
 def _sites_after(
-    sites: gpd.GeoDataFrame, incoming: np.ndarray, *, rules: CapacityRules
+    sites: gpd.GeoDataFrame,
+    incoming: np.ndarray,
+    *,
+    rules: CapacityRules,
+    fill_limit: float,
+    hazard: np.ndarray,
 ) -> gpd.GeoDataFrame:
     """Every site with the plan's people added, checked again against the same rules."""
     before = pd.to_numeric(sites["individuals"]).astype("Int64")
@@ -301,6 +393,9 @@ def _sites_after(
     after = site_capacity(after, rules=rules)
     after.insert(after.columns.get_loc("individuals"), "individuals_before", before)
     after.insert(after.columns.get_loc("individuals") + 1, "incoming", incoming)
+    binding = pd.to_numeric(after["binding_capacity"]).to_numpy(float)
+    after["fill_limit_places"] = pd.array(np.floor(binding * fill_limit + 1e-9), dtype="Int64")
+    after["hazard_zones"] = pd.array(hazard, dtype="string")
     return after
 
 
@@ -324,6 +419,7 @@ def _usable_sites(
 
 def _reason(
     reach: np.ndarray,
+    connected: np.ndarray,
     free: np.ndarray,
     of_type: np.ndarray,
     *,
@@ -335,6 +431,8 @@ def _reason(
     open_chosen = open_any & of_type
     if not open_chosen.any():
         return TYPE_FILTER if filtered and open_any.any() else NO_FREE_PLACES
+    if not (open_chosen & connected).any():
+        return NO_OPEN_ROAD
     if max_km is None:
         return NOT_ENOUGH_OVERALL
     if not (open_chosen & reach).any():
@@ -342,92 +440,6 @@ def _reason(
             return TYPE_FILTER_IN_REACH.format(km=max_km)
         return NO_SITE_IN_REACH.format(km=max_km)
     return NOT_ENOUGH_IN_REACH.format(km=max_km)
-
-
-def _solve_min_cost(demand: np.ndarray, capacity: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    """People moved from each origin (rows) to each site (columns): most placed, least km.
-
-    A transportation LP (HiGHS dual simplex: its vertex solutions are whole people, the
-    constraint matrix being totally unimodular) solved on each origin's nearest sites first,
-    then priced: arcs with a negative reduced cost join (the most negative few per origin) and
-    the LP is solved again, until none is left. The result is the optimum over all arcs
-    without handing the solver all of them.
-    """
-    n, m = cost.shape
-    moved = np.zeros((n, m), np.int64)
-    feasible = np.isfinite(cost)
-    if n == 0 or m == 0 or demand.sum() == 0 or not feasible.any():
-        return moved
-    # Not placing one person costs more than the longest chain of re-routings can save.
-    unplaced_cost = float(cost[feasible].max()) * (n + m + 1) + 1.0
-    tolerance = _PRICE_TOLERANCE * unplaced_cost + 1e-6  # km; the duals reach unplaced_cost
-    active = _most_negative(np.where(feasible, cost, np.inf), _START_ARCS)  # nearest sites
-    while True:
-        rows, cols = np.nonzero(active)
-        result = _transport_lp(demand, capacity, rows, cols, cost[rows, cols], unplaced_cost)
-        reduced = cost - result.eqlin.marginals[:, None] - result.ineqlin.marginals[None, :]
-        candidates = feasible & ~active & (reduced < -tolerance)
-        if not candidates.any():
-            break
-        active |= _most_negative(np.where(candidates, reduced, np.inf), _ENTER_PER_ORIGIN)
-    flows = np.rint(result.x[: len(rows)]).astype(np.int64)
-    moved[rows, cols] = flows
-    if (moved.sum(axis=1) > demand).any() or (moved.sum(axis=0) > capacity).any():
-        raise RelocationError("the solver returned a plan that breaks a capacity; report this")
-    return moved
-
-
-def _most_negative(values: np.ndarray, k: int) -> np.ndarray:
-    """A mask of the (up to) `k` smallest finite values of each row."""
-    k = min(k, values.shape[1])
-    picked = np.argpartition(values, k - 1, axis=1)[:, :k]
-    mask = np.zeros(values.shape, bool)
-    mask[np.arange(len(values))[:, None], picked] = True
-    return mask & np.isfinite(values)
-
-
-def _transport_lp(
-    demand: np.ndarray,
-    capacity: np.ndarray,
-    rows: np.ndarray,
-    cols: np.ndarray,
-    arc_cost: np.ndarray,
-    unplaced_cost: float,
-):
-    n, m, arcs = len(demand), len(capacity), len(rows)
-    # Variables: one per active arc, then one "not placed" per origin.
-    origin_rows = np.concatenate([rows, np.arange(n)])
-    equal = sp.csr_matrix(
-        (np.ones(arcs + n), (origin_rows, np.arange(arcs + n))), shape=(n, arcs + n)
-    )
-    at_most = sp.csr_matrix((np.ones(arcs), (cols, np.arange(arcs))), shape=(m, arcs + n))
-    result = linprog(
-        np.concatenate([arc_cost, np.full(n, unplaced_cost)]),
-        A_ub=at_most,
-        b_ub=capacity.astype(float),
-        A_eq=equal,
-        b_eq=demand.astype(float),
-        bounds=(0, None),
-        method="highs-ds",
-    )
-    if result.status != 0:
-        raise RelocationError(f"the relocation solver failed: {result.message}")
-    return result
-
-
-def _solve_greedy(demand: np.ndarray, capacity: np.ndarray, cost: np.ndarray) -> np.ndarray:
-    moved = np.zeros(cost.shape, np.int64)
-    left = capacity.astype(np.int64).copy()
-    for i in range(len(demand)):
-        need = int(demand[i])
-        for j in np.argsort(cost[i], kind="stable"):
-            if need == 0 or not np.isfinite(cost[i, j]):
-                break
-            take = min(need, int(left[j]))
-            moved[i, j] += take
-            left[j] -= take
-            need -= take
-    return moved
 
 
 def _share_out(total: int, weights: np.ndarray) -> np.ndarray:

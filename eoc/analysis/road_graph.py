@@ -16,12 +16,17 @@ DETOUR_FACTOR 1.3 is a project assumption: road distance is commonly estimated a
 the straight line on national road networks (circuity factors, e.g. Ballou, Rahardja and
 Sakai 2002, Transportation Research Part A 36(9)); mountain valleys can be far worse, which
 is why such distances are flagged rather than trusted.
+
+Closed roads (through an active hazard zone, blocked by an incident: see `road_closures`) are
+either removed (`restrict_road_graph` without a penalty) or kept at a higher routing cost
+(their length times `penalty_factor`); routes are then chosen by cost, and the distance
+reported is the true length of the chosen route, flagged `through_closed`.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -57,8 +62,15 @@ class RoadGraph:
     node_xy: np.ndarray  # (nodes, 2) metres
     edge_nodes: np.ndarray  # (edges, 2) node ids, u < v
     edge_km: np.ndarray  # (edges,)
-    matrix: csr_matrix  # symmetric adjacency in km, for scipy's dijkstra
+    matrix: csr_matrix  # symmetric adjacency by routing cost (km, penalised), for dijkstra
     segments: shapely.STRtree  # one straight segment per edge, between its nodes
+    edge_road: np.ndarray  # (edges,) road_id of each edge
+    edge_cost: np.ndarray  # (edges,) routing cost in km: edge_km unless penalised
+    edge_closed: np.ndarray  # (edges,) True: closed but kept at a penalty
+
+    @property
+    def penalised(self) -> bool:
+        return bool(self.edge_closed.any())
 
     @property
     def node_count(self) -> int:
@@ -84,8 +96,10 @@ class Attachment:
 class RouteMatrix:
     """Distances from every origin (rows) to every destination (columns)."""
 
-    distance_km: np.ndarray  # (origins, destinations)
+    distance_km: np.ndarray  # (origins, destinations) true length of the least-cost route
     straight_line: np.ndarray  # True: no road joins them; straight line × detour factor
+    cost_km: np.ndarray  # the routing cost (distance_km unless closed roads are penalised)
+    through_closed: np.ndarray  # True: the route uses a closed (penalised) road
 
 
 def build_road_graph(roads: gpd.GeoDataFrame, *, snap_m: float = DEFAULT_SNAP_M) -> RoadGraph:
@@ -129,14 +143,60 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, snap_m: float = DEFAULT_SNAP_M)
     first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
     u, v, seg_km, seg_road = u[first], v[first], seg_km[first], seg_road[first]
 
+    return _assemble(node_xy, u, v, seg_km, seg_road, snap_m=snap_m)
+
+
+def restrict_road_graph(
+    road_graph: RoadGraph, closed: np.ndarray, *, penalty_factor: float | None = None
+) -> RoadGraph:
+    """The graph without the `closed` edges, or with them kept at `penalty_factor` × length.
+
+    `closed` is a boolean per edge of `road_graph` (see `road_closures.closed_roads`).
+    """
+    closed = np.asarray(closed, bool)
+    if closed.shape != road_graph.edge_km.shape:
+        raise RoadGraphError("the closures do not belong to this road graph")
+    u, v = road_graph.edge_nodes[:, 0], road_graph.edge_nodes[:, 1]
+    km, road = road_graph.edge_km, road_graph.edge_road
+    snap_m = road_graph.graph.graph.get("snap_m", DEFAULT_SNAP_M)
+    if penalty_factor is None:
+        keep = ~closed
+        return _assemble(road_graph.node_xy, u[keep], v[keep], km[keep], road[keep], snap_m=snap_m)
+    if penalty_factor < 1:
+        raise RoadGraphError(f"the penalty factor must be at least 1 (got {penalty_factor})")
+    cost = np.where(closed, km * penalty_factor, road_graph.edge_cost)
+    return _assemble(
+        road_graph.node_xy, u, v, km, road, snap_m=snap_m, cost=cost,
+        closed=closed | road_graph.edge_closed,
+    )  # fmt: skip
+
+
+def _assemble(
+    node_xy: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    km: np.ndarray,
+    road: np.ndarray,
+    *,
+    snap_m: float,
+    cost: np.ndarray | None = None,
+    closed: np.ndarray | None = None,
+) -> RoadGraph:
+    cost = km if cost is None else cost
+    closed = np.zeros(len(km), bool) if closed is None else closed
+    node_count = len(node_xy)
     graph = nx.Graph(crs=METRIC_CRS, snap_m=snap_m)
     graph.add_nodes_from((i, {"x": float(x), "y": float(y)}) for i, (x, y) in enumerate(node_xy))
     graph.add_edges_from(
-        (int(p), int(q), {"length_km": float(km), "road_id": road})
-        for p, q, km, road in zip(u, v, seg_km, seg_road, strict=True)
+        (
+            int(p),
+            int(q),
+            {"length_km": float(k), "road_id": r, "cost_km": float(c), "closed": bool(x)},
+        )
+        for p, q, k, r, c, x in zip(u, v, km, road, cost, closed, strict=True)
     )
     matrix = coo_matrix(
-        (np.concatenate([seg_km, seg_km]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+        (np.concatenate([cost, cost]), (np.concatenate([u, v]), np.concatenate([v, u]))),
         shape=(node_count, node_count),
     ).tocsr()
     segments = (
@@ -150,10 +210,13 @@ def build_road_graph(roads: gpd.GeoDataFrame, *, snap_m: float = DEFAULT_SNAP_M)
     return RoadGraph(
         graph=graph,
         node_xy=node_xy,
-        edge_nodes=np.stack([u, v], axis=1).astype(np.int64),
-        edge_km=seg_km.astype(float),
+        edge_nodes=np.stack([u, v], axis=1).astype(np.int64).reshape(-1, 2),
+        edge_km=np.asarray(km, float),
         matrix=matrix,
         segments=shapely.STRtree(segments),
+        edge_road=np.asarray(road, object),
+        edge_cost=np.asarray(cost, float),
+        edge_closed=np.asarray(closed, bool),
     )
 
 
@@ -212,42 +275,224 @@ def road_distances_km(
     *,
     detour_factor: float = DETOUR_FACTOR,
 ) -> RouteMatrix:
-    """Shortest road distance from each origin to each destination (one Dijkstra per join node).
+    """Least-cost road route from each origin to each destination (one Dijkstra per join node).
 
     Distance = straight link to the road + along the roads + straight link to the point. Where
     no road joins the two, straight line × `detour_factor`, flagged in `straight_line`.
     """
     if detour_factor < 1:
         raise RoadGraphError(f"the detour factor must be at least 1 (got {detour_factor})")
-    start = attach_points(road_graph, origins)
-    end = attach_points(road_graph, destinations)
+    routes = _routes(
+        road_graph, attach_points(road_graph, origins), attach_points(road_graph, destinations)
+    )
+    unreachable = ~np.isfinite(routes.cost)
+    detour = routes.straight_km * detour_factor
+    return RouteMatrix(
+        distance_km=np.where(unreachable, detour, routes.km),
+        straight_line=unreachable,
+        cost_km=np.where(unreachable, detour, routes.cost),
+        through_closed=routes.closed & ~unreachable,
+    )
+
+
+def route_lines(
+    road_graph: RoadGraph,
+    origins: gpd.GeoDataFrame | gpd.GeoSeries,
+    destinations: gpd.GeoDataFrame | gpd.GeoSeries,
+    pairs: Sequence[tuple[int, int]],
+) -> list[shapely.LineString]:
+    """The line (EPSG:32642) of the route `road_distances_km` measures, for each (origin, dest).
+
+    Where no road joins them, the straight line between the two points.
+    """
+    if not len(pairs):
+        return []
+    o_pos, d_pos = (np.asarray(column, np.int64) for column in zip(*pairs, strict=True))
+    o_used, o_row = np.unique(o_pos, return_inverse=True)
+    d_used, d_col = np.unique(d_pos, return_inverse=True)
+    start = _subset(attach_points(road_graph, origins), o_used)
+    end = _subset(attach_points(road_graph, destinations), d_used)
+    routes = _routes(road_graph, start, end, paths=True)
+    lines = []
+    for i, j in zip(o_row, d_col, strict=True):
+        a, b = start.xy[i], end.xy[j]
+        if not np.isfinite(routes.cost[i, j]):
+            lines.append(shapely.linestrings([a, b]))
+            continue
+        choice = routes.choice[i, j]
+        if choice == _SAME_SEGMENT:
+            coords = [a, _join_point(road_graph, start, i), _join_point(road_graph, end, j), b]
+        else:
+            from_end, to_end = divmod(int(choice), 2)
+            first = road_graph.edge_nodes[start.edge[i], from_end]
+            last = road_graph.edge_nodes[end.edge[j], to_end]
+            nodes = _walk(routes.predecessors[routes.row_of[i, from_end]], int(first), int(last))
+            coords = [
+                a,
+                _join_point(road_graph, start, i),
+                *road_graph.node_xy[nodes],
+                _join_point(road_graph, end, j),
+                b,
+            ]
+        lines.append(shapely.linestrings(_dedupe(np.asarray(coords, float))))
+    return lines
+
+
+_SAME_SEGMENT = 4  # route choice: along the one segment both points join
+
+
+@dataclass(frozen=True)
+class _Routes:
+    straight_km: np.ndarray
+    cost: np.ndarray  # inf where no road joins
+    km: np.ndarray
+    closed: np.ndarray
+    choice: np.ndarray  # 2 × origin end + destination end, or _SAME_SEGMENT
+    row_of: np.ndarray  # (origins, 2): row of each segment end in `predecessors`
+    predecessors: np.ndarray | None
+
+
+def _routes(
+    road_graph: RoadGraph, start: Attachment, end: Attachment, *, paths: bool = False
+) -> _Routes:
+    """Least-cost routes between joined points, with their true length and closure flag."""
     straight_km = (
         np.hypot(
             start.xy[:, None, 0] - end.xy[None, :, 0], start.xy[:, None, 1] - end.xy[None, :, 1]
         )
         / 1000
     )
-    road_km = np.full(straight_km.shape, np.inf)
-    if road_graph.edge_count and straight_km.size:
-        ends_o = road_graph.edge_nodes[start.edge]  # (origins, 2)
-        ends_d = road_graph.edge_nodes[end.edge]
-        sources, row_of = np.unique(ends_o, return_inverse=True)
-        row_of = row_of.reshape(ends_o.shape)
-        network = dijkstra(road_graph.matrix, directed=False, indices=sources)
-        lead_o = start.access_km[:, None] + np.stack([start.to_u_km, start.to_v_km], axis=1)
-        lead_d = end.access_km[:, None] + np.stack([end.to_u_km, end.to_v_km], axis=1)
+    shape = straight_km.shape
+    empty = _Routes(
+        straight_km, np.full(shape, np.inf), np.full(shape, np.inf), np.zeros(shape, bool),
+        np.zeros(shape, np.int64), np.zeros((shape[0], 2), np.int64), None,
+    )  # fmt: skip
+    if not road_graph.edge_count or not straight_km.size:
+        return empty
+    ends_o = road_graph.edge_nodes[start.edge]  # (origins, 2)
+    ends_d = road_graph.edge_nodes[end.edge]
+    sources, row_of = np.unique(ends_o, return_inverse=True)
+    row_of = row_of.reshape(ends_o.shape)
+    found = dijkstra(
+        road_graph.matrix,
+        directed=False,
+        indices=sources,
+        return_predecessors=paths or road_graph.penalised,
+    )
+    network, predecessors = found if isinstance(found, tuple) else (found, None)
+    if road_graph.penalised:
+        network_km = _tree_sums(network, predecessors, _edge_matrix(road_graph, road_graph.edge_km))
+        closed_km = _tree_sums(
+            network, predecessors, _edge_matrix(road_graph, road_graph.edge_closed * 1.0)
+        )
+    else:
+        network_km, closed_km = network, np.zeros_like(network)
+
+    def lead(at: Attachment):
+        """(cost, km, closed) from each point to each end of its segment."""
+        along = np.stack([at.to_u_km, at.to_v_km], axis=1)
+        rate = (road_graph.edge_cost / road_graph.edge_km)[at.edge][:, None]
+        closed = road_graph.edge_closed[at.edge][:, None] & (along > 0)
+        return at.access_km[:, None] + along * rate, at.access_km[:, None] + along, closed
+
+    cost_o, km_o, closed_o = lead(start)
+    cost_d, km_d, closed_d = lead(end)
+    same = start.edge[:, None] == end.edge[None, :]
+    along = np.abs(start.to_u_km[:, None] - end.to_u_km[None, :])
+    rate = (road_graph.edge_cost / road_graph.edge_km)[start.edge][:, None]
+    direct_cost = start.access_km[:, None] + along * rate + end.access_km[None, :]
+    direct_cost = np.where(same, direct_cost, np.inf)
+    if not (paths or road_graph.penalised):
+        # Lengths are costs and nothing is closed: a running minimum is enough (and fast).
+        cost = direct_cost
         for i in (0, 1):
             for j in (0, 1):
                 via = network[np.ix_(row_of[:, i], ends_d[:, j])]
-                road_km = np.minimum(road_km, lead_o[:, i, None] + via + lead_d[None, :, j])
-        # Both on one segment: along it directly, without going round by a node.
-        same = start.edge[:, None] == end.edge[None, :]
-        along = np.abs(start.to_u_km[:, None] - end.to_u_km[None, :])
-        direct = start.access_km[:, None] + along + end.access_km[None, :]
-        road_km = np.where(same, np.minimum(road_km, direct), road_km)
-    unreachable = ~np.isfinite(road_km)
-    distance = np.where(unreachable, straight_km * detour_factor, road_km)
-    return RouteMatrix(distance_km=distance, straight_line=unreachable)
+                cost = np.minimum(cost, cost_o[:, i, None] + via + cost_d[None, :, j])
+        return _Routes(
+            straight_km, cost, cost, np.zeros(shape, bool), np.zeros(shape, np.int64), row_of, None
+        )
+    candidates = []
+    for i in (0, 1):
+        for j in (0, 1):
+            rows, cols = np.ix_(row_of[:, i], ends_d[:, j])
+            candidates.append(
+                (
+                    cost_o[:, i, None] + network[rows, cols] + cost_d[None, :, j],
+                    km_o[:, i, None] + network_km[rows, cols] + km_d[None, :, j],
+                    closed_o[:, i, None] | (closed_km[rows, cols] > 0) | closed_d[None, :, j],
+                )
+            )
+    # Both on one segment: along it directly, without going round by a node.
+    direct_km = start.access_km[:, None] + along + end.access_km[None, :]
+    closed_direct = road_graph.edge_closed[start.edge][:, None] & (along > 0)
+    candidates.append((direct_cost, direct_km, closed_direct))
+    cost = np.stack([c[0] for c in candidates])
+    choice = np.argmin(cost, axis=0)
+    pick = choice[None]
+    return _Routes(
+        straight_km=straight_km,
+        cost=np.take_along_axis(cost, pick, 0)[0],
+        km=np.take_along_axis(np.stack([c[1] for c in candidates]), pick, 0)[0],
+        closed=np.take_along_axis(np.stack([c[2] for c in candidates]), pick, 0)[0],
+        choice=choice,
+        row_of=row_of,
+        predecessors=predecessors,
+    )
+
+
+def _edge_matrix(road_graph: RoadGraph, weights: np.ndarray) -> csr_matrix:
+    u, v = road_graph.edge_nodes[:, 0], road_graph.edge_nodes[:, 1]
+    n = road_graph.node_count
+    return coo_matrix(
+        (np.concatenate([weights, weights]), (np.concatenate([u, v]), np.concatenate([v, u]))),
+        shape=(n, n),
+    ).tocsr()
+
+
+def _tree_sums(network: np.ndarray, predecessors: np.ndarray, weights: csr_matrix) -> np.ndarray:
+    """`weights` summed along each source's shortest-path tree (rows: sources)."""
+    total = np.where(np.isfinite(network), 0.0, np.inf)
+    order = np.argsort(network, axis=1, kind="stable")  # a parent is nearer than its child
+    rows = np.arange(len(network))
+    for k in range(1, network.shape[1]):
+        node = order[:, k]
+        parent = predecessors[rows, node]
+        ok = parent >= 0
+        if ok.any():
+            r, n, p = rows[ok], node[ok], parent[ok]
+            total[r, n] = total[r, p] + np.asarray(weights[p, n]).ravel()
+    return total
+
+
+def _walk(predecessors: np.ndarray, first: int, last: int) -> list[int]:
+    """Nodes from `first` to `last` along one source's shortest-path tree."""
+    nodes = [last]
+    while nodes[-1] != first:
+        nodes.append(int(predecessors[nodes[-1]]))
+        if nodes[-1] < 0 or len(nodes) > len(predecessors):
+            raise RoadGraphError("a route could not be traced back; report this")
+    return nodes[::-1]
+
+
+def _join_point(road_graph: RoadGraph, at: Attachment, i: int) -> np.ndarray:
+    u, v = road_graph.node_xy[road_graph.edge_nodes[at.edge[i]]]
+    km = road_graph.edge_km[at.edge[i]]
+    fraction = at.to_u_km[i] / km if km > 0 else 0.0
+    return u + (v - u) * fraction
+
+
+def _subset(at: Attachment, keep: np.ndarray) -> Attachment:
+    return Attachment(
+        at.xy[keep], at.edge[keep], at.access_km[keep], at.to_u_km[keep], at.to_v_km[keep]
+    )
+
+
+def _dedupe(coords: np.ndarray) -> np.ndarray:
+    keep = np.ones(len(coords), bool)
+    keep[1:] = np.any(np.abs(np.diff(coords, axis=0)) > 1e-6, axis=1)
+    coords = coords[keep]
+    return coords if len(coords) > 1 else np.vstack([coords, coords])
 
 
 def connect_points(
@@ -255,8 +500,9 @@ def connect_points(
 ) -> nx.Graph:
     """A copy of the graph with node (prefix, i) for each point, linked to its segment's ends.
 
-    The links carry `straight_line=True` and the straight-line plus along-segment length, so a
-    shortest path between two points on different segments equals `road_distances_km`.
+    The links carry `straight_line=True` and the straight-line plus along-segment length (and
+    `cost_km`, the same with the segment's penalty), so a least-cost path between two points on
+    different segments has the length `road_distances_km` reports.
     """
     joined = road_graph.graph.copy()
     at = attach_points(road_graph, points)
@@ -266,8 +512,15 @@ def connect_points(
         if at.edge[i] < 0:
             continue
         u, v = road_graph.edge_nodes[at.edge[i]]
+        rate = road_graph.edge_cost[at.edge[i]] / road_graph.edge_km[at.edge[i]]
         for end, along in ((int(u), at.to_u_km[i]), (int(v), at.to_v_km[i])):
-            joined.add_edge(node, end, length_km=float(at.access_km[i] + along), straight_line=True)
+            joined.add_edge(
+                node,
+                end,
+                length_km=float(at.access_km[i] + along),
+                cost_km=float(at.access_km[i] + along * rate),
+                straight_line=True,
+            )
     return joined
 
 

@@ -102,6 +102,12 @@ RELOC_REASON = "reloc-reason"
 RELOC_APPLY = "reloc-apply"
 RELOC_MESSAGE = "reloc-message"
 RELOC_FOOTER = "reloc-footer"
+# Relocation rules (issue 12): site statuses, hazard-zone sites, closed roads, fill, splitting.
+RELOC_STATUSES = "reloc-statuses"
+RELOC_HAZARD_SITES = "reloc-hazard-sites"
+RELOC_ROAD_MODE = "reloc-road-mode"
+RELOC_FILL = "reloc-fill-limit"
+RELOC_SPLIT = "reloc-split-penalty"
 
 KPI_ROW = "ops-kpis"
 FEED = "ops-feed"

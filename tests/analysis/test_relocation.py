@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date
+from functools import partial
 
 import geopandas as gpd
 import networkx as nx
@@ -25,7 +26,20 @@ from eoc.analysis.relocation import (
     plan_relocation,
     plan_to_csv,
 )
-from eoc.analysis.road_graph import METRIC_CRS, build_road_graph, road_distances_km
+from eoc.analysis.relocation_warnings import (
+    CLOSED_ROAD,
+    HAZARD_SITE,
+    LONG_TRIP,
+    NOT_PLACED,
+    SITE_NOT_OPEN,
+    SPLIT_VILLAGE,
+)
+from eoc.analysis.road_graph import (
+    METRIC_CRS,
+    build_road_graph,
+    restrict_road_graph,
+    road_distances_km,
+)
 
 X0, Y0 = 700_000.0, 4_150_000.0
 ON = date(2026, 11, 22)
@@ -89,17 +103,23 @@ def greedy_trap():
     )
 
 
+# The hand-worked cases below fill sites to 100 % and have no splitting penalty; the fill
+# limit and the penalty have their own cases further down.
+plan_full = partial(plan_relocation, fill_limit=1.0, split_penalty_km=0.0)
+greedy_full = partial(greedy_nearest_plan, fill_limit=1.0)
+
+
 def moves(plan) -> dict[tuple[str, str], int]:
     return {(r.origin_id, r.site_id): r.people for r in plan.flows.itertuples()}
 
 
 def test_greedy_strands_people_min_cost_flow_places(greedy_trap, valley_road, rules):
     villages, camps = greedy_trap
-    greedy = greedy_nearest_plan(villages, camps, valley_road, rules=rules, max_distance_km=60)
+    greedy = greedy_full(villages, camps, valley_road, rules=rules, max_distance_km=60)
     assert greedy.people_unmet == 100
     assert greedy.unmet.iloc[0]["origin_id"] == "B"
 
-    plan = plan_relocation(villages, camps, valley_road, rules=rules, max_distance_km=60)
+    plan = plan_full(villages, camps, valley_road, rules=rules, max_distance_km=60)
     assert plan.people_unmet == 0 and plan.unmet.empty
     assert moves(plan) == {("A", "S2"): 100, ("B", "S1"): 100}
     assert plan.total_person_km == pytest.approx(8_000)
@@ -108,8 +128,8 @@ def test_greedy_strands_people_min_cost_flow_places(greedy_trap, valley_road, ru
 def test_min_cost_flow_beats_greedy_on_distance(greedy_trap, valley_road, rules):
     # No distance limit: greedy A->S1 (20 km), B->S2 (100 km) = 12,000 person-km.
     villages, camps = greedy_trap
-    greedy = greedy_nearest_plan(villages, camps, valley_road, rules=rules)
-    plan = plan_relocation(villages, camps, valley_road, rules=rules)
+    greedy = greedy_full(villages, camps, valley_road, rules=rules)
+    plan = plan_full(villages, camps, valley_road, rules=rules)
     assert greedy.total_person_km == pytest.approx(12_000)
     assert plan.total_person_km == pytest.approx(8_000)
 
@@ -120,7 +140,7 @@ def test_capacity_is_respected_and_the_rest_is_reported(valley_road, rules):
         {"site_id": "S1", "x": 10, "capacity": 100},
         {"site_id": "S2", "x": 20, "capacity": 120, "individuals": 70},  # 50 free
     )
-    plan = plan_relocation(villages, camps, valley_road, rules=rules)
+    plan = plan_full(villages, camps, valley_road, rules=rules)
     assert moves(plan) == {("A", "S1"): 100, ("A", "S2"): 50}
     assert plan.unmet.to_dict("records") == [
         {"origin_id": "A", "origin_name": "village A", "people": 100, "reason": NOT_ENOUGH_OVERALL}
@@ -134,7 +154,7 @@ def test_capacity_is_respected_and_the_rest_is_reported(valley_road, rules):
 
 def test_wash_gaps_are_recomputed_after_the_moves(valley_road, rules):
     camps = sites({"site_id": "S1", "x": 10, "capacity": 300, "latrines": 2, "water_points": 1})
-    plan = plan_relocation(origins(("A", 0, 300)), camps, valley_road, rules=rules)
+    plan = plan_full(origins(("A", 0, 300)), camps, valley_road, rules=rules)
     site = plan.sites.iloc[0]
     # 300 people, winter first phase: ceil(300 / 50) = 6 latrines (2 present), 2 taps (1).
     assert site["latrines_needed"] == 6 and site["latrine_gap"] == 4
@@ -144,7 +164,7 @@ def test_wash_gaps_are_recomputed_after_the_moves(valley_road, rules):
 def test_max_distance_is_respected(valley_road, rules):
     villages = origins(("A", 0, 100), ("B", 150, 50))
     camps = sites({"site_id": "near", "x": 30}, {"site_id": "far", "x": -90, "capacity": 500})
-    plan = plan_relocation(villages, camps, valley_road, rules=rules, max_distance_km=100)
+    plan = plan_full(villages, camps, valley_road, rules=rules, max_distance_km=100)
     assert (plan.flows["distance_km"] <= 100).all()
     assert moves(plan) == {("A", "near"): 100}
     reasons = dict(zip(plan.unmet["origin_id"], plan.unmet["reason"], strict=True))
@@ -152,7 +172,7 @@ def test_max_distance_is_respected(valley_road, rules):
 
 
 def test_reason_when_the_sites_in_reach_are_full(valley_road, rules):
-    plan = plan_relocation(
+    plan = plan_full(
         origins(("A", 0, 150)), sites({"site_id": "S", "x": 10}), valley_road,
         rules=rules, max_distance_km=50,
     )  # fmt: skip
@@ -160,7 +180,7 @@ def test_reason_when_the_sites_in_reach_are_full(valley_road, rules):
 
 
 def test_reason_when_the_site_type_filter_leaves_nothing(valley_road, rules):
-    plan = plan_relocation(
+    plan = plan_full(
         origins(("A", 0, 50)), sites({"site_id": "S", "x": 10}), valley_road,
         rules=rules, site_types=["collective_centre"],
     )  # fmt: skip
@@ -173,7 +193,7 @@ def test_site_type_filter_chooses_sites(valley_road, rules):
         {"site_id": "tents", "x": 5},
         {"site_id": "school", "x": 50, "site_type": "collective_centre"},
     )
-    plan = plan_relocation(
+    plan = plan_full(
         origins(("A", 0, 50)), camps, valley_road, rules=rules, site_types=["collective_centre"]
     )
     assert moves(plan) == {("A", "school"): 50}
@@ -188,12 +208,12 @@ def test_closed_sensitive_full_and_avoided_sites_take_nobody(valley_road, rules)
         {"site_id": "ok", "x": 80, "capacity": 1000},
     )
     zone = gpd.GeoDataFrame(geometry=[at(4).buffer(500)], crs=METRIC_CRS)
-    plan = plan_relocation(origins(("A", 0, 60)), camps, valley_road, rules=rules, avoid=zone)
+    plan = plan_full(origins(("A", 0, 60)), camps, valley_road, rules=rules, avoid=zone)
     assert moves(plan) == {("A", "ok"): 60}
 
 
 def test_origins_with_nobody_are_fine(valley_road, rules):
-    plan = plan_relocation(
+    plan = plan_full(
         origins(("A", 0, 0)), sites({"site_id": "S", "x": 10}), valley_road, rules=rules
     )
     assert plan.flows.empty and plan.unmet.empty and plan.total_person_km == 0
@@ -204,7 +224,7 @@ def test_bad_people_counts_are_refused(valley_road, rules, people):
     villages = origins(("A", 0, 10)).astype({"people": object})
     villages.loc[0, "people"] = people
     with pytest.raises(RelocationError, match="whole, non-negative"):
-        plan_relocation(villages, sites({"site_id": "S", "x": 1}), valley_road, rules=rules)
+        plan_full(villages, sites({"site_id": "S", "x": 1}), valley_road, rules=rules)
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -222,7 +242,7 @@ def test_plan_matches_networkx_min_cost_flow(valley_road, rules, seed):
         )
     )  # fmt: skip
     limit = 80.0
-    plan = plan_relocation(villages, camps, valley_road, rules=rules, max_distance_km=limit)
+    plan = plan_full(villages, camps, valley_road, rules=rules, max_distance_km=limit)
 
     dist = road_distances_km(valley_road, villages, camps).distance_km
     flow = nx.DiGraph()
@@ -286,7 +306,7 @@ def test_origins_from_an_empty_zone_is_one_origin_inside_it():
 def test_plan_to_csv_lists_moves_then_the_unplaced(valley_road, rules):
     villages = origins(("A", 0, 150))
     villages.loc[0, "name"] = "=HYPERLINK(1)"
-    plan = plan_relocation(villages, sites({"site_id": "S", "x": 10}), valley_road, rules=rules)
+    plan = plan_full(villages, sites({"site_id": "S", "x": 10}), valley_road, rules=rules)
     rows = list(csv.DictReader(io.StringIO(plan_to_csv(plan))))
     assert [(r["kind"], r["site_id"], r["people"], r["distance_km"]) for r in rows] == [
         ("move", "S", "100", "10.0"),
@@ -315,16 +335,158 @@ def barsem_plan(seed_frames, rules):
     return plan, seed_frames["displacement_sites"][sites_in_zone]["site_id"].tolist()
 
 
-def test_barsem_3000_people_are_all_placed_within_capacity(barsem_plan, rules):
+def test_barsem_3000_people_respect_the_rules_and_the_rest_is_warned(barsem_plan, rules):
     plan, sites_in_zone = barsem_plan
     assert plan.people_to_move == 3000
     assert plan.people_placed + plan.people_unmet == 3000
-    assert plan.people_unmet == 0  # the seed has over 4,000 free places outside the zone
     receiving = plan.sites[plan.sites["incoming"] > 0]
     assert not receiving["over_capacity"].any()
-    assert (receiving["individuals"] <= receiving["binding_capacity"]).all()
+    assert (receiving["individuals"] <= receiving["fill_limit_places"]).all()  # 90 %
+    assert set(receiving["status"]) == {"open"}  # the airport reserve is only planned
     assert not set(receiving["site_id"]) & set(sites_in_zone)  # nobody back into the zone
     assert not (plan.flows["straight_line"]).any()
-    # Khorog's sites fill first: the park and the airport reserve are closest.
-    nearest = plan.flows.sort_values("distance_km").iloc[0]
-    assert nearest["site_id"] in ("TJ-DS-0003", "TJ-DS-0007") and nearest["distance_km"] < 25
+    # Open sites below 90 % outside the zone hold fewer than 3,000: the rest is warned about.
+    assert plan.people_unmet > 0
+    assert sum(w.value("people") for w in plan.warnings if w.kind == NOT_PLACED) == (
+        plan.people_unmet
+    )
+    # Khorog's park is above 90 % already (980 of 1,081): it takes nobody.
+    assert "TJ-DS-0003" not in set(receiving["site_id"])
+
+
+# The rules of issue 12, each on the valley road (km along it; sites 100 places by default).
+
+
+def test_sites_fill_only_to_the_fill_limit(valley_road, rules):
+    # S1: 100 places, 80 people: 90 % allows 10 more. S2: 95 of 100, already above: none.
+    camps = sites(
+        {"site_id": "S1", "x": 10, "individuals": 80},
+        {"site_id": "S2", "x": 20, "individuals": 95},
+        {"site_id": "S3", "x": 30, "capacity": 200},  # 180 at 90 %
+    )
+    plan = plan_relocation(origins(("A", 0, 250)), camps, valley_road, rules=rules, fill_limit=0.9)
+    assert moves(plan) == {("A", "S1"): 10, ("A", "S3"): 180}
+    assert plan.people_unmet == 60
+    after = plan.sites.set_index("site_id")
+    assert after.loc["S1", "occupancy_pct"] == 90 and after.loc["S3", "occupancy_pct"] == 90
+    assert after["fill_limit_places"].tolist() == [90, 90, 180]
+
+
+@pytest.mark.parametrize("limit", [0, 1.2])
+def test_a_fill_limit_outside_0_to_100_percent_is_refused(valley_road, rules, limit):
+    with pytest.raises(RelocationError, match="fill limit"):
+        plan_relocation(
+            origins(("A", 0, 1)), sites({"site_id": "S", "x": 1}), valley_road,
+            rules=rules, fill_limit=limit,
+        )  # fmt: skip
+
+
+def test_planned_closing_and_closed_sites_take_nobody_unless_chosen(valley_road, rules):
+    camps = sites(
+        {"site_id": "planned", "x": 5, "status": "planned"},
+        {"site_id": "closing", "x": 6, "status": "closing"},
+        {"site_id": "closed", "x": 7, "status": "closed"},
+        {"site_id": "open", "x": 90, "capacity": 1000},
+    )
+    default = plan_full(origins(("A", 0, 50)), camps, valley_road, rules=rules)
+    assert moves(default) == {("A", "open"): 50}
+    assert not [w for w in default.warnings if w.kind == SITE_NOT_OPEN]
+    chosen = plan_full(
+        origins(("A", 0, 50)), camps, valley_road, rules=rules, statuses=["open", "planned"]
+    )
+    assert moves(chosen) == {("A", "planned"): 50}
+    (warning,) = [w for w in chosen.warnings if w.kind == SITE_NOT_OPEN]
+    assert warning.text() == "site is planned, not open: 50 people are sent there"
+    assert chosen.flows["site_status"].tolist() == ["planned"]
+
+
+@pytest.fixture
+def zone_at_km_5():
+    """A hazard zone in force, 2 km around km 5 of the valley road."""
+    return gpd.GeoDataFrame(
+        {"zone_id": ["Z"], "name": ["Gharm landslide"]},
+        geometry=[at(5).buffer(2000)],
+        crs=METRIC_CRS,
+    )
+
+
+def test_sites_in_a_hazard_zone_are_excluded_or_flagged(valley_road, rules, zone_at_km_5):
+    camps = sites({"site_id": "in-zone", "x": 5}, {"site_id": "safe", "x": 60, "capacity": 500})
+    villages = origins(("A", 0, 50))
+    kept_out = plan_full(villages, camps, valley_road, rules=rules, hazard_zones=zone_at_km_5)
+    assert moves(kept_out) == {("A", "safe"): 50}
+    assert kept_out.sites.set_index("site_id").loc["in-zone", "hazard_zones"] == "Gharm landslide"
+    allowed = plan_full(
+        villages, camps, valley_road, rules=rules, hazard_zones=zone_at_km_5,
+        allow_hazard_sites=True,
+    )  # fmt: skip
+    assert moves(allowed) == {("A", "in-zone"): 50}
+    assert allowed.flows["site_hazard"].tolist() == ["Gharm landslide"]  # on every row
+    (warning,) = [w for w in allowed.warnings if w.kind == HAZARD_SITE]
+    assert "inside an active hazard zone (Gharm landslide)" in warning.text()
+
+
+# Splitting. Village V (300 people) at km 0; "small" at km 10 has 50 places, "big" at km 30
+# has 300. Per person, small costs 10 + P × 300/50 = 10 + 6P, big 30 + P × 300/300 = 30 + P:
+# small is used while 10 + 6P < 30 + P, i.e. P < 4 km.
+@pytest.mark.parametrize(
+    ("penalty_km", "expected"),
+    [
+        (0, {("V", "small"): 50, ("V", "big"): 250}),
+        (3, {("V", "small"): 50, ("V", "big"): 250}),
+        (5, {("V", "big"): 300}),
+        (30, {("V", "big"): 300}),
+    ],
+)
+def test_a_splitting_penalty_keeps_a_village_together(valley_road, rules, penalty_km, expected):
+    camps = sites(
+        {"site_id": "small", "x": 10, "capacity": 50},
+        {"site_id": "big", "x": 30, "capacity": 300},
+    )
+    plan = plan_relocation(
+        origins(("V", 0, 300)), camps, valley_road, rules=rules, fill_limit=1.0,
+        split_penalty_km=penalty_km,
+    )  # fmt: skip
+    assert moves(plan) == expected
+    split = [w for w in plan.warnings if w.kind == SPLIT_VILLAGE]
+    assert len(split) == (len(expected) > 1)
+    # Person-km are the true road km, without the surcharge.
+    assert plan.total_person_km == pytest.approx(
+        sum(people * {"small": 10, "big": 30}[site] for (_o, site), people in expected.items())
+    )
+
+
+def test_the_penalty_never_strands_people(valley_road, rules):
+    # Only small sites: the village must be split; placing everyone comes first.
+    camps = sites(*({"site_id": f"S{j}", "x": 10 + j, "capacity": 20} for j in range(5)))
+    plan = plan_relocation(
+        origins(("V", 0, 100)), camps, valley_road, rules=rules, fill_limit=1.0,
+        split_penalty_km=500,
+    )  # fmt: skip
+    assert plan.people_unmet == 0 and plan.flows["site_id"].nunique() == 5
+
+
+def test_warnings_list_long_trips_and_the_people_not_placed(valley_road, rules):
+    camps = sites({"site_id": "far", "x": 180, "capacity": 60})
+    plan = plan_full(origins(("A", 0, 100)), camps, valley_road, rules=rules, long_trip_km=150)
+    kinds = [w.kind for w in plan.warnings]
+    assert kinds == [NOT_PLACED, LONG_TRIP]  # what most needs a decision first
+    assert plan.warnings[0].text() == (
+        "40 people from village A could not be placed: not enough free places overall"
+    )
+    assert plan.warnings[1].text() == "60 people from village A travel 180 km by road to site"
+    quiet = plan_full(origins(("A", 0, 10)), camps, valley_road, rules=rules, long_trip_km=200)
+    assert quiet.warnings == ()
+
+
+def test_a_route_on_a_penalised_closed_road_is_flagged(rules):
+    # Only one road: closed at a penalty, it is still the way; the move says so.
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["R-1"]}, geometry=[LineString([at(0), at(100)])], crs=METRIC_CRS
+    )
+    graph = build_road_graph(roads)
+    graph = restrict_road_graph(graph, np.ones(graph.edge_count, bool), penalty_factor=3)
+    plan = plan_full(origins(("A", 0, 10)), sites({"site_id": "S", "x": 50}), graph, rules=rules)
+    assert plan.flows["distance_km"].tolist() == [pytest.approx(50)]
+    assert plan.flows["through_closed"].tolist() == [True]
+    assert [w.kind for w in plan.warnings] == [CLOSED_ROAD]

@@ -1,5 +1,6 @@
-"""The map of a relocation plan: a line from each origin to each site it sends people to,
-as wide as the number of people, over the offline basemap; the area left drawn beneath.
+"""The map of a relocation plan: each move drawn along its road route, as wide as the number of
+people, over the offline basemap; the area left drawn beneath; closed roads in red (dotted
+where they are kept at a penalty).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import geopandas as gpd
 import plotly.graph_objects as go
 
 from eoc.analysis.relocation import RelocationPlan
+from eoc.analysis.road_closures import RoadClosures
 from eoc.i18n import _, format_number
 from eoc.web.components.basemap import LABEL_FONT
 from eoc.web.components.geojson import to_geojson
@@ -19,6 +21,7 @@ FLOW_COLOUR = "#d95f0e"
 ORIGIN_COLOUR = "#8c2d04"
 SITE_COLOUR = "#1a9850"
 AREA_COLOUR = "rgba(140, 86, 75, 0.30)"
+CLOSED_COLOUR = "#d7191c"
 MIN_WIDTH, MAX_WIDTH = 1.5, 12.0
 PAD_DEG = 0.15
 
@@ -39,16 +42,29 @@ def build_flow_figure(
     *,
     basemap: dict,
     area: gpd.GeoDataFrame | None = None,
+    lines: gpd.GeoSeries | None = None,
+    closures: RoadClosures | None = None,
+    penalised: bool = False,
 ) -> go.Figure:
-    """Flow lines (one trace per move, width by people), origins and receiving sites."""
+    """Flow lines (one trace per move, width by people), origins and receiving sites.
+
+    `lines` (EPSG:4326, one per row of `plan.flows`) are the road routes; without them a move
+    is drawn straight from origin to site. `closures` are drawn as red roads.
+    """
     at_origin = _points(origins, "origin_id")
     at_site = _points(sites, "site_id")
     biggest = max([int(p) for p in plan.flows["people"]] or [1])
     fig = go.Figure()
-    for move in plan.flows.itertuples():
+    if closures is not None and not closures.segments.empty:
+        fig.add_trace(_closed_roads(closures, penalised=penalised))
+    for k, move in enumerate(plan.flows.itertuples()):
         start, end = at_origin.get(str(move.origin_id)), at_site.get(str(move.site_id))
         if start is None or end is None:
             continue
+        if lines is not None:
+            lon, lat = (list(axis) for axis in lines.iloc[k].xy)
+        else:
+            lon, lat = [start[0], end[0]], [start[1], end[1]]
         width = MIN_WIDTH + (MAX_WIDTH - MIN_WIDTH) * int(move.people) / biggest
         text = _("{people} people: {origin} → {site}, {km} km by road").format(
             people=format_number(int(move.people)),
@@ -58,12 +74,12 @@ def build_flow_figure(
         )
         fig.add_trace(
             go.Scattermap(
-                lon=[start[0], end[0]],
-                lat=[start[1], end[1]],
+                lon=lon,
+                lat=lat,
                 mode="lines",
                 line={"width": width, "color": FLOW_COLOUR},
                 opacity=0.75,
-                hovertext=[text, text],
+                hovertext=[text] * len(lon),
                 hoverinfo="text",
                 showlegend=False,
                 meta={"role": "flow", "people": int(move.people)},
@@ -134,6 +150,31 @@ def build_flow_figure(
         uirevision="relocation",
     )
     return fig
+
+
+def _closed_roads(closures: RoadClosures, *, penalised: bool) -> go.Scattermap:
+    """Every closed segment in one trace (None between segments), hover says why."""
+    lon: list[float | None] = []
+    lat: list[float | None] = []
+    text: list[str] = []
+    for row in closures.segments.itertuples():
+        xs, ys = row.geometry.xy
+        why = html.escape(str(row.cause_name))
+        lon += [*xs, None]
+        lat += [*ys, None]
+        text += [why] * len(xs) + [""]
+    name = _("Closed roads (used only if no other way)") if penalised else _("Closed roads")
+    return go.Scattermap(
+        lon=lon,
+        lat=lat,
+        mode="lines",
+        line={"width": 4, "color": CLOSED_COLOUR},
+        opacity=0.5 if penalised else 0.9,
+        hovertext=text,
+        hoverinfo="text",
+        name=name,
+        meta={"role": "closed_roads"},
+    )
 
 
 def _view(points: list[tuple[float, float]]) -> MapView:

@@ -6,32 +6,19 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import html
 
-from eoc.analysis import relocation
+import layers
 from eoc.analysis.relocation import RelocationPlan
 from eoc.i18n import N_, _, format_number
+from eoc.relocation_planner import RelocationRequest, warning_text
 from eoc.web.components.capacity_grid import json_value
 
-# The planner's reasons as literals, so the catalogue extractor finds them (the planner itself
-# stays free of gettext; a test checks these equal its constants).
-REASONS = (
-    N_("no site has free places"),
-    N_("no site of the chosen types has free places"),
-    N_("no site with free places within {km:g} km"),
-    N_("no site of the chosen types with free places within {km:g} km"),
-    N_("not enough free places in the sites within {km:g} km"),
-    N_("not enough free places overall"),
-)
-_REASON_TEMPLATES = {
-    relocation.NO_SITE_IN_REACH,
-    relocation.TYPE_FILTER_IN_REACH,
-    relocation.NOT_ENOUGH_IN_REACH,
-}
 FLOW_COLUMNS = (
     ("origin_name", N_("From"), "text"),
     ("site_name", N_("To site"), "text"),
     ("site_id", N_("Site ID"), "text"),
     ("people", N_("People"), "int"),
     ("distance_km", N_("Road distance km"), "float"),
+    ("notes", N_("Check"), "text"),
 )
 SITE_COLUMNS = (
     ("name", N_("Site"), "text"),
@@ -40,18 +27,11 @@ SITE_COLUMNS = (
     ("individuals", N_("People after"), "int"),
     ("binding_capacity", N_("Binding capacity"), "int"),
     ("occupancy_pct", N_("Occupancy % after"), "pct"),
+    ("fill_limit_places", N_("Fill limit"), "int"),
     ("free_places", N_("Free places after"), "int"),
     ("latrine_gap", N_("Latrine gap after"), "gap"),
     ("water_point_gap", N_("Water-point gap after"), "gap"),
 )
-
-
-def translated_reason(reason: str, max_distance_km: float | None) -> str:
-    """The planner's reason in the reader's language."""
-    for template in _REASON_TEMPLATES:
-        if max_distance_km is not None and reason == template.format(km=max_distance_km):
-            return _(template).format(km=max_distance_km)
-    return _(reason)
 
 
 def _columns(spec) -> list[dict]:
@@ -86,9 +66,28 @@ def build_result_grid(grid_id: str, kind: str) -> dag.AgGrid:
     )
 
 
-def flow_rows(plan: RelocationPlan) -> list[dict]:
-    frame = plan.flows.assign(distance_km=plan.flows["distance_km"].round(1))
+def flow_rows(plan: RelocationPlan, *, long_trip_km: float | None = None) -> list[dict]:
+    """One row per move, with what to check about it (hazard zone, status, road, length)."""
+    frame = plan.flows.assign(
+        distance_km=plan.flows["distance_km"].round(1),
+        notes=[_row_notes(row, long_trip_km) for row in plan.flows.itertuples()],
+    )
     return _records(frame, [c for c, _h, _k in FLOW_COLUMNS])
+
+
+def _row_notes(row, long_trip_km: float | None) -> str:
+    notes = []
+    if row.site_hazard:
+        notes.append(_("in hazard zone: {zones}").format(zones=row.site_hazard))
+    if row.site_status != "open":
+        notes.append(_("site not open"))
+    if row.through_closed:
+        notes.append(_("closed road"))
+    if long_trip_km is not None and row.distance_km > long_trip_km:
+        notes.append(_("long trip"))
+    if row.straight_line:
+        notes.append(_("straight-line estimate"))
+    return "; ".join(notes)
 
 
 def receiving_site_rows(plan: RelocationPlan) -> list[dict]:
@@ -103,30 +102,34 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
     return [{k: json_value(v) for k, v in row.items()} for row in rows]
 
 
-def build_unmet(plan: RelocationPlan, max_distance_km: float | None) -> html.Div:
-    """Who could not be placed, and why; a line saying so when everyone was."""
-    if plan.unmet.empty:
-        return html.P(_("Everyone is placed."), className="message-ok")
-    items = [
-        html.Li(
-            _("{people} people from {origin}: {reason}").format(
-                people=format_number(int(row.people)),
-                origin=row.origin_name,
-                reason=translated_reason(str(row.reason), max_distance_km),
-            )
-        )
-        for row in plan.unmet.itertuples()
-    ]
-    return html.Div(
-        [html.P(_("Not placed:"), className="message-error"), html.Ul(items)],
-        className="reloc-unmet",
-    )
+def build_warnings(plan: RelocationPlan, max_distance_km: float | None) -> html.Div:
+    """What to check before applying: who could not be placed, and every other warning."""
+    unplaced = [w for w in plan.warnings if w.kind == "not_placed"]
+    others = [w for w in plan.warnings if w.kind != "not_placed"]
+    parts = []
+    if unplaced:
+        parts += [
+            html.P(_("Not placed:"), className="message-error"),
+            html.Ul([html.Li(warning_text(w, max_distance_km=max_distance_km)) for w in unplaced]),
+        ]
+    else:
+        parts.append(html.P(_("Everyone is placed."), className="message-ok"))
+    if others:
+        parts += [
+            html.P(
+                _("Check before applying ({count}):").format(count=len(others)),
+                className="message-warning",
+            ),
+            html.Ul([html.Li(warning_text(w, max_distance_km=max_distance_km)) for w in others]),
+        ]
+    return html.Div(parts, className="reloc-unmet")
 
 
-def build_summary(plan: RelocationPlan, label: str) -> html.Div:
-    """The plan in one paragraph."""
+def build_summary(plan: RelocationPlan, label: str, request: RelocationRequest) -> html.Div:
+    """The plan in one paragraph, and the rules it followed."""
     placed, total = plan.people_placed, plan.people_to_move
     average = plan.total_person_km / placed if placed else 0.0
+    longest = float(plan.flows["distance_km"].max()) if placed else 0.0
     return html.Div(
         className="reloc-summary",
         children=[
@@ -134,16 +137,41 @@ def build_summary(plan: RelocationPlan, label: str) -> html.Div:
             html.P(
                 _(
                     "{placed} of {total} people placed in {sites} sites; {unmet} not placed; "
-                    "{km} km by road on average."
+                    "{km} km by road on average, {max_km} km at most."
                 ).format(
                     placed=format_number(placed),
                     total=format_number(total),
                     sites=format_number(int(plan.flows["site_id"].nunique())),
                     unmet=format_number(plan.people_unmet),
                     km=format_number(round(average, 1)),
+                    max_km=format_number(round(longest)),
                 )
             ),
+            html.P(rules_text(request), className="muted"),
         ],
+    )
+
+
+def rules_text(request: RelocationRequest) -> str:
+    """The rules of a plan, in words (the splitting penalty explained)."""
+    status = layers.get("displacement_sites").field("status")
+    statuses = ", ".join(_(status.value_label(s)).lower() for s in request.statuses)
+    roads = (
+        _("roads through active hazard zones or blocked are not used")
+        if request.road_mode == "remove"
+        else _("roads through active hazard zones or blocked count three times their length")
+    )
+    return _(
+        "Rules: sites that are {statuses}; filled to {fill} % of their capacity; {roads}; "
+        "sites in active hazard zones {hazard}. Splitting penalty {penalty} km: sending a "
+        "village's people to one more site counts as if the whole village travelled {penalty} "
+        "km further, so a village goes to as few sites as the places allow."
+    ).format(
+        statuses=statuses,
+        fill=format_number(request.fill_limit_pct),
+        roads=roads,
+        hazard=_("allowed, flagged") if request.allow_hazard_sites else _("excluded"),
+        penalty=format_number(request.split_penalty_km),
     )
 
 

@@ -1,9 +1,11 @@
 """Relocation what-if (`/relocation`): where would these people go, and what would it do?
 
 Choose who moves (a hazard zone, a district or villages) and how many, which site types and
-how far; the planner allocates them along the roads (most people placed, then least
-person-km). The page shows who goes where, who is left and why, the sites' occupancy and
-WASH gaps after the moves, a map of the flows and a CSV of the plan. Planning changes
+statuses, how far, and the rules (hazard-zone sites, closed roads, fill limit, splitting
+penalty); the planner allocates them along the open roads (most people placed, then least
+cost). The page shows who goes where, who is left and why, every warning to check, the
+sites' occupancy and WASH gaps after the moves, a map of the flows along their roads and of
+the closed roads, and a CSV of the plan. Planning changes
 nothing; CCCM staff may then apply the plan: every receiving site's people in ONE audited
 transaction, refused whole if any site changed since the plan was computed.
 """
@@ -18,11 +20,22 @@ from dash.exceptions import PreventUpdate
 
 import layers
 from eoc.analysis.active import active_at
-from eoc.analysis.relocation import plan_relocation, plan_to_csv
+from eoc.analysis.relocation import DEFAULT_SPLIT_PENALTY_KM, plan_to_csv
 from eoc.analysis.road_graph import road_graph_for
 from eoc.errors import ConflictError, EocError, ValidationError
 from eoc.i18n import N_, _, format_number, format_time
 from eoc.permissions import Action, is_allowed
+from eoc.relocation_planner import (
+    FRAMES,
+    MODE_LABELS,
+    MODES,
+    PLAN_LAYERS,
+    ROAD_MODE_LABELS,
+    ROAD_MODES,
+    SITE_STATUSES,
+    RelocationRequest,
+    plan_request,
+)
 from eoc.site_edits import apply_relocation
 from eoc.web import ids
 from eoc.web.cache import VersionedCache
@@ -30,16 +43,10 @@ from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 from eoc.web.components.capacity_settings import build_rules_controls, rules_from, standards_for
 from eoc.web.components.footer import build_footer
 from eoc.web.components.relocation_map import build_empty_map, build_flow_figure
-from eoc.web.components.relocation_request import (
-    FRAMES,
-    MODE_LABELS,
-    MODES,
-    RelocationRequest,
-)
 from eoc.web.components.relocation_results import (
     build_result_grid,
     build_summary,
-    build_unmet,
+    build_warnings,
     flow_rows,
     plan_memo,
     receiving_site_rows,
@@ -77,6 +84,8 @@ def layout(zone: str = "", **_query: str) -> html.Div:
     ]
     districts = sorted(frames["districts"]["adm2_name"].astype(str))
     site_type = SITES.field("site_type")
+    status = SITES.field("status")
+    settings = current_settings()
     can_apply = is_allowed(current_role(), Action.EDIT_SITES)
     controls = html.Aside(
         className="reloc-controls",
@@ -111,9 +120,54 @@ def layout(zone: str = "", **_query: str) -> html.Div:
                 options=[{"label": _(site_type.value_label(t)), "value": t} for t in OFFERED_TYPES],
                 value=list(OFFERED_TYPES),
             ),
+            dcc.Checklist(
+                id=ids.RELOC_STATUSES,
+                options=[{"label": _(status.value_label(s)), "value": s} for s in SITE_STATUSES],
+                value=["open"],
+            ),
+            dcc.Checklist(
+                id=ids.RELOC_HAZARD_SITES,
+                options=[
+                    {"label": _("Allow sites in active hazard zones (flagged)"), "value": "allow"}
+                ],
+                value=[],
+            ),
             _labelled(
                 _("Maximum road distance km (empty: any)"),
-                dcc.Input(id=ids.RELOC_MAX_KM, type="number", min=1),
+                dcc.Input(
+                    id=ids.RELOC_MAX_KM,
+                    type="number",
+                    min=1,
+                    value=settings.relocation_max_distance_km,
+                ),
+            ),
+            html.H2(_("Rules")),
+            dcc.RadioItems(
+                id=ids.RELOC_ROAD_MODE,
+                options=[{"label": _(ROAD_MODE_LABELS[m]), "value": m} for m in ROAD_MODES],
+                value="remove",
+            ),
+            _labelled(
+                _("Fill sites up to % of capacity"),
+                dcc.Input(
+                    id=ids.RELOC_FILL,
+                    type="number",
+                    min=1,
+                    max=100,
+                    value=settings.relocation_fill_limit_pct,
+                ),
+            ),
+            _labelled(
+                _("Splitting penalty km (0: none)"),
+                dcc.Input(id=ids.RELOC_SPLIT, type="number", min=0, value=DEFAULT_SPLIT_PENALTY_KM),
+            ),
+            html.P(
+                _(
+                    "Each extra site a village is split over counts as if the whole village "
+                    "travelled this much further: villages stay together unless the places "
+                    "do not allow it."
+                ),
+                className="muted",
             ),
             build_rules_controls(date_id=ids.RELOC_DATE, phase_id=ids.RELOC_PHASE, on=now.date()),
             html.Button(_("Plan the relocation"), id=ids.RELOC_RUN, n_clicks=0),
@@ -185,25 +239,21 @@ def _basemap(cache: VersionedCache, version: int) -> dict:
     )
 
 
-def compute_plan(cache: VersionedCache, version: int, request: RelocationRequest, rules):
-    """(origins, plan, frames) for `request` at `version`, computed once per version."""
+def compute_plan(cache: VersionedCache, version: int, request: RelocationRequest, rules, now):
+    """(planned relocation, flow lines) for `request` at `version`, once per version and hour.
+
+    Hazard zones and incidents in force are taken at `now`, rounded down to the hour so a
+    plan and its warnings do not change between two clicks of one minute.
+    """
+    hour = now.replace(minute=0, second=0, microsecond=0)
 
     def compute():
-        frames = cache.read_layers([*FRAMES, "roads", "displacement_sites"], version=version)
+        frames = cache.read_layers(list(PLAN_LAYERS), version=version)
         graph = road_graph_for(frames["roads"], key=(cache.store.location, version))
-        origins = request.origins(frames)
-        plan = plan_relocation(
-            origins,
-            frames["displacement_sites"],
-            graph,
-            rules=rules,
-            site_types=request.site_types,
-            max_distance_km=request.max_distance_km,
-            avoid=request.avoid(frames),
-        )
-        return origins, plan, frames
+        planned = plan_request(frames, request, road_graph=graph, rules=rules, now=hour)
+        return planned, planned.flow_lines()
 
-    key = ("relocation", request.key(), rules.on, rules.phase)
+    key = ("relocation", request.key(), rules.on, rules.phase, hour.isoformat())
     return cache.get(key, compute, version=version)
 
 
@@ -218,38 +268,54 @@ def run_plan(
     max_km: object,
     on: str | None,
     phase: str | None,
+    statuses: list[str] | None = ("open",),
+    hazard_sites: list[str] | None = None,
+    road_mode: str | None = "remove",
+    fill_pct: object = None,
+    split_km: object = DEFAULT_SPLIT_PENALTY_KM,
+    *,
+    now: datetime | None = None,
 ):
     """Plan the relocation the form describes; nothing in the store changes."""
     if not clicks:
         raise PreventUpdate
     cache = current_cache()
     version = cache.store.version()
+    settings = current_settings()
     footer = build_footer(version, cache.store.data_time())
     types = None if sorted(site_types or []) == sorted(OFFERED_TYPES) else (site_types or [])
     try:
         request = RelocationRequest.from_inputs(
-            mode, zone_ids, district, place_ids, people, types, max_km
-        )
+            mode, zone_ids, district, place_ids, people, types, max_km,
+            statuses=statuses, allow_hazard_sites="allow" in (hazard_sites or ()),
+            road_mode=road_mode,
+            fill_limit_pct=settings.relocation_fill_limit_pct if fill_pct is None else fill_pct,
+            split_penalty_km=split_km, long_trip_km=settings.relocation_long_trip_km,
+        )  # fmt: skip
         rules = rules_from(standards_for(cache, version), on, phase)
-        origins, plan, frames = compute_plan(cache, version, request, rules)
+        planned, lines = compute_plan(cache, version, request, rules, now or datetime.now(UTC))
     except EocError as exc:
         error = html.Div(str(exc), className="message-error")
         skip = dash.no_update
         return error, skip, skip, skip, skip, skip, None, footer
+    plan = planned.plan
     figure = build_flow_figure(
         plan,
-        origins,
-        frames["displacement_sites"],
+        planned.origins,
+        plan.sites,
         basemap=_basemap(cache, version),
-        area=request.area(frames),
+        area=planned.area,
+        lines=lines,
+        closures=planned.closures,
+        penalised=request.road_mode == "penalise",
     )
     memo = plan_memo(plan, version=version, request=request.as_dict(), csv=plan_to_csv(plan))
     return (
         "",
-        build_summary(plan, request.label(frames)),
+        build_summary(plan, planned.label, request),
         figure,
-        flow_rows(plan),
-        build_unmet(plan, request.max_distance_km),
+        flow_rows(plan, long_trip_km=request.long_trip_km),
+        build_warnings(plan, request.max_distance_km),
         receiving_site_rows(plan),
         memo,
         footer,
@@ -257,11 +323,29 @@ def run_plan(
 
 
 def download_plan(clicks: int | None, memo: dict | None):
-    """The plan shown, as CSV (one row per move, then the people not placed)."""
+    """The plan shown, as CSV (one row per move, then the people not placed).
+
+    The memo comes back from the browser: its version names the file, so anything but a whole
+    number is refused with a message (no file name is ever built from other text).
+    """
     if not clicks or not memo or "csv" not in memo:
         raise PreventUpdate
-    name = f"relocation-plan-v{int(memo.get('version') or 0)}.csv"
-    return dcc.send_string(str(memo["csv"]), name)
+    version = _memo_version(memo.get("version"))
+    if version is None:
+        refused = _("This plan cannot be downloaded: its store version is not valid. Plan again.")
+        return dash.no_update, html.Div(refused, className="message-error")
+    return dcc.send_string(str(memo["csv"]), f"relocation-plan-v{version}.csv"), dash.no_update
+
+
+def _memo_version(value: object) -> int | None:
+    """A store version from the page's memo: a whole number >= 0, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        return int(value)
+    return None
 
 
 def apply_plan(
@@ -347,11 +431,17 @@ def register(app: Dash) -> None:
         State(ids.RELOC_MAX_KM, "value"),
         State(ids.RELOC_DATE, "date"),
         State(ids.RELOC_PHASE, "value"),
+        State(ids.RELOC_STATUSES, "value"),
+        State(ids.RELOC_HAZARD_SITES, "value"),
+        State(ids.RELOC_ROAD_MODE, "value"),
+        State(ids.RELOC_FILL, "value"),
+        State(ids.RELOC_SPLIT, "value"),
     )(run_plan)
     guarded_callback(
         app,
         view,
         Output(ids.RELOC_DOWNLOAD, "data"),
+        Output(ids.RELOC_MESSAGE, "children", allow_duplicate=True),
         Input(ids.RELOC_CSV, "n_clicks"),
         State(ids.RELOC_PLAN, "data"),
         prevent_initial_call=True,
