@@ -231,7 +231,7 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_rejects(store, seed_s
     assert rejects["source_row"].tolist() == [5]
     assert "individuals -5 is below 0" in rejects["problems"][0]
     assert rejects["site_id"].tolist() == ["TJ-DS-0004"]
-    assert len(store.read_layer("displacement_sites")) == 4
+    assert len(store.read_layer("displacement_sites")) == 4 + 2  # the 2 shelters are kept
 
 
 def test_swapped_latitude_and_longitude_are_pointed_out(seed_sites, tmp_path):
