@@ -117,12 +117,12 @@ def _read_gpkg(
     path: Path, *, source_layer: str | None, target_layer: str | None, max_rows: int
 ) -> Source:
     tables, views = _gpkg_tables(path)
-    if source_layer in views:
+    if source_layer in views or (not source_layer and not tables and views):
         raise ImportRefusedError(
             _(
                 "{file}: '{layer}' is a view (a query), not a table; views are not imported: "
                 "save its result as a layer (in QGIS: Export > Save Features As)"
-            ).format(file=path.name, layer=source_layer)
+            ).format(file=path.name, layer=source_layer or sorted(views)[0])
         )
     name = _choose_layer(path, tables, source_layer, target_layer)
     _gpkg_row_count(path, name, max_rows=max_rows)
@@ -284,6 +284,7 @@ def _read_csv(path: Path, *, max_rows: int, **_options: str | None) -> Source:
         skip_blank_lines=False,
         nrows=max_rows + 2,  # a HXL tag row and one row past the limit
     )
+    _early_row_check(frame, max_rows, path)
     return _table(frame, "csv", path=path, encoding=decoded.encoding)
 
 
@@ -305,9 +306,16 @@ def _read_xlsx(
         header=0,
         nrows=max_rows + 2,
     )
+    _early_row_check(frame, max_rows, path)
     source = _table(frame, "xlsx", path=path)
     source.layer = source_layer
     return source
+
+
+def _early_row_check(frame: pd.DataFrame, max_rows: int, path: Path) -> None:
+    """Refuse a long table before any per-cell work (one HXL tag row may be among them)."""
+    if len(frame) > max_rows + 1:
+        ImportLimits(max_rows=max_rows).check_rows(len(frame), name=path.name)
 
 
 def _table(frame: pd.DataFrame, kind: str, *, path: Path, encoding: str | None = None) -> Source:
