@@ -29,7 +29,10 @@ from eoc.io.safety import ImportRefusedError
 from tests.io.conftest import COUNTRY, NOW, site_table
 
 ROW = "TJ-DS-0001,Khorog,collective_centre,GBAO,Khorog,open,420,100,600,37.49,71.56,false\n"
-HEADER = "site_id,name,site_type,adm1_name,adm2_name,status,individuals,households,capacity,lat,lon,sensitive\n"
+HEADER = (
+    "site_id,name,site_type,adm1_name,adm2_name,status,individuals,households,capacity,"
+    "lat,lon,sensitive\n"
+)
 
 
 def _filled_down(path: Path, rows: int) -> Path:
@@ -86,7 +89,8 @@ def _view_gpkg(path: Path) -> Path:
             SELECT n.i AS fid, s.geom AS geom, 'TJ-V-' || n.i AS site_id FROM n, seed_point s;
             INSERT INTO gpkg_contents (table_name, data_type, identifier, srs_id)
               VALUES ('displacement_sites', 'features', 'displacement_sites', 4326);
-            INSERT INTO gpkg_geometry_columns VALUES ('displacement_sites', 'geom', 'POINT', 4326, 0, 0);
+            INSERT INTO gpkg_geometry_columns
+              VALUES ('displacement_sites', 'geom', 'POINT', 4326, 0, 0);
             DELETE FROM gpkg_geometry_columns WHERE table_name = 'seed_point';
             UPDATE gpkg_contents SET data_type = 'attributes' WHERE table_name = 'seed_point';
             """
