@@ -198,3 +198,34 @@ def test_the_upload_settings_come_from_the_environment(tmp_path):
         60.0,
     )
     assert load_settings(environ={}).upload_dir.parts[-2:] == ("data", "uploads")
+
+
+def test_eoc_sites_unprotect_is_for_admins_and_audited(writable, capsys):
+    store, _app, _root = writable
+    base = ["sites", "unprotect", "TJ-DS-0050", "--type", "collective_centre", "--reason", "closed"]
+    for role in ("cccm", "duty_officer", "viewer"):
+        assert main([*base, "--user", STAFF[role], "--store", store.location]) == 1
+        assert "may not change protection" in capsys.readouterr().err
+    assert main([*base, "--user", STAFF["admin"], "--store", store.location]) == 0
+    [entry] = store.audit_log(feature_id="TJ-DS-0050")
+    assert (entry.action, entry.user, entry.old["sensitive"]) == ("protection", "admin1", True)
+    assert (
+        main(
+            [
+                "sites",
+                "protect",
+                "TJ-DS-0050",
+                "--type",
+                "protection_shelter",
+                "--reason",
+                "reopened",
+                "--user",
+                STAFF["admin"],
+                "--store",
+                store.location,
+            ]
+        )
+        == 0
+    )
+    sites = store.read_layer("displacement_sites").set_index("site_id")
+    assert bool(sites.loc["TJ-DS-0050", "sensitive"]) is True
