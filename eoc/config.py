@@ -14,7 +14,17 @@ PROJECT_DIR = Path(__file__).resolve().parents[1]
 DEFAULT_STORE = PROJECT_DIR / "data" / "eoc.gpkg"
 DEFAULT_SEED_DIR = PROJECT_DIR / "data" / "seed"
 DEFAULT_SECRET_KEY_FILE = PROJECT_DIR / "data" / "secret_key"
+DEFAULT_UPLOAD_DIR = PROJECT_DIR / "data" / "uploads"
+MB = 1024 * 1024
 TRUE_WORDS = ("1", "true", "yes", "on")
+# Import limits read from EOC_* variables, with their types.
+_IMPORT_NUMBERS = {
+    "import_max_rows": int,
+    "import_max_bytes": int,
+    "import_max_seconds": float,
+    "upload_quota_bytes": int,
+    "upload_max_age_s": float,
+}
 RELOCATION_SETTINGS = (
     "relocation_fill_limit_pct",
     "relocation_max_distance_km",
@@ -43,6 +53,13 @@ class Settings:
     relocation_fill_limit_pct: float = 90.0  # sites fill to this share; room for arrivals
     relocation_max_distance_km: float = 250.0  # farther sites are not offered
     relocation_long_trip_km: float = 150.0  # longer trips are warned about
+    # -- imports and uploads (eoc/io, /data) --
+    import_max_rows: int = 50_000  # rows of one imported file
+    import_max_bytes: int = 50 * MB  # size of one imported file
+    import_max_seconds: float = 60.0  # reading and checking one file
+    upload_dir: Path = DEFAULT_UPLOAD_DIR  # uploads waiting for their preview to be confirmed
+    upload_quota_bytes: int = 100 * MB  # uploads one user may keep waiting at once
+    upload_max_age_s: float = 3600.0  # unconfirmed uploads older than this are removed
 
     def __post_init__(self) -> None:
         self._check_relocation()
@@ -54,6 +71,11 @@ class Settings:
             raise ConfigError(_("the refresh interval must be 0.5 to 3600 seconds"))
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ConfigError(_("EOC_SECRET_KEY must have at least 32 characters"))
+        for name in _IMPORT_NUMBERS:
+            if not getattr(self, name) > 0:
+                raise ConfigError(
+                    _("EOC_{name} must be a number above 0").format(name=name.upper())
+                )
 
     def _check_relocation(self) -> None:
         if not 0 < self.relocation_fill_limit_pct <= 100:
@@ -95,15 +117,18 @@ def load_settings(
                 raise ConfigError(
                     _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
                 ) from None
-    for name in RELOCATION_SETTINGS:
+    typed = {name: float for name in RELOCATION_SETTINGS} | _IMPORT_NUMBERS
+    for name, kind in typed.items():
         raw = env.get(f"EOC_{name.upper()}")
         if raw:
             try:
-                from_env[name] = float(raw)
+                from_env[name] = kind(raw)
             except ValueError:
                 raise ConfigError(
                     _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
                 ) from None
+    if env.get("EOC_UPLOAD_DIR"):
+        from_env["upload_dir"] = Path(env["EOC_UPLOAD_DIR"])
     if env.get("EOC_SECRET_KEY"):
         from_env["secret_key"] = env["EOC_SECRET_KEY"]
     if env.get("EOC_SECRET_KEY_FILE"):

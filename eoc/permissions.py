@@ -28,6 +28,8 @@ class Action(StrEnum):
     PUBLISH_REPORTS = "publish_reports"  # situation reports
     VIEW_AUDIT = "view_audit"
     MANAGE_USERS = "manage_users"
+    EDIT_CONTEXT = "edit_context"  # base layers (regions, rivers, ...) and layers no screen edits
+    CHANGE_PROTECTION = "change_protection"  # un-flag or re-type a protected (sensitive) row
 
 
 # Action names as shown in refusals ("role 'viewer' may not edit sites").
@@ -40,6 +42,8 @@ ACTION_LABELS = (
     N_("publish reports"),
     N_("view audit"),
     N_("manage users"),
+    N_("edit context"),
+    N_("change protection"),
 )
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -51,6 +55,17 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.PUBLISH_REPORTS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
     Action.VIEW_AUDIT: frozenset({Role.ADMIN}),
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
+    Action.EDIT_CONTEXT: frozenset({Role.ADMIN}),
+    Action.CHANGE_PROTECTION: frozenset({Role.ADMIN}),
+}
+
+# Which action edits which layer, on its screens and by import alike (one table for both).
+# A layer not named here (context layers, projects) is edited by EDIT_CONTEXT: admins only.
+LAYER_EDIT_ACTIONS: dict[str, Action] = {
+    "displacement_sites": Action.EDIT_SITES,
+    "incidents": Action.EDIT_INCIDENTS,
+    "border_checkpoints": Action.EDIT_INCIDENTS,
+    "hazard_zones": Action.EDIT_INCIDENTS,
 }
 
 
@@ -61,3 +76,13 @@ def is_allowed(role: Role | str | None, action: Action | str) -> bool:
         return who in PERMISSIONS[Action(action)]
     except ValueError:
         return False
+
+
+def layer_edit_action(layer: str) -> Action:
+    """The action that changes `layer` (EDIT_CONTEXT for every layer not in the table)."""
+    return LAYER_EDIT_ACTIONS.get(layer, Action.EDIT_CONTEXT)
+
+
+def may_import(role: Role | str | None, layer: str) -> bool:
+    """Whether `role` may import into `layer`: the import right AND that layer's edit right."""
+    return is_allowed(role, Action.IMPORT_DATA) and is_allowed(role, layer_edit_action(layer))

@@ -14,11 +14,14 @@ from datetime import datetime
 import layers
 from eoc.errors import EocError
 from eoc.i18n import _
+from eoc.permissions import Action, Role, is_allowed
 from eoc.store import Store
 from eoc.store.edits import Edit
+from eoc.store.rows import protected_fields
 
 LAYER = "displacement_sites"
-# The figures a site manager reports; names, places and types change through imports only.
+# The figures a site manager reports; names, places and types change through imports only,
+# and a protected site's sensitivity and type only through `change_protection` (admins).
 EDITABLE_FIELDS = (
     "individuals",
     "households",
@@ -133,6 +136,38 @@ def apply_relocation(
     if not edits:
         raise EocError(_("the plan places nobody: there is nothing to apply"))
     return store.apply_edits(LAYER, edits, user=user, reason=reason, now=now)
+
+
+def change_protection(
+    store: Store,
+    site_id: str,
+    *,
+    sensitive: bool,
+    site_type: str | None = None,
+    user: str,
+    role: Role | str | None,
+    reason: str | None,
+    now: datetime,
+) -> int:
+    """Set a site's sensitive flag (and type) explicitly: the only way to un-flag a shelter.
+
+    Admins only when the user is known (`role`; None is the store's own operator at its
+    command line). Audited as action "protection" with the old and new values and the reason.
+    """
+    if role is not None and not is_allowed(role, Action.CHANGE_PROTECTION):
+        raise EocError(
+            _("refused: role '{role}' may not {action}").format(
+                role=role, action=_("change protection")
+            )
+        )
+    _require_reason(reason)
+    sensitive_field, type_field = protected_fields(layers.get(LAYER))
+    changes: dict[str, object] = {sensitive_field: bool(sensitive)}
+    if site_type:
+        changes[type_field] = site_type
+    return store.apply_edits(
+        LAYER, [Edit(str(site_id), changes)], user=user, reason=reason, now=now, protection=True
+    )
 
 
 def _require_reason(reason: str | None) -> None:

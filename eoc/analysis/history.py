@@ -14,6 +14,7 @@ Pure: the audit entries and "when" are arguments.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,9 +26,6 @@ import shapely
 
 import layers
 from eoc.analysis.active import as_utc
-
-# Entries that rewrite a layer and keep no per-feature values.
-WHOLE_LAYER_ACTIONS = ("replace_all", "import")
 
 
 class AuditLike(Protocol):
@@ -79,7 +77,7 @@ def rewind_layer(
     known_since, undone = None, 0
     for entry in later:
         if entry.feature_id is None:
-            if entry.action in WHOLE_LAYER_ACTIONS:
+            if _is_horizon(entry):
                 known_since = as_utc(entry.at).to_pydatetime()
                 break
             continue
@@ -106,6 +104,17 @@ def rewind_layers(
     }
 
 
+def _is_horizon(entry: AuditLike) -> bool:
+    """Whether `entry` rewrote the layer without per-feature entries beside it.
+
+    Imports audit each feature they change and add a summary that counts them ("added"); a
+    summary without those counts comes from a release that kept no per-feature values.
+    """
+    if entry.action == "replace_all":
+        return True
+    return entry.action == "import" and "added" not in (entry.new or {})
+
+
 def _records(frame: gpd.GeoDataFrame) -> list[dict]:
     columns = [c for c in frame.columns if c != frame.geometry.name]
     values = frame[columns].to_dict("records")
@@ -118,10 +127,10 @@ def _records(frame: gpd.GeoDataFrame) -> list[dict]:
 def _decoded(spec: layers.LayerSpec, values: dict) -> dict:
     """Audit values (plain JSON, geometry as WKT) as row values."""
     out = {k: v for k, v in values.items() if k in spec.field_names}
-    if values.get("geometry") is not None:
-        out["geometry"] = shapely.from_wkt(values["geometry"])
-    elif "geometry" in values:
-        out["geometry"] = None
+    if "geometry" in values:
+        # A large geometry is audited by its digest only: then the shape stays as it is.
+        with contextlib.suppress(shapely.errors.GEOSException):
+            out["geometry"] = shapely.from_wkt(values["geometry"])
     return out
 
 

@@ -24,13 +24,15 @@ import pyproj
 import shapely
 
 import layers
-from eoc.errors import ValidationError
-from eoc.i18n import N_, _
+from eoc.errors import EocError, ValidationError
+from eoc.i18n import N_, _, format_number
 from eoc.io import columns as cols
 from eoc.io.crs import WGS84, parse_crs, to_wgs84
 from eoc.io.geography import load_country, outside_problems, repair_geometries
+from eoc.io.limits import ImportLimits
 from eoc.io.readers import FEATURE, Source, read_source
 from eoc.io.safety import ImportRefusedError
+from eoc.permissions import Role, may_import
 from eoc.store.base import Store
 from layers.validation import Problem
 
@@ -39,6 +41,9 @@ ROW_AT = N_("row {row}")
 FEATURE_AT = N_("feature {row}")
 DUPLICATE_TEMPLATE = "{field} {value} appears more than once"  # layers.validation's message
 DUPLICATE_ID = N_("{field} {value} is used by more than one row ({rows}); ids must be unique")
+DUPLICATE_ROWS_SHOWN = 5  # row numbers named in each duplicate-id problem
+LISTED_PROBLEMS = 50  # problems listed in a refusal's message (the preview lists more)
+AND_MORE = N_("and {count} more")
 NOT_A_COORDINATE = N_("{field} '{value}' is not a number")
 BAD_WKT = N_("'{value}' is not a WKT geometry")
 NO_COORDINATES = N_(
@@ -132,10 +137,24 @@ class ImportValidationError(ValidationError):
 
     def render(self, translate=_identity) -> str:
         head = translate("{count} problem(s) found, {action}:").format(
-            count=len(self.problems), action=translate(self.action)
+            count=format_number(len(self.problems)), action=translate(self.action)
         )
-        lines = "\n".join(f"  - {self.prepared.describe(p, translate)}" for p in self.problems)
-        return f"{head}\n{lines}"
+        lines = describe_problems(self.prepared, self.problems, translate, limit=LISTED_PROBLEMS)
+        return "\n".join([head, *(f"  - {line}" for line in lines)])
+
+
+def describe_problems(
+    prepared: PreparedImport,
+    problems: list[Problem],
+    translate: Callable[[str], str] = _identity,
+    *,
+    limit: int,
+) -> list[str]:
+    """The first `limit` problems described, then "… and N more": bounded whatever the file."""
+    lines = [prepared.describe(p, translate) for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append("… " + translate(AND_MORE).format(count=format_number(len(problems) - limit)))
+    return lines
 
 
 @dataclass(frozen=True)
@@ -155,14 +174,21 @@ def prepare_import(
     crs: str | int | None = None,
     mapping: Mapping[str, str] | None = None,
     source_layer: str | None = None,
+    limits: ImportLimits | None = None,
 ) -> PreparedImport:
-    """Read `path` for `layer` and find every problem; writes nothing."""
+    """Read `path` for `layer` and find every problem; writes nothing.
+
+    Bounded by `limits`: rows, bytes, and the seconds reading and checking may take.
+    """
     path = Path(path)
+    limits = limits or ImportLimits()
+    deadline = limits.deadline(name=path.name)
     try:
         spec = layers.get(layer)
     except layers.UnknownLayerError as exc:
         raise ImportRefusedError(str(exc)) from None
-    source = read_source(path, source_layer=source_layer, target_layer=layer)
+    source = read_source(path, source_layer=source_layer, target_layer=layer, limits=limits)
+    deadline.check()
     geometry_name = source.frame.geometry.name if source.is_vector else None
     names = [c for c in source.frame.columns if c != geometry_name]
     mapping_found = cols.map_columns(names, spec, explicit=mapping, tags=source.tags)
@@ -172,7 +198,9 @@ def prepare_import(
     gdf, source_crs = to_wgs84(gdf, override=override, name=path.name)
     gdf = gpd.GeoDataFrame(cols.tidy_values(gdf, spec), geometry=gdf.geometry.name, crs=WGS84)
     gdf, notices = repair_geometries(gdf, spec)
+    deadline.check()
     problems = _check(gdf, spec, coordinate_problems, country_path, source.row_numbers)
+    deadline.check()
     prepared = PreparedImport(
         layer=layer,
         path=path,
@@ -195,11 +223,17 @@ def apply_import(
     mode: str = "replace",
     skip_invalid: bool = False,
     user: str,
+    role: Role | str | None,
     reason: str,
     now: datetime,
     rejects_path: Path | None = None,
 ) -> ImportResult:
-    """Write the prepared rows in ONE store transaction; or nothing, with every problem."""
+    """Write the prepared rows in ONE store transaction; or nothing, with every problem.
+
+    `role` is the importing user's (refused unless it may edit the layer); None only for the
+    store's own operator at its command line.
+    """
+    check_import_right(role, prepared.layer)
     if mode not in MODES:
         raise ImportRefusedError(_("unknown import mode '{mode}'").format(mode=mode))
     if not prepared.importable(skip_invalid=skip_invalid):
@@ -221,6 +255,16 @@ def apply_import(
         rejects_path=written,
         notices=tuple(prepared.describe(n, _) for n in prepared.notices),
     )
+
+
+def check_import_right(role: Role | str | None, layer: str) -> None:
+    """Refuse unless `role` may import into `layer` (None: the operator, who holds the store)."""
+    if role is not None and not may_import(role, layer):
+        raise EocError(
+            _("refused: role '{role}' may not import into {layer}").format(
+                role=role, layer=_(layers.get(layer).title)
+            )
+        )
 
 
 def default_rejects_path(path: Path) -> Path:
@@ -342,7 +386,12 @@ def _at_row(problem: Problem, row: int) -> Problem:
 def _duplicate_ids(
     gdf: gpd.GeoDataFrame, spec: layers.LayerSpec, row_numbers: list[int]
 ) -> list[Problem]:
-    """Every row whose id another row has too (all of them: which one is right is unknown)."""
+    """Every row whose id another row has too (all of them: which one is right is unknown).
+
+    Each problem names at most DUPLICATE_ROWS_SHOWN rows of its group, then "and N more":
+    a filled-down id column makes one group of every row, and listing the whole group in
+    each row's problem would grow with the square of the rows.
+    """
     problems = []
     for f in spec.fields:
         # The store matches rows by the id field: a repeated id would overwrite a row even
@@ -350,21 +399,24 @@ def _duplicate_ids(
         if not (f.unique or f.name == spec.id_field) or f.name not in gdf.columns:
             continue
         values = gdf[f.name].map(lambda v: None if v is None or pd.isna(v) else str(v).strip())
-        repeated = values[values.notna() & values.duplicated(keep=False)]
-        groups = repeated.groupby(repeated).groups
-        for value, index in groups.items():
-            rows = [gdf.index.get_loc(i) for i in index]
+        positions = pd.Series(np.arange(len(values)), index=values.index)
+        repeated = values.notna() & values.duplicated(keep=False)
+        for value, rows in positions[repeated].groupby(values[repeated]):
+            named = ", ".join(str(row_numbers[r]) for r in rows.iloc[:DUPLICATE_ROWS_SHOWN])
+            if len(rows) > DUPLICATE_ROWS_SHOWN:
+                more = format_number(len(rows) - DUPLICATE_ROWS_SHOWN)
+                named += " " + _(AND_MORE).format(count=more)
             for row in rows:
                 problems.append(
                     Problem.of(
                         spec,
-                        row,
+                        int(row),
                         value,
                         f.name,
                         DUPLICATE_ID,
                         field=f.name,
                         value=value,
-                        rows=", ".join(str(row_numbers[r]) for r in rows),
+                        rows=named,
                     )
                 )
     return problems

@@ -9,7 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
 import tempfile
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -21,6 +23,7 @@ import shapely
 from eoc.i18n import N_, _
 from eoc.io import safety
 from eoc.io.columns import Tag, hxl_tag_row
+from eoc.io.limits import ImportLimits
 from eoc.io.safety import ImportRefusedError
 
 ROW = N_("row")  # a line of a table (CSV, XLSX), counted as the spreadsheet counts it
@@ -46,16 +49,24 @@ class Source:
 
 
 def read_source(
-    path: Path, *, source_layer: str | None = None, target_layer: str | None = None
+    path: Path,
+    *,
+    source_layer: str | None = None,
+    target_layer: str | None = None,
+    limits: ImportLimits | None = None,
 ) -> Source:
-    """Check `path` (size, format, archive, encoding) and read it."""
+    """Check `path` (size, format, archive, encoding) and read it, at most `limits.max_rows`."""
+    limits = limits or ImportLimits()
     if not path.is_file():
         raise ImportRefusedError(_("there is no file {path}").format(path=path))
-    safety.check_size(path)
+    safety.check_size(path, max_bytes=limits.max_bytes)
     kind = safety.detect_format(path)
     reader = _READERS[kind]
     try:
-        return reader(path, source_layer=source_layer, target_layer=target_layer)
+        # Readers stop one row past the limit: enough to know the file is too long.
+        source = reader(
+            path, source_layer=source_layer, target_layer=target_layer, max_rows=limits.max_rows
+        )
     except ImportRefusedError:
         raise
     except Exception as exc:  # noqa: BLE001 - parsers of untrusted files raise anything
@@ -64,6 +75,8 @@ def read_source(
                 file=path.name, format=kind, error=_short(exc)
             )
         ) from None
+    limits.check_rows(len(source.frame), name=path.name)
+    return source
 
 
 def _short(exc: Exception) -> str:
@@ -74,7 +87,7 @@ def _short(exc: Exception) -> str:
 # -- vector formats ------------------------------------------------------------------------
 
 
-def _read_geojson(path: Path, **_options: str | None) -> Source:
+def _read_geojson(path: Path, *, max_rows: int, **_options: str | None) -> Source:
     decoded = safety.decode_text(path.read_bytes(), name=path.name)
     try:
         document = json.loads(decoded.text)
@@ -91,17 +104,64 @@ def _read_geojson(path: Path, **_options: str | None) -> Source:
         raise ImportRefusedError(
             _("{file} is JSON but not a GeoJSON FeatureCollection").format(file=path.name)
         )
-    gdf = pyogrio.read_dataframe(io.BytesIO(decoded.text.encode("utf-8")))
+    features = document.get("features")
+    if isinstance(features, list) and len(features) > max_rows:
+        ImportLimits(max_rows=max_rows).check_rows(len(features), name=path.name)
+    gdf = pyogrio.read_dataframe(
+        io.BytesIO(decoded.text.encode("utf-8")), max_features=max_rows + 1
+    )
     return _vector(gdf, "geojson", encoding=decoded.encoding)
 
 
-def _read_gpkg(path: Path, *, source_layer: str | None, target_layer: str | None) -> Source:
-    name = _choose_layer(path, _feature_layers(path), source_layer, target_layer)
-    gdf = pyogrio.read_dataframe(path, layer=name)
+def _read_gpkg(
+    path: Path, *, source_layer: str | None, target_layer: str | None, max_rows: int
+) -> Source:
+    tables, views = _gpkg_tables(path)
+    if source_layer in views or (not source_layer and not tables and views):
+        raise ImportRefusedError(
+            _(
+                "{file}: '{layer}' is a view (a query), not a table; views are not imported: "
+                "save its result as a layer (in QGIS: Export > Save Features As)"
+            ).format(file=path.name, layer=source_layer or sorted(views)[0])
+        )
+    name = _choose_layer(path, tables, source_layer, target_layer)
+    _gpkg_row_count(path, name, max_rows=max_rows)
+    gdf = pyogrio.read_dataframe(path, layer=name, max_features=max_rows + 1)
     return _vector(gdf, "gpkg", layer=name)
 
 
-def _read_kml(path: Path, *, source_layer: str | None, target_layer: str | None) -> Source:
+def _gpkg_tables(path: Path) -> tuple[list[str], set[str]]:
+    """The feature tables of a GeoPackage, and its feature layers that are views.
+
+    Read with SQLite itself (read-only), so that nothing in the file is evaluated: a view
+    can be a recursive query producing any number of rows from a few bytes.
+    """
+    with closing(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)) as con:
+        listed = [
+            str(name)
+            for (name,) in con.execute(
+                "SELECT table_name FROM gpkg_contents WHERE data_type = 'features'"
+            )
+        ]
+        kinds = dict(con.execute("SELECT name, type FROM sqlite_master"))
+    views = {name for name in listed if kinds.get(name) != "table"}
+    return [name for name in listed if name not in views], views
+
+
+def _gpkg_row_count(path: Path, name: str, *, max_rows: int) -> None:
+    with closing(sqlite3.connect(f"file:{path}?mode=ro&immutable=1", uri=True)) as con:
+        # The name is one the file lists as a table (checked above); quoted as an identifier.
+        quoted = '"' + name.replace('"', '""') + '"'
+        (count,) = con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {quoted} LIMIT ?)",  # noqa: S608
+            (max_rows + 1,),
+        ).fetchone()
+    ImportLimits(max_rows=max_rows).check_rows(count, name=path.name)
+
+
+def _read_kml(
+    path: Path, *, source_layer: str | None, target_layer: str | None, max_rows: int
+) -> Source:
     head = path.read_bytes()
     safety.decode_text(head, name=path.name)
     if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
@@ -112,8 +172,9 @@ def _read_kml(path: Path, *, source_layer: str | None, target_layer: str | None)
     names = _feature_layers(path)
     if source_layer or len(names) <= 1:
         name = _choose_layer(path, names, source_layer, target_layer)
-        return _vector(pyogrio.read_dataframe(path, layer=name), "kml", layer=name)
-    frames = [pyogrio.read_dataframe(path, layer=n) for n in names]
+        gdf = pyogrio.read_dataframe(path, layer=name, max_features=max_rows + 1)
+        return _vector(gdf, "kml", layer=name)
+    frames = [pyogrio.read_dataframe(path, layer=n, max_features=max_rows + 1) for n in names]
     gdf = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=frames[0].crs)
     source = _vector(gdf, "kml")
     source.notes.append(_("all {count} folders of the KML were read").format(count=len(names)))
@@ -121,7 +182,7 @@ def _read_kml(path: Path, *, source_layer: str | None, target_layer: str | None)
 
 
 def _read_shapefile_zip(
-    path: Path, *, source_layer: str | None, target_layer: str | None
+    path: Path, *, source_layer: str | None, target_layer: str | None, max_rows: int
 ) -> Source:
     members = [m.filename for m in safety.check_zip(path) if not m.is_dir()]
     shapes = {
@@ -148,7 +209,9 @@ def _read_shapefile_zip(
     wanted = [parts[ext] for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg") if ext in parts]
     with tempfile.TemporaryDirectory(prefix="eoc-import-") as tmp:
         safety.extract_members(path, wanted, Path(tmp))
-        gdf = pyogrio.read_dataframe(Path(tmp) / PurePosixPath(shapes[stem]).name)
+        gdf = pyogrio.read_dataframe(
+            Path(tmp) / PurePosixPath(shapes[stem]).name, max_features=max_rows + 1
+        )
     source = _vector(gdf, "shapefile_zip", layer=stem)
     if ".prj" not in parts:
         source.notes.append(_("the shapefile has no .prj file (coordinate system)"))
@@ -202,7 +265,7 @@ def _vector(
 _DELIMITERS = ",;\t|"
 
 
-def _read_csv(path: Path, **_options: str | None) -> Source:
+def _read_csv(path: Path, *, max_rows: int, **_options: str | None) -> Source:
     decoded = safety.decode_text(path.read_bytes(), name=path.name)
     text = decoded.text
     sample = text[:20000]
@@ -219,11 +282,15 @@ def _read_csv(path: Path, **_options: str | None) -> Source:
         on_bad_lines="error",
         engine="python",
         skip_blank_lines=False,
+        nrows=max_rows + 2,  # a HXL tag row and one row past the limit
     )
+    _early_row_check(frame, max_rows, path)
     return _table(frame, "csv", path=path, encoding=decoded.encoding)
 
 
-def _read_xlsx(path: Path, *, source_layer: str | None, **_options: str | None) -> Source:
+def _read_xlsx(
+    path: Path, *, source_layer: str | None, max_rows: int, **_options: str | None
+) -> Source:
     names = {m.filename for m in safety.check_zip(path)}
     if "xl/workbook.xml" not in names:
         raise ImportRefusedError(
@@ -232,11 +299,23 @@ def _read_xlsx(path: Path, *, source_layer: str | None, **_options: str | None) 
             )
         )
     frame = pd.read_excel(
-        path, sheet_name=source_layer or 0, dtype=object, engine="openpyxl", header=0
+        path,
+        sheet_name=source_layer or 0,
+        dtype=object,
+        engine="openpyxl",
+        header=0,
+        nrows=max_rows + 2,
     )
+    _early_row_check(frame, max_rows, path)
     source = _table(frame, "xlsx", path=path)
     source.layer = source_layer
     return source
+
+
+def _early_row_check(frame: pd.DataFrame, max_rows: int, path: Path) -> None:
+    """Refuse a long table before any per-cell work (one HXL tag row may be among them)."""
+    if len(frame) > max_rows + 1:
+        ImportLimits(max_rows=max_rows).check_rows(len(frame), name=path.name)
 
 
 def _table(frame: pd.DataFrame, kind: str, *, path: Path, encoding: str | None = None) -> Source:

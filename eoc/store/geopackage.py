@@ -38,6 +38,7 @@ from eoc.store.gpkg_tables import (
     _create_reports,
     _create_schema,
     _fetch,
+    _fetch_all,
     _has_reports,
     _index_id,
     _insert_many,
@@ -45,8 +46,10 @@ from eoc.store.gpkg_tables import (
     _user,
     _write,
 )
+from eoc.store.import_plan import plan_import
 from eoc.store.records import AuditEntry, UserRecord
 from eoc.store.rows import (
+    PROTECTION_ACTION,
     check_report_number,
     prepare_edit,
     prepare_import,
@@ -256,8 +259,37 @@ class GeoPackageStore:
             ),
         )
 
+    @staticmethod
+    def _audit_many(
+        con: sqlite3.Connection,
+        *,
+        now: datetime,
+        user: str,
+        reason: str,
+        version: int,
+        layer: str,
+        entries: Sequence[tuple[str, str | None, Mapping | None, Mapping | None]],
+    ) -> None:
+        """One audit entry per (action, feature_id, old, new), in one statement."""
+        at = now.astimezone(UTC).isoformat()
+        con.executemany(
+            "INSERT INTO eoc_audit (at, user, action, layer, feature_id, old, new, reason, version)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (at, user, action, layer, feature_id, _json(old), _json(new), reason, version)
+                for action, feature_id, old, new in entries
+            ),
+        )
+
     def apply_edits(
-        self, layer: str, edits: Sequence[Edit], *, user: str, reason: str, now: datetime
+        self,
+        layer: str,
+        edits: Sequence[Edit],
+        *,
+        user: str,
+        reason: str,
+        now: datetime,
+        protection: bool = False,
     ) -> int:
         """Apply `edits` to `layer` in one transaction; return the new version.
 
@@ -270,7 +302,16 @@ class GeoPackageStore:
             _index_id(con, spec)
             version = self._bump(con, now, [layer])
             for edit in edits:
-                self._apply_one(con, spec, edit, user=user, reason=reason, now=now, version=version)
+                self._apply_one(
+                    con,
+                    spec,
+                    edit,
+                    user=user,
+                    reason=reason,
+                    now=now,
+                    version=version,
+                    protection=protection,
+                )
         return version
 
     def _apply_one(
@@ -283,17 +324,22 @@ class GeoPackageStore:
         reason: str,
         now: datetime,
         version: int,
+        protection: bool = False,
     ) -> None:
         current = _fetch(con, spec, edit.feature_id)
         row, old, new = prepare_edit(
-            spec, edit, current, last_change=lambda: _last_change(con, spec, edit.feature_id)
+            spec,
+            edit,
+            current,
+            last_change=lambda: _last_change(con, spec, edit.feature_id),
+            protection=protection,
         )
         _write(con, spec, edit.op, row, current)
         self._audit(
             con,
             now=now,
             user=user,
-            action=edit.op,
+            action=PROTECTION_ACTION if protection else edit.op,
             reason=reason,
             version=version,
             layer=spec.name,
@@ -322,31 +368,22 @@ class GeoPackageStore:
         reason = required_reason(reason)
         rows = prepare_import(gdf, spec, mode=mode)
         with self._transaction() as con:
+            stored = _fetch_all(con, spec)
+            plan = plan_import(spec, rows, stored, mode=mode)
             version = self._bump(con, now, [name])
-            before = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
-            replaced = 0
-            records = rows.to_dict("records")
             if mode == "replace":
                 # Every row is new: no lookups, and rows sharing an id (context layers) all stay.
                 con.execute(f'DELETE FROM "{name}"')  # noqa: S608
-                _insert_many(con, spec, records)
+                _insert_many(con, spec, plan.inserts)
             else:
-                _index_id(con, spec)
-                for record in records:
-                    current = _fetch(con, spec, str(record[spec.id_field]))
-                    replaced += current is not None
+                for record, current in plan.upserts:
                     _write(con, spec, "update" if current else "insert", record, current)
-            after = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
-            self._audit(
-                con,
-                now=now,
-                user=user,
-                action="import",
-                reason=reason,
-                version=version,
-                layer=name,
-                old={"rows": before},
-                new={"rows": after, "mode": mode, "imported": len(rows), "replaced": replaced},
+            old, new = plan.summary(len(stored))
+            new["rows"] = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]  # noqa: S608
+            entries = [(c.op, c.feature_id, c.old, c.new) for c in plan.changes]
+            entries.append(("import", None, old, new))
+            self._audit_many(
+                con, now=now, user=user, reason=reason, version=version, layer=name, entries=entries
             )
         return version
 
@@ -598,6 +635,10 @@ class GeoPackageStore:
         return bytes(row[0]) if fmt == "pdf" else row[0]
 
     # -- end of published situation reports --------------------------------------------------
+
+
+def _json(values: Mapping[str, object] | None) -> str | None:
+    return None if values is None else json.dumps(values, ensure_ascii=False)
 
 
 def _finish(

@@ -89,6 +89,19 @@ def _fetch(con: sqlite3.Connection, spec: layers.LayerSpec, feature_id: str) -> 
     return {"fid": row[0], "geometry": gpkg_binary.decode(row[1]), **values}
 
 
+def _fetch_all(con: sqlite3.Connection, spec: layers.LayerSpec) -> list[dict]:
+    """Every stored row of a layer (with its fid), in storage order."""
+    rows = con.execute(
+        f'SELECT fid, geom, {_columns(spec)} FROM "{spec.name}" ORDER BY fid'  # noqa: S608
+    ).fetchall()
+    names = spec.field_names
+    decode = gpkg_binary.decode
+    return [
+        {"fid": row[0], "geometry": decode(row[1]), **dict(zip(names, row[2:], strict=True))}
+        for row in rows
+    ]
+
+
 def _last_change(
     con: sqlite3.Connection, spec: layers.LayerSpec, feature_id: str
 ) -> tuple[str, str] | None:

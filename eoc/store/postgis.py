@@ -38,8 +38,10 @@ from eoc.errors import (
 )
 from eoc.i18n import _
 from eoc.store.edits import Edit
+from eoc.store.import_plan import plan_import
 from eoc.store.records import AuditEntry, UserRecord
 from eoc.store.rows import (
+    PROTECTION_ACTION,
     check_report_number,
     prepare_edit,
     prepare_import,
@@ -305,7 +307,14 @@ class PostGISStore:
         )
 
     def apply_edits(
-        self, layer: str, edits: Sequence[Edit], *, user: str, reason: str, now: datetime
+        self,
+        layer: str,
+        edits: Sequence[Edit],
+        *,
+        user: str,
+        reason: str,
+        now: datetime,
+        protection: bool = False,
     ) -> int:
         """Apply `edits` to `layer` in one transaction; return the new version.
 
@@ -323,13 +332,14 @@ class PostGISStore:
                     edit,
                     current,
                     last_change=lambda fid=edit.feature_id: self._last_change(con, spec, fid),
+                    protection=protection,
                 )
                 self._write(con, spec, edit.op, row, current)
                 self._audit(
                     con,
                     now=now,
                     user=user,
-                    action=edit.op,
+                    action=PROTECTION_ACTION if protection else edit.op,
                     reason=reason,
                     version=version,
                     layer=spec.name,
@@ -407,7 +417,11 @@ class PostGISStore:
     def _copy_rows(self, con: psycopg.Connection, spec: layers.LayerSpec, gdf) -> None:
         """Bulk-load a conformed frame with COPY (EWKB hex is the geometry's text form)."""
         records = gdf[list(spec.field_names)].to_dict("records")
-        geoms = _ewkb_array(gdf.geometry)
+        self._copy_records(con, spec, records, _ewkb_array(gdf.geometry))
+
+    def _copy_records(
+        self, con: psycopg.Connection, spec: layers.LayerSpec, records: list[dict], geoms
+    ) -> None:
         query = sql.SQL("COPY {} ({}, geom) FROM STDIN").format(
             self._table(spec.name), _columns(spec)
         )
@@ -415,6 +429,45 @@ class PostGISStore:
         with con.cursor().copy(query) as copy:
             for record, geom in zip(records, geoms, strict=True):
                 copy.write_row([*(plain(record[f.name], f) for f in fields), geom])
+
+    def _fetch_all(self, con: psycopg.Connection, spec: layers.LayerSpec) -> list[dict]:
+        """Every stored row of a layer (with its fid), in storage order."""
+        rows = con.execute(
+            sql.SQL("SELECT fid, ST_AsBinary(geom), {columns} FROM {table} ORDER BY fid").format(
+                columns=_columns(spec), table=self._table(spec.name)
+            )
+        ).fetchall()
+        geoms = shapely.from_wkb([None if r[1] is None else bytes(r[1]) for r in rows])
+        names = spec.field_names
+        return [
+            {"fid": row[0], "geometry": geom, **dict(zip(names, row[2:], strict=True))}
+            for row, geom in zip(rows, geoms, strict=True)
+        ]
+
+    def _audit_many(
+        self,
+        con: psycopg.Connection,
+        *,
+        now: datetime,
+        user: str,
+        reason: str,
+        version: int,
+        layer: str,
+        entries: Sequence[tuple[str, str | None, Mapping | None, Mapping | None]],
+    ) -> None:
+        """One audit entry per (action, feature_id, old, new), sent in one batch."""
+        at = now.astimezone(UTC)
+        with con.cursor() as cursor:
+            cursor.executemany(
+                self._sql(
+                    'INSERT INTO {s}.eoc_audit (at, "user", action, layer, feature_id, old, new,'
+                    " reason, version) VALUES (%s, %s, %s, %s, %s, %s::json, %s::json, %s, %s)"
+                ),
+                [
+                    (at, user, action, layer, feature_id, _json(old), _json(new), reason, version)
+                    for action, feature_id, old, new in entries
+                ],
+            )
 
     def _count(self, con: psycopg.Connection, name: str) -> int:
         query = sql.SQL("SELECT count(*) FROM {}").format(self._table(name))
@@ -440,29 +493,23 @@ class PostGISStore:
         reason = required_reason(reason)
         rows = prepare_import(gdf, spec, mode=mode)
         with self._transaction() as con:
+            stored = self._fetch_all(con, spec)
+            plan = plan_import(spec, rows, stored, mode=mode)
             version = self._bump(con, now, [name])
-            before = self._count(con, name)
-            replaced = 0
             if mode == "replace":
                 # DELETE, not TRUNCATE: readers keep seeing the old rows until the commit.
                 con.execute(sql.SQL("DELETE FROM {}").format(self._table(name)))
-                self._copy_rows(con, spec, rows)
+                geoms = gpd.GeoSeries([r.get("geometry") for r in plan.inserts], crs=4326)
+                self._copy_records(con, spec, plan.inserts, _ewkb_array(geoms))
             else:
-                for record in rows.to_dict("records"):
-                    current = self._fetch(con, spec, str(record[spec.id_field]))
-                    replaced += current is not None
+                for record, current in plan.upserts:
                     self._write(con, spec, "update" if current else "insert", record, current)
-            after = self._count(con, name)
-            self._audit(
-                con,
-                now=now,
-                user=user,
-                action="import",
-                reason=reason,
-                version=version,
-                layer=name,
-                old={"rows": before},
-                new={"rows": after, "mode": mode, "imported": len(rows), "replaced": replaced},
+            old, new = plan.summary(len(stored))
+            new["rows"] = self._count(con, name)
+            entries = [(c.op, c.feature_id, c.old, c.new) for c in plan.changes]
+            entries.append(("import", None, old, new))
+            self._audit_many(
+                con, now=now, user=user, reason=reason, version=version, layer=name, entries=entries
             )
         return version
 
@@ -744,6 +791,10 @@ class PostGISStore:
         if row is None:
             return None
         return bytes(row[0]) if fmt == "pdf" else row[0]
+
+
+def _json(values: Mapping[str, object] | None) -> str | None:
+    return None if values is None else json.dumps(values, ensure_ascii=False)
 
 
 def _columns(spec: layers.LayerSpec) -> sql.Composed:

@@ -71,12 +71,59 @@ def check_expected(
             )
 
 
+def protected_fields(spec: layers.LayerSpec) -> tuple[str, ...]:
+    """The fields that keep a row off public pages: its sensitive flag and the type behind it."""
+    if spec.sensitive_field is None:
+        return ()
+    extra = (spec.sensitive_when[0],) if spec.sensitive_when else ()
+    return (spec.sensitive_field, *extra)
+
+
+def is_protected(spec: layers.LayerSpec, row: Mapping[str, object] | None) -> bool:
+    """Whether a stored row is protected (its sensitive flag is true)."""
+    if row is None or spec.sensitive_field is None:
+        return False
+    return plain_value(spec, spec.sensitive_field, row.get(spec.sensitive_field)) is True
+
+
+def protection_changes(
+    spec: layers.LayerSpec, current: Mapping[str, object] | None, row: Mapping[str, object]
+) -> list[str]:
+    """The protected fields `row` would change on the protected stored row `current`.
+
+    Only rows stored as sensitive are protected: making a row sensitive is always allowed.
+    """
+    if not is_protected(spec, current):
+        return []
+    return [
+        name
+        for name in protected_fields(spec)
+        if plain_value(spec, name, current.get(name)) != plain_value(spec, name, row.get(name))
+    ]
+
+
+def refuse_protection_change(label: str, fields: list[str]) -> None:
+    raise EocError(
+        _(
+            "{feature} is protected: its {fields} can be changed only by an admin with "
+            "'eoc sites unprotect' and a reason; nothing was saved"
+        ).format(feature=label, fields=", ".join(fields))
+    )
+
+
 def prepare_edit(
-    spec: layers.LayerSpec, edit: Edit, current: dict | None, *, last_change: LastChange
+    spec: layers.LayerSpec,
+    edit: Edit,
+    current: dict | None,
+    *,
+    last_change: LastChange,
+    protection: bool = False,
 ) -> tuple[dict, dict | None, dict | None]:
     """The row to write and the audit's old and new values; raises if the edit is refused.
 
-    `current` is the stored row (None if there is none); nothing is written here.
+    `current` is the stored row (None if there is none); nothing is written here. Only an
+    explicit `protection` change (eoc.site_edits.change_protection, admins) may un-flag or
+    re-type a protected row.
     """
     label = _("{item} {id}").format(item=_(spec.item_label), id=edit.feature_id)
     unknown = set(edit.changes) - set(spec.field_names) - {"geometry"}
@@ -99,6 +146,9 @@ def prepare_edit(
         check_expected(spec, edit, current, last_change=last_change)
         row = current | dict(edit.changes)
     if edit.op != "delete":
+        changed = protection_changes(spec, current, row)
+        if changed and not protection:
+            refuse_protection_change(label, changed)
         validate_row(spec, row)
     old = None if current is None else changed_values(spec, current, edit, row)
     new = (
@@ -110,6 +160,8 @@ def prepare_edit(
 
 
 IMPORT_MODES = ("replace", "upsert")
+# The audit action of an explicit change of a protected row's sensitivity or type.
+PROTECTION_ACTION = "protection"
 
 
 def required_reason(reason: str | None) -> str:

@@ -33,8 +33,8 @@ def create_app(store: Store, settings: Settings) -> Dash:
     )
     app.server.config[CACHE_KEY] = VersionedCache(store)
     app.server.config[SETTINGS_KEY] = settings
-    # Uploads arrive base64-encoded: a 50 MB file (the import limit) is about 67 MB of request.
-    app.server.config["MAX_CONTENT_LENGTH"] = 70 * 1024 * 1024
+    # Uploads arrive base64-encoded: a file at the import limit is 4/3 of it as a request.
+    app.server.config["MAX_CONTENT_LENGTH"] = settings.import_max_bytes * 4 // 3 + 2 * 1024 * 1024
     install_language(app.server)
     install_auth(app.server, store, settings)
     operations.register(app)

@@ -19,8 +19,7 @@ from tests.io.conftest import NOW, site_table, three_sites
 def writable(staff_store, tmp_path, monkeypatch):
     store = GeoPackageStore(tmp_path / "store.gpkg")
     shutil.copyfile(staff_store.path, store.path)
-    monkeypatch.setattr(data_io, "UPLOAD_ROOT", tmp_path / "uploads")
-    return store, create_app(store, settings_for(store))
+    return store, create_app(store, settings_for(store, upload_dir=tmp_path / "uploads"))
 
 
 def _upload(table: pd.DataFrame) -> str:

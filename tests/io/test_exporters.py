@@ -35,7 +35,7 @@ def test_export_then_import_gives_back_the_same_features_and_values(
     prepared = prepare_import(out, layer, country_path=COUNTRY)
     assert prepared.problems == [], [prepared.describe(p) for p in prepared.problems[:5]]
     assert prepared.notices == []
-    apply_import(store, prepared, mode="replace", user="t", reason="round trip", now=NOW)
+    apply_import(store, prepared, mode="replace", user="t", role=None, reason="round trip", now=NOW)
     back = store.read_layer(layer)
     columns = [*spec.field_names, "geometry"]
     expected = original[columns].set_geometry(original.geometry.normalize())

@@ -82,7 +82,9 @@ def test_a_dtm_style_xlsx_with_cyrillic_names_and_an_hxl_row_imports(store, tmp_
     path = _xlsx(tmp_path / "dtm_round5.xlsx", DTM_HEADER, DTM_TAGS, DTM_ROWS)
     prepared = prepare_import(path, "displacement_sites", country_path=COUNTRY)
     assert prepared.problems == []
-    result = apply_import(store, prepared, mode="upsert", user="cccm1", reason="DTM", now=NOW)
+    result = apply_import(
+        store, prepared, mode="upsert", user="cccm1", role="cccm", reason="DTM", now=NOW
+    )
     assert result.imported == 3
     sites = store.read_layer("displacement_sites").set_index("site_id")
     assert len(sites) == 51 + 3
@@ -123,7 +125,7 @@ def test_a_zipped_shapefile_in_pulkovo_gauss_kruger_imports_within_a_metre(
     prepared = prepare_import(archive, "displacement_sites", country_path=COUNTRY)
     assert prepared.problems == [], [prepared.describe(p) for p in prepared.problems]
     assert prepared.source_crs.to_epsg() == epsg
-    apply_import(store, prepared, mode="upsert", user="t", reason="shp", now=NOW)
+    apply_import(store, prepared, mode="upsert", user="t", role=None, reason="shp", now=NOW)
     back = store.read_layer("displacement_sites").set_index("site_id").loc[sites["site_id"]]
     metric = gpd.GeoSeries(back.geometry.to_numpy(), crs=4326).to_crs(32642)
     expected = sites.geometry.to_crs(32642)
@@ -181,7 +183,7 @@ def test_a_kml_import_works(store, seed_sites, tmp_path):
     path = _kml(tmp_path / "sites.kml", sites)
     prepared = prepare_import(path, "displacement_sites", country_path=COUNTRY)
     assert prepared.problems == [], [prepared.describe(p) for p in prepared.problems]
-    apply_import(store, prepared, mode="upsert", user="t", reason="kml", now=NOW)
+    apply_import(store, prepared, mode="upsert", user="t", role=None, reason="kml", now=NOW)
     back = store.read_layer("displacement_sites").set_index("site_id")
     assert back.loc["TJ-NEW-001", "name"] == "Лагерь «Рушан»"
     assert back.loc["TJ-NEW-002", "individuals"] == sites.loc[1, "individuals"]
@@ -211,7 +213,7 @@ def test_one_bad_row_imports_nothing_and_names_the_row(store, seed_sites, tmp_pa
     before = (store.version(), len(store.read_layer("displacement_sites")))
     prepared = prepare_import(path, "displacement_sites", country_path=COUNTRY)
     with pytest.raises(ImportValidationError) as caught:
-        apply_import(store, prepared, mode="replace", user="t", reason="r", now=NOW)
+        apply_import(store, prepared, mode="replace", user="t", role=None, reason="r", now=NOW)
     message = caught.value.render()
     # Row 5 of the spreadsheet: header row 1, data from row 2, fourth data row.
     assert "row 5 · site TJ-DS-0004 · individuals: individuals -5 is below 0" in message
@@ -223,7 +225,7 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_rejects(store, seed_s
     path = _csv_with_bad_row(tmp_path, seed_sites)
     prepared = prepare_import(path, "displacement_sites", country_path=COUNTRY)
     result = apply_import(
-        store, prepared, mode="replace", skip_invalid=True, user="t", reason="r", now=NOW
+        store, prepared, mode="replace", skip_invalid=True, user="t", role=None, reason="r", now=NOW
     )
     assert (result.imported, result.rejected) == (4, 1)
     assert result.rejects_path == tmp_path / "sites.csv.rejects.csv"
@@ -231,7 +233,7 @@ def test_skip_invalid_imports_the_good_rows_and_writes_the_rejects(store, seed_s
     assert rejects["source_row"].tolist() == [5]
     assert "individuals -5 is below 0" in rejects["problems"][0]
     assert rejects["site_id"].tolist() == ["TJ-DS-0004"]
-    assert len(store.read_layer("displacement_sites")) == 4
+    assert len(store.read_layer("displacement_sites")) == 4 + 2  # the 2 shelters are kept
 
 
 def test_swapped_latitude_and_longitude_are_pointed_out(seed_sites, tmp_path):

@@ -103,7 +103,9 @@ def test_malformed_files_are_refused_with_a_message_and_write_nothing(
     now = datetime(2026, 11, 23, tzinfo=UTC)
     try:
         prepared = prepare_import(path, "displacement_sites", country_path=COUNTRY)
-        apply_import(malformed_store, prepared, mode="upsert", user="t", reason="fuzz", now=now)
+        apply_import(
+            malformed_store, prepared, mode="upsert", user="t", role=None, reason="fuzz", now=now
+        )
     except EocError as exc:
         message = exc.render() if hasattr(exc, "render") else str(exc)
         assert message.strip(), "a refusal must say why"

@@ -196,13 +196,16 @@ def test_an_import_replaces_the_layer_in_one_audited_step(store):
         "displacement_sites", fewer, mode="replace", user="cccm1", reason="DTM round 12", now=T1
     )
     after = store.read_layer("displacement_sites")
-    assert len(after) == 10 and int(after.loc[0, "individuals"]) == 999
-    [entry] = store.audit_log(layer="displacement_sites")
-    assert (entry.action, entry.version, entry.new["rows"], entry.new["mode"]) == (
-        "import",
-        version,
-        10,
-        "replace",
+    # The two protection shelters are not in the file: a replace keeps them, sensitive.
+    kept = after[after["sensitive"]]
+    assert len(after) == 12 and len(kept) == 2 and int(after.loc[0, "individuals"]) == 999
+    entries = store.audit_log(layer="displacement_sites")
+    summary = next(e for e in entries if e.action == "import")
+    assert (summary.version, summary.new["rows"], summary.new["mode"]) == (version, 12, "replace")
+    assert (summary.new["changed"], summary.new["removed"], summary.new["kept_protected"]) == (
+        1,
+        len(sites) - 12,
+        2,
     )
 
 

@@ -465,14 +465,28 @@ def test_an_import_replaces_the_layer_in_one_audited_step(store):
         LAYER, fewer, mode="replace", user="cccm1", reason="DTM round 12", now=T1
     )
     after = store.read_layer(LAYER)
-    assert len(after) == 10 and int(after.loc[0, "individuals"]) == 999
-    assert_geodataframe_equal(after, fewer.reset_index(drop=True))
-    [entry] = store.audit_log(layer=LAYER)
-    assert (entry.action, entry.version, entry.old, entry.new) == (
-        "import",
+    # The two protection shelters are not in the file: a replace keeps them, sensitive.
+    shelters = sites[sites["sensitive"]]
+    assert len(after) == 12 and int(after.loc[0, "individuals"]) == 999
+    assert_geodataframe_equal(after.iloc[:10], fewer.reset_index(drop=True))
+    assert_geodataframe_equal(
+        after.iloc[10:].reset_index(drop=True), shelters.reset_index(drop=True)
+    )
+    entries = store.audit_log(layer=LAYER)
+    summary = next(e for e in entries if e.action == "import")
+    assert (summary.version, summary.old, summary.new) == (
         version,
         {"rows": len(sites)},
-        {"rows": 10, "mode": "replace", "imported": 10, "replaced": 0},
+        {
+            "rows": 12,
+            "mode": "replace",
+            "imported": 10,
+            "added": 0,
+            "changed": 1,
+            "removed": len(sites) - 12,
+            "replaced": 10,
+            "kept_protected": 2,
+        },
     )
 
 

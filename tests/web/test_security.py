@@ -6,7 +6,8 @@ import itertools
 
 import pytest
 
-from eoc.permissions import PERMISSIONS, Action, Role, is_allowed
+import layers
+from eoc.permissions import LAYER_EDIT_ACTIONS, PERMISSIONS, Action, Role, is_allowed, may_import
 from eoc.web import create_app
 from eoc.web.pages import audit, capacity, data_io, operations, public, relocation
 from eoc.web.security import CALLBACK_ACTIONS_KEY, ROUTER_OUTPUTS
@@ -23,6 +24,19 @@ EXPECTED = {
     Action.PUBLISH_REPORTS: {"admin", "duty_officer"},
     Action.VIEW_AUDIT: {"admin"},
     Action.MANAGE_USERS: {"admin"},
+    Action.EDIT_CONTEXT: {"admin"},
+    Action.CHANGE_PROTECTION: {"admin"},
+}
+# Who may import into which layer, pinned likewise (the screens' edit rights, no more).
+EXPECTED_IMPORTS = {
+    "displacement_sites": {"admin", "cccm"},
+    "incidents": {"admin", "duty_officer"},
+    "border_checkpoints": {"admin", "duty_officer"},
+    "hazard_zones": {"admin", "duty_officer"},
+    "infrastructure_projects": {"admin"},
+    "regions": {"admin"},
+    "districts": {"admin"},
+    "rivers": {"admin"},
 }
 
 
@@ -44,6 +58,15 @@ def client_as(app, role: str | None):
 @pytest.mark.parametrize(("action", "role"), itertools.product(Action, ROLES))
 def test_the_permission_table(action, role):
     assert is_allowed(role, action) is (role in EXPECTED[action])
+
+
+@pytest.mark.parametrize(("layer", "role"), itertools.product(EXPECTED_IMPORTS, ROLES))
+def test_the_import_rights_per_layer(layer, role):
+    assert may_import(role, layer) is (role in EXPECTED_IMPORTS[layer])
+
+
+def test_every_layer_with_an_edit_right_is_in_the_registry():
+    assert set(LAYER_EDIT_ACTIONS) <= set(layers.REGISTRY)
 
 
 def test_every_action_is_in_the_table():

@@ -7,14 +7,7 @@ same checks again on the server copy and writes in one audited store transaction
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import re
-import secrets
 import shutil
-import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,30 +16,37 @@ from dash import Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 import layers
+from eoc.config import Settings
 from eoc.errors import EocError, ValidationError
 from eoc.i18n import N_, _, format_number
 from eoc.io.crs import KNOWN_CRS
-from eoc.io.importer import PreparedImport, apply_import, prepare_import
-from eoc.io.safety import FORMATS, MAX_FILE_BYTES, ImportRefusedError
+from eoc.io.importer import (
+    PreparedImport,
+    apply_import,
+    check_import_right,
+    describe_problems,
+    prepare_import,
+)
+from eoc.io.limits import ImportLimits
+from eoc.io.safety import FORMATS
+from eoc.io.uploads import UploadArea, digest
 from eoc.io_cli import COUNTRY_FILE
-from eoc.permissions import Action
+from eoc.permissions import Action, Role, may_import
 from eoc.web import ids
-from eoc.web.context import current_cache, current_settings
-from eoc.web.security import current_username, guarded_callback, guarded_layout
+from eoc.web.context import SETTINGS_KEY, current_cache, current_settings
+from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
-UPLOAD_ROOT = Path(tempfile.gettempdir()) / "eoc-uploads"
-UPLOAD_MAX_AGE_S = 3600  # uploads nobody confirmed are removed after an hour
 PREVIEW_ROWS = 20
 SHOWN_PROBLEMS = 300
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
 AS_IN_FILE = "file"
+DEFAULT_LAYER = "displacement_sites"
 
 
 @guarded_layout(Action.IMPORT_DATA)
 def layout(**_query: str) -> html.Div:
-    layer_options = [
-        {"label": _(layers.get(name).title), "value": name} for name in layers.OPERATIONAL
-    ]
+    offered = importable_layers(current_role())
+    layer_options = [{"label": _(layers.get(name).title), "value": name} for name in offered]
+    max_bytes = current_settings().import_max_bytes
     crs_options = [{"label": _("As the file says (CSV/XLSX: WGS 84)"), "value": AS_IN_FILE}] + [
         {"label": f"EPSG:{code} — {label}", "value": str(code)} for code, label in KNOWN_CRS.items()
     ]
@@ -58,13 +58,13 @@ def layout(**_query: str) -> html.Div:
                 _(
                     "GeoJSON, GeoPackage, zipped Shapefile, KML, CSV or XLSX, at most {size} MB. "
                     "Nothing is written until you confirm the preview."
-                ).format(size=round(MAX_FILE_BYTES / 1e6)),
+                ).format(size=format_number(round(max_bytes / 1e6))),
                 className="muted",
             ),
             dcc.Upload(
                 id=ids.IO_UPLOAD,
                 className="io-upload",
-                max_size=MAX_FILE_BYTES,
+                max_size=max_bytes,
                 accept=",".join(sorted(FORMATS)),
                 children=html.Div(_("Drop a file here or click to choose one")),
             ),
@@ -75,7 +75,9 @@ def layout(**_query: str) -> html.Div:
                     dcc.Dropdown(
                         id=ids.IO_LAYER,
                         options=layer_options,
-                        value="displacement_sites",
+                        value=DEFAULT_LAYER
+                        if DEFAULT_LAYER in offered
+                        else next(iter(offered), None),
                         clearable=False,
                     ),
                     html.Label(_("Mode")),
@@ -121,68 +123,36 @@ def layout(**_query: str) -> html.Div:
 # -- upload files on the server --------------------------------------------------------------
 
 
-def save_upload(contents: str, filename: str, *, root: Path | None = None) -> dict:
-    """Decode an upload into its own folder under `root`; return the token the page keeps."""
-    root = root or UPLOAD_ROOT
-    _, _sep, payload = (contents or "").partition(",")
-    try:
-        data = base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError):
-        raise ImportRefusedError(_("the upload was damaged; try again")) from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ImportRefusedError(
-            _("the file is larger than {limit} MB").format(limit=round(MAX_FILE_BYTES / 1e6))
-        )
-    _remove_old(root)
-    token = secrets.token_hex(16)
-    folder = root / token
-    folder.mkdir(parents=True, mode=0o700)
-    name = _safe_name(filename)
-    (folder / name).write_bytes(data)
-    return {"token": token, "name": name, "digest": _digest(contents)}
+def upload_area(settings: Settings | None = None) -> UploadArea:
+    """The configured upload folder, per-file limit and per-user quota."""
+    settings = settings or current_settings()
+    return UploadArea(
+        root=Path(settings.upload_dir),
+        max_file_bytes=settings.import_max_bytes,
+        quota_bytes=settings.upload_quota_bytes,
+        max_age_s=settings.upload_max_age_s,
+    )
 
 
-def _digest(contents: str) -> str:
-    return hashlib.sha256(contents.encode()).hexdigest()[:32]
-
-
-def upload_path(saved: dict | None, *, root: Path | None = None) -> Path:
-    """The server copy of an upload, from the token the page sent back (checked)."""
-    root = root or UPLOAD_ROOT
-    token = str((saved or {}).get("token", ""))
-    name = _safe_name(str((saved or {}).get("name", "")))
-    path = root / token / name
-    if not _TOKEN.match(token) or not path.is_file():
-        raise ImportRefusedError(_("the uploaded file is gone; upload it again"))
-    return path
-
-
-def _safe_name(filename: str | None) -> str:
-    base = Path(str(filename or "upload")).name
-    stem, suffix = Path(base).stem, Path(base).suffix.lower()
-    stem = re.sub(r"[^\w\-]+", "_", stem)[:80] or "upload"
-    return stem + re.sub(r"[^a-z.]", "", suffix)
-
-
-def _remove_old(root: Path) -> None:
-    if not root.is_dir():
-        return
-    cutoff = time.time() - UPLOAD_MAX_AGE_S
-    for folder in root.iterdir():
-        if _TOKEN.match(folder.name) and folder.stat().st_mtime < cutoff:
-            shutil.rmtree(folder, ignore_errors=True)
+def importable_layers(role: Role | str | None) -> list[str]:
+    """The layers `role` may import into, operational first (the dropdown offers only these)."""
+    names = [*layers.OPERATIONAL, *layers.CONTEXT]
+    return [name for name in names if may_import(role, name)]
 
 
 # -- preview and confirm ------------------------------------------------------------------
 
 
 def _prepare(path: Path, layer: str, crs: str | None, source_layer: str | None) -> PreparedImport:
+    check_import_right(current_role(), layer)
+    settings = current_settings()
     return prepare_import(
         path,
         layer,
-        country_path=current_settings().seed_dir / COUNTRY_FILE,
+        country_path=settings.seed_dir / COUNTRY_FILE,
         crs=None if crs in (None, "", AS_IN_FILE) else crs,
         source_layer=(source_layer or "").strip() or None,
+        limits=ImportLimits.from_settings(settings),
     )
 
 
@@ -198,10 +168,11 @@ def preview_upload(
     """Keep the upload on the server, read and check it; show rows and every problem."""
     if not contents and not saved:
         raise PreventUpdate
+    area, user = upload_area(), current_username() or "?"
     try:
-        if contents and (saved or {}).get("digest") != _digest(contents):
-            saved = save_upload(contents, filename)
-        prepared = _prepare(upload_path(saved), layer or "displacement_sites", crs, source_layer)
+        if contents and (saved or {}).get("digest") != digest(contents):
+            saved = area.save(contents, filename, user=user)
+        prepared = _prepare(area.path(saved, user=user), layer or DEFAULT_LAYER, crs, source_layer)
     except EocError as exc:
         return _message(exc), True, saved
     skip_invalid = "skip" in (skip or [])
@@ -229,14 +200,15 @@ def confirm_import(
         raise PreventUpdate
     skip_invalid = "skip" in (skip or [])
     try:
-        path = upload_path(saved)
-        prepared = _prepare(path, layer or "displacement_sites", crs, source_layer)
+        path = upload_area().path(saved, user=current_username() or "?")
+        prepared = _prepare(path, layer or DEFAULT_LAYER, crs, source_layer)
         result = apply_import(
             current_cache().store,
             prepared,
             mode=mode or "upsert",
             skip_invalid=skip_invalid,
             user=current_username() or "?",
+            role=current_role(),
             reason=(reason or "").strip() or _("upload of {file}").format(file=path.name),
             now=now or datetime.now(UTC),
         )
@@ -284,13 +256,9 @@ def build_preview(prepared: PreparedImport, *, skip_invalid: bool) -> html.Div:
         verdict = _("{count} rows are ready to import.").format(
             count=format_number(len(prepared.frame))
         )
-    listed = [html.Li(prepared.describe(p, _)) for p in problems[:SHOWN_PROBLEMS]]
-    if len(problems) > SHOWN_PROBLEMS:
-        listed.append(
-            html.Li(
-                _("… and {count} more").format(count=format_number(len(problems) - SHOWN_PROBLEMS))
-            )
-        )
+    listed = [
+        html.Li(line) for line in describe_problems(prepared, problems, _, limit=SHOWN_PROBLEMS)
+    ]
     return html.Div(
         [
             html.P(verdict, className="message-error" if problems else "message-ok"),
@@ -327,6 +295,9 @@ def _missing(value: object) -> bool:
 
 
 def register(app: Dash) -> None:
+    settings = app.server.config.get(SETTINGS_KEY)
+    if settings is not None:
+        upload_area(settings).remove_old()  # at start-up: what an earlier run left behind
     dash.register_page(
         __name__,
         path="/data",
