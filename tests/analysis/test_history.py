@@ -99,3 +99,16 @@ def test_before_the_store_was_built_nothing_is_known(store):
     assert not result.known_at(early)
     assert result.known_since == SEED_TIME
     assert result.known_at(SEED_TIME + HOUR)
+
+
+def test_an_import_is_undone_feature_by_feature(store):
+    sites = store.read_layer("displacement_sites")
+    changed = sites[sites["site_id"] == KHOROG].assign(individuals=999)
+    store.import_layer(
+        "displacement_sites", changed, mode="upsert", user="cccm1", reason="DTM round",
+        now=SEED_TIME + HOUR,
+    )  # fmt: skip
+    before = rewound(store, SITES, SEED_TIME + 0.5 * HOUR)
+    assert before.known_at(SEED_TIME + 0.5 * HOUR)  # per-feature entries: not a horizon
+    assert by_id(before.frame, SITES).loc[KHOROG, "individuals"] == 420
+    assert by_id(store.read_layer("displacement_sites"), SITES).loc[KHOROG, "individuals"] == 999
