@@ -165,6 +165,7 @@ class LoginThrottle:
     def succeeded(self, name: str, address: str) -> None:
         pair, addr, by_name = self._keys(name, address)
         login_throttle.forget_attempt(self.store.sql, clear=pair, uncount=(addr, by_name))
+        login_throttle.forget_stale(self.store.sql, now=self.clock(), window_s=self.window_s)
 
 
 def authenticate(

@@ -147,7 +147,8 @@ def cmd_users_set_role(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
     users = open_store(settings.store).list_users()
-    print(f"{_('user'):20} {_('role'):14} {_('created (UTC)'):17} {_('state')}")
+    state_heading = _("state")
+    print(f"{_('user'):20} {_('role'):14} {_('created (UTC)'):17} {state_heading}")
     for user in users:
         state = _("disabled") if user.disabled else _("active")
         print(f"{user.name:20} {user.role:14} {user.created_at:%Y-%m-%d %H:%M}  {state}")

@@ -86,7 +86,16 @@ def forget_attempt(backend: SqlBackend, *, clear: str, uncount: Sequence[str]) -
 
 
 def forget_stale(backend: SqlBackend, *, now: float, window_s: float) -> int:
-    """Drop rows whose window has passed (housekeeping; counts would restart anyway)."""
+    """Drop rows whose window has passed (housekeeping; their counts would restart anyway).
+
+    Rows another transaction holds are skipped (PostgreSQL's SKIP LOCKED), so this never
+    waits on, or deadlocks with, a sign-in being counted.
+    """
     tbl = t.throttle
+    stale = (
+        sa.select(tbl.c.key)
+        .where(tbl.c.first_at <= now - window_s)
+        .with_for_update(skip_locked=True)
+    )
     with backend.transaction() as con:
-        return con.execute(sa.delete(tbl).where(tbl.c.first_at <= now - window_s)).rowcount
+        return con.execute(sa.delete(tbl).where(tbl.c.key.in_(stale.scalar_subquery()))).rowcount

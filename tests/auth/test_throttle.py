@@ -163,3 +163,19 @@ def test_counts_survive_a_rebuild_and_the_file_stays_a_geopackage(gpkg_store):
     opened = subprocess.run(["ogrinfo", "-ro", "-so", str(gpkg_store.path)], capture_output=True)
     assert opened.returncode == 0, opened.stderr
     assert b"displacement_sites" in opened.stdout and b"ERROR" not in opened.stderr
+
+
+def test_a_success_sweeps_away_counts_whose_window_has_passed(any_store):
+    import sqlalchemy as sa
+
+    from eoc.store.account_tables import throttle as table
+
+    clock = Clock()
+    throttle = throttle_for(any_store, window_s=600, clock=clock)
+    for i in range(30):  # spraying made-up names leaves a row for each
+        attempt(any_store, throttle, f"nobody{i}", WRONG, f"198.18.0.{i}")
+    clock.now += 601
+    assert attempt(any_store, throttle, "duty1", STAFF_PASSWORD, "10.9.9.9") == "in"
+    with any_store.sql.reading() as con:
+        keys = con.execute(sa.select(table.c.key)).scalars().all()
+    assert not any("nobody" in key for key in keys)
