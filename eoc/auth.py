@@ -6,7 +6,6 @@ import math
 import os
 import re
 import secrets
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from eoc.errors import EocError
 from eoc.i18n import _
 from eoc.permissions import USER_ROLES
-from eoc.store import Store
+from eoc.store import Store, accounts, login_throttle
 
 MIN_PASSWORD_LENGTH = 10
 USERNAME_PATTERN = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
@@ -70,79 +69,165 @@ def create_user(
                 "starting with a letter"
             ).format(name=name)
         )
-    if role not in USER_ROLES:
-        raise EocError(
-            _("role '{role}' is not one of: {roles}").format(role=role, roles=", ".join(USER_ROLES))
-        )
+    _check_role(role)
     store.add_user(name, role=role, password_hash=hash_password(password), now=now, by=by)
 
 
 def load_user(store: Store, name: str) -> User | None:
     record = store.get_user(name)
-    return None if record is None else User(record.name, record.role, record.lang)
+    if record is None or record.disabled:
+        return None
+    return User(record.name, record.role, record.lang)
+
+
+# -- account changes (audited; each ends the user's sessions) -------------------------------
+
+
+def change_password(store: Store, name: str, password: str, *, by: str, now: datetime) -> int:
+    return accounts.update_account(
+        store.sql, name, by=by, now=now, password_hash=hash_password(password)
+    )
+
+
+def set_role(store: Store, name: str, role: str, *, by: str, now: datetime) -> int:
+    _check_role(role)
+    return accounts.update_account(store.sql, name, by=by, now=now, role=role)
+
+
+def set_disabled(store: Store, name: str, disabled: bool, *, by: str, now: datetime) -> int:
+    """Disable an account (its password stops working) or enable it again."""
+    return accounts.update_account(store.sql, name, by=by, now=now, disabled=disabled)
+
+
+def _check_role(role: str) -> None:
+    if role not in USER_ROLES:
+        raise EocError(
+            _("role '{role}' is not one of: {roles}").format(role=role, roles=", ".join(USER_ROLES))
+        )
+
+
+# -- the sign-in throttle ---------------------------------------------------------------------
 
 
 class LoginThrottle:
-    """Refuses sign-in for a while after repeated failures for the same name or address."""
+    """Limits on failed sign-ins, counted in the store so they hold across worker processes.
+
+    Three counts over one window (`window_s`):
+    - a name from one address (the pair): after `max_failures` the pair is refused until the
+      window ends, even with the right password. A stranger elsewhere cannot lock it;
+    - an address over every name: after `address_max_failures` it is refused (spraying);
+    - a name over every address: past `max_failures` each answer is delayed (doubling up to
+      `max_delay_s`) but never refused, so nobody can lock a user out of the right password.
+    A success clears its own pair only, and takes itself off the other two counts.
+    """
 
     def __init__(
         self,
+        store: Store,
         *,
         max_failures: int = 5,
+        address_max_failures: int = 10,
         window_s: float = 900.0,
-        clock: Callable[[], float] = time.monotonic,
+        first_delay_s: float = 0.25,
+        max_delay_s: float = 4.0,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.max_failures, self.window_s, self.clock = max_failures, window_s, clock
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
+        self.store = store
+        self.max_failures, self.address_max_failures = max_failures, address_max_failures
+        self.window_s, self.first_delay_s, self.max_delay_s = window_s, first_delay_s, max_delay_s
+        self.clock, self.sleep = clock, sleep
 
-    def _recent(self, key: str) -> list[float]:
-        cutoff = self.clock() - self.window_s
-        recent = [t for t in self._failures.get(key, []) if t > cutoff]
-        self._failures[key] = recent
-        return recent
+    @staticmethod
+    def _keys(name: str, address: str) -> tuple[str, str, str]:
+        name = name[:64]
+        return f"pair:{address} {name}", f"addr:{address}", f"name:{name}"
 
-    def wait_s(self, *keys: str) -> float:
-        """Seconds until sign-in may be tried again for any of `keys` (0 = now)."""
-        with self._lock:
-            waits = [
-                recent[0] + self.window_s - self.clock()
-                for key in keys
-                if len(recent := self._recent(key)) >= self.max_failures
-            ]
-        return max(waits, default=0.0)
+    def begin(self, name: str, address: str) -> None:
+        """Count an attempt before its password is checked; AuthError if it may not be tried."""
+        pair, addr, by_name = self._keys(name, address)
+        limits = {pair: self.max_failures, addr: self.address_max_failures, by_name: 0}
+        try:
+            counts = login_throttle.record_attempt(
+                self.store.sql, limits, now=self.clock(), window_s=self.window_s
+            )
+        except login_throttle.Refused as refused:
+            raise AuthError(
+                _("too many failed sign-ins; try again in {minutes} min").format(
+                    minutes=max(1, math.ceil(refused.wait_s / 60))
+                ),
+                throttled=True,
+            ) from None
+        earlier = counts[by_name] - 1 - self.max_failures
+        if earlier >= 0:
+            self.sleep(min(self.max_delay_s, self.first_delay_s * 2**earlier))
 
-    def fail(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._recent(key).append(self.clock())
-
-    def clear(self, *keys: str) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+    def succeeded(self, name: str, address: str) -> None:
+        pair, addr, by_name = self._keys(name, address)
+        login_throttle.forget_attempt(self.store.sql, clear=pair, uncount=(addr, by_name))
+        login_throttle.forget_stale(self.store.sql, now=self.clock(), window_s=self.window_s)
 
 
 def authenticate(
     store: Store, name: str, password: str, *, throttle: LoginThrottle, address: str
 ) -> User:
-    """The user if `password` is right; AuthError otherwise (also while throttled)."""
-    keys = (f"user:{name.strip().lower()}", f"addr:{address}")
-    wait = throttle.wait_s(*keys)
-    if wait > 0:
-        raise AuthError(
-            _("too many failed sign-ins; try again in {minutes} min").format(
-                minutes=math.ceil(wait / 60)
-            ),
-            throttled=True,
-        )
-    record = store.get_user(name.strip().lower())
-    valid = check_password_hash(record.password_hash if record else _DUMMY_HASH, password)
-    if record is None or not valid:
-        throttle.fail(*keys)
+    """The user if `password` is right; AuthError otherwise (also while throttled).
+
+    The attempt is counted before the password is checked, so parallel guesses cannot all
+    pass the throttle.
+    """
+    name = name.strip().lower()
+    throttle.begin(name, address)
+    record = store.get_user(name)
+    usable = record is not None and not record.disabled
+    # A missing or disabled account costs the same time as a wrong password.
+    valid = check_password_hash(record.password_hash if usable else _DUMMY_HASH, password)
+    if not (usable and valid):
         raise AuthError(_("wrong user name or password"))
-    throttle.clear(*keys)
+    throttle.succeeded(name, address)
     return User(record.name, record.role, record.lang)
+
+
+# -- server-side sessions ---------------------------------------------------------------------
+
+
+def start_session(store: Store, user: User, *, now: float, max_age_s: float) -> str:
+    """Record a session for `user`; returns the random token the cookie carries."""
+    record = store.get_user(user.name)
+    if record is None or record.disabled:
+        raise AuthError(_("wrong user name or password"))
+    return accounts.create_session(
+        store.sql,
+        user=record.name,
+        role=record.role,
+        credential=accounts.credential_digest(record.password_hash),
+        now=now,
+        max_age_s=max_age_s,
+    )
+
+
+def session_user(store: Store, token: str, *, now: float) -> User | None:
+    """The user whose live session `token` opens; None once it was ended or went stale.
+
+    A session ends when it is signed out or expires, and also when its account changed
+    since sign-in: another password, another role, disabled or removed.
+    """
+    found = accounts.find_session(store.sql, token, now=now)
+    if found is None:
+        return None
+    record = store.get_user(found.user)
+    if (
+        record is None
+        or record.disabled
+        or record.role != found.role
+        or accounts.credential_digest(record.password_hash) != found.credential
+    ):
+        return None
+    return User(record.name, record.role, record.lang)
+
+
+def end_session(store: Store, token: str) -> None:
+    accounts.end_session(store.sql, token)
 
 
 def load_or_create_secret_key(path: Path) -> str:

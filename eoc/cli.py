@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import layers
-from eoc.auth import create_user
+from eoc.auth import change_password, create_user, set_disabled, set_role
 from eoc.config import Settings, language_from_environment, load_settings
 from eoc.errors import EocError, StoreNotInitialisedError, ValidationError
 from eoc.i18n import LANGUAGES, _, language
@@ -116,11 +116,43 @@ def cmd_users_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_users_passwd(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings.store)
+    change_password(store, args.name, _read_password(), by="cli", now=datetime.now(UTC))
+    _say(_("password of {name} changed; their sessions are ended").format(name=args.name))
+    return 0
+
+
+def cmd_users_disable(args: argparse.Namespace, settings: Settings) -> int:
+    set_disabled(open_store(settings.store), args.name, True, by="cli", now=datetime.now(UTC))
+    _say(_("user {name} disabled; their sessions are ended").format(name=args.name))
+    return 0
+
+
+def cmd_users_enable(args: argparse.Namespace, settings: Settings) -> int:
+    set_disabled(open_store(settings.store), args.name, False, by="cli", now=datetime.now(UTC))
+    _say(_("user {name} enabled").format(name=args.name))
+    return 0
+
+
+def cmd_users_set_role(args: argparse.Namespace, settings: Settings) -> int:
+    store = open_store(settings.store)
+    set_role(store, args.name, args.role, by="cli", now=datetime.now(UTC))
+    _say(
+        _("user {name} now has role {role}; their sessions are ended").format(
+            name=args.name, role=args.role
+        )
+    )
+    return 0
+
+
 def cmd_users_list(args: argparse.Namespace, settings: Settings) -> int:
     users = open_store(settings.store).list_users()
-    print(f"{_('user'):20} {_('role'):14} {_('created (UTC)')}")
+    state_heading = _("state")
+    print(f"{_('user'):20} {_('role'):14} {_('created (UTC)'):17} {state_heading}")
     for user in users:
-        print(f"{user.name:20} {user.role:14} {user.created_at:%Y-%m-%d %H:%M}")
+        state = _("disabled") if user.disabled else _("active")
+        print(f"{user.name:20} {user.role:14} {user.created_at:%Y-%m-%d %H:%M}  {state}")
     if not users:
         _say(_("no users yet: add the first admin with 'eoc users add NAME --role admin'"))
     return 0
@@ -181,6 +213,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_argument(ulist)
     add_lang_argument(ulist)
     ulist.set_defaults(run=cmd_users_list)
+    for name, run, text in (
+        ("passwd", cmd_users_passwd, "set a new password (prompted, or read from stdin)"),
+        ("disable", cmd_users_disable, "disable an account: its password stops working"),
+        ("enable", cmd_users_enable, "enable a disabled account again"),
+    ):
+        command = users.add_parser(name, help=text)
+        command.add_argument("name")
+        add_store_argument(command)
+        add_lang_argument(command)
+        command.set_defaults(run=run)
+    set_role_parser = users.add_parser("set-role", help="give a user another role")
+    set_role_parser.add_argument("name")
+    set_role_parser.add_argument("role", choices=USER_ROLES)
+    add_store_argument(set_role_parser)
+    add_lang_argument(set_role_parser)
+    set_role_parser.set_defaults(run=cmd_users_set_role)
 
     audit = sub.add_parser("audit", help="print the audit log, newest first")
     audit.add_argument("--layer")

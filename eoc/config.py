@@ -47,7 +47,9 @@ class Settings:
     secure_cookies: bool = False  # set when served over HTTPS
     refresh_s: float = 10.0  # how often open pages ask whether the store changed
     stale_after_min: float = 30.0  # wall screen warns when the newest data is older
-    login_max_failures: int = 5
+    # Sign-in and sessions (eoc/auth.py, eoc/web/login.py).
+    login_max_failures: int = 5  # per name from one address; then refused for the window
+    login_address_max_failures: int = 10  # per address over all names (password spraying)
     login_window_s: float = 900.0
     # Relocation planner: the rules a plan starts from (the page and `eoc plan-relocation`).
     relocation_fill_limit_pct: float = 90.0  # sites fill to this share; room for arrivals
@@ -60,6 +62,8 @@ class Settings:
     upload_dir: Path = DEFAULT_UPLOAD_DIR  # uploads waiting for their preview to be confirmed
     upload_quota_bytes: int = 100 * MB  # uploads one user may keep waiting at once
     upload_max_age_s: float = 3600.0  # unconfirmed uploads older than this are removed
+    session_idle_min: float = 60.0  # a session unused this long ends
+    session_max_h: float = 12.0  # and every session ends this long after sign-in
 
     def __post_init__(self) -> None:
         self._check_relocation()
@@ -71,6 +75,7 @@ class Settings:
             raise ConfigError(_("the refresh interval must be 0.5 to 3600 seconds"))
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ConfigError(_("EOC_SECRET_KEY must have at least 32 characters"))
+        _check_sign_in(self)
         for name in _IMPORT_NUMBERS:
             if not getattr(self, name) > 0:
                 raise ConfigError(
@@ -129,6 +134,7 @@ def load_settings(
                 ) from None
     if env.get("EOC_UPLOAD_DIR"):
         from_env["upload_dir"] = Path(env["EOC_UPLOAD_DIR"])
+    from_env.update(_sign_in_from_env(env))
     if env.get("EOC_SECRET_KEY"):
         from_env["secret_key"] = env["EOC_SECRET_KEY"]
     if env.get("EOC_SECRET_KEY_FILE"):
@@ -139,6 +145,40 @@ def load_settings(
     if "store" in values:
         values["store"] = str(values["store"])
     return Settings(**values)
+
+
+_SIGN_IN_FIELDS = {
+    "login_max_failures": int,
+    "login_address_max_failures": int,
+    "login_window_s": float,
+    "session_idle_min": float,
+    "session_max_h": float,
+}
+
+
+def _sign_in_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name, kind in _SIGN_IN_FIELDS.items():
+        raw = env.get(f"EOC_{name.upper()}")
+        if raw:
+            try:
+                values[name] = kind(raw)
+            except ValueError:
+                raise ConfigError(
+                    _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
+                ) from None
+    return values
+
+
+def _check_sign_in(settings: Settings) -> None:
+    if settings.login_max_failures < 1 or settings.login_address_max_failures < 1:
+        raise ConfigError(_("the sign-in failure limits must be at least 1"))
+    if not 1 <= settings.login_window_s <= 86400:
+        raise ConfigError(_("the sign-in window must be 1 to 86400 seconds"))
+    if not 1 <= settings.session_idle_min <= settings.session_max_h * 60:
+        raise ConfigError(
+            _("the session idle time must be at least 1 minute and at most the session maximum")
+        )
 
 
 def language_from_environment(environ: Mapping[str, str] | None = None) -> str | None:

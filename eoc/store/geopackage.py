@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
@@ -25,12 +26,11 @@ import pyogrio
 import layers
 from eoc.errors import (
     EocError,
-    NotFoundError,
     StoreError,
     StoreNotInitialisedError,
 )
 from eoc.i18n import _
-from eoc.store import gpkg_binary
+from eoc.store import accounts, gpkg_binary
 from eoc.store.edits import Edit
 from eoc.store.gpkg_tables import (
     _AUDIT_COLUMNS,
@@ -55,6 +55,7 @@ from eoc.store.rows import (
     prepare_import,
     required_reason,
 )
+from eoc.store.sql_engine import SqlBackend, geopackage_backend
 
 SYSTEM_USER = "system"
 READ_RETRY_S = 5.0
@@ -78,6 +79,11 @@ class GeoPackageStore:
 
     def exists(self) -> bool:
         return self.path.is_file()
+
+    @cached_property
+    def sql(self) -> SqlBackend:
+        """This file under SQLAlchemy, for the tables shared with PostGIS (store/accounts.py)."""
+        return geopackage_backend(self.path)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -471,25 +477,9 @@ class GeoPackageStore:
                 new={"role": role},
             )
 
-    def set_user_language(self, name: str, lang: str, *, now: datetime) -> None:
-        """Remember the language a user chose (audited like every write)."""
-        with self._transaction() as con:
-            row = con.execute("SELECT lang FROM eoc_users WHERE name = ?", (name,)).fetchone()
-            if row is None:
-                raise NotFoundError(_("user '{name}' does not exist").format(name=name))
-            con.execute("UPDATE eoc_users SET lang = ? WHERE name = ?", (lang, name))
-            version = self._bump(con, now)
-            self._audit(
-                con,
-                now=now,
-                user=name,
-                action="user_language",
-                reason="language chosen",
-                version=version,
-                feature_id=name,
-                old={"lang": row[0]},
-                new={"lang": lang},
-            )
+    def set_user_language(self, name: str, lang: str) -> None:
+        """Remember the language a user chose: a preference, so no version and no audit."""
+        accounts.set_user_language(self.sql, name, lang)
 
     def get_user(self, name: str) -> UserRecord | None:
         with closing(self._connect()) as con:

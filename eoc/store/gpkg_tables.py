@@ -13,7 +13,9 @@ from pathlib import Path
 
 import layers
 from eoc.store import gpkg_binary
+from eoc.store.account_tables import CREATED_TABLES
 from eoc.store.records import UserRecord
+from eoc.store.sql_engine import geopackage_backend
 from eoc.store.values import to_column
 
 _REPORTS_STATEMENTS = (
@@ -45,7 +47,7 @@ CREATE TABLE eoc_users (
 );
 """
 _SCHEMA += "".join(f"{statement};\n" for statement in _REPORTS_STATEMENTS)
-_CARRIED_TABLES = ("eoc_audit", "eoc_users", "eoc_reports")
+_CARRIED_TABLES = ("eoc_audit", "eoc_users", "eoc_reports", *CREATED_TABLES)
 _AUDIT_COLUMNS = "id, at, user, action, layer, feature_id, old, new, reason, version"
 
 
@@ -165,6 +167,7 @@ def _create_schema(path: Path) -> None:
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
             "VALUES ('eoc_audit', 'attributes', 'eoc_audit', 'Audit log: who changed what, why')"
         )
+    geopackage_backend(path).ensure_tables()  # sessions and the sign-in throttle
 
 
 def _carry_over(old: Path, new: Path) -> None:

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cached_property
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import geopandas as gpd
@@ -32,11 +33,11 @@ import layers
 from eoc.errors import (
     ConfigError,
     EocError,
-    NotFoundError,
     StoreError,
     StoreNotInitialisedError,
 )
 from eoc.i18n import _
+from eoc.store import accounts
 from eoc.store.edits import Edit
 from eoc.store.import_plan import plan_import
 from eoc.store.records import AuditEntry, UserRecord
@@ -47,6 +48,7 @@ from eoc.store.rows import (
     prepare_import,
     required_reason,
 )
+from eoc.store.sql_engine import SqlBackend, postgis_backend
 from eoc.store.values import plain
 
 SYSTEM_USER = "system"
@@ -125,6 +127,11 @@ class PostGISStore:
 
     def __repr__(self) -> str:
         return f"PostGISStore({self._label!r})"
+
+    @cached_property
+    def sql(self) -> SqlBackend:
+        """This schema under SQLAlchemy, for the tables shared with the GeoPackage store."""
+        return postgis_backend(self._conninfo, self.schema, label=self._label)
 
     # -- connections -----------------------------------------------------------------------
 
@@ -617,29 +624,9 @@ class PostGISStore:
                 new={"role": role},
             )
 
-    def set_user_language(self, name: str, lang: str, *, now: datetime) -> None:
-        """Remember the language a user chose (audited like every write)."""
-        with self._transaction() as con:
-            row = con.execute(
-                self._sql("SELECT lang FROM {s}.eoc_users WHERE name = %s"), (name,)
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(_("user '{name}' does not exist").format(name=name))
-            con.execute(
-                self._sql("UPDATE {s}.eoc_users SET lang = %s WHERE name = %s"), (lang, name)
-            )
-            version = self._bump(con, now)
-            self._audit(
-                con,
-                now=now,
-                user=name,
-                action="user_language",
-                reason="language chosen",
-                version=version,
-                feature_id=name,
-                old={"lang": row[0]},
-                new={"lang": lang},
-            )
+    def set_user_language(self, name: str, lang: str) -> None:
+        """Remember the language a user chose: a preference, so no version and no audit."""
+        accounts.set_user_language(self.sql, name, lang)
 
     def get_user(self, name: str) -> UserRecord | None:
         with self._reading() as con:

@@ -36,6 +36,11 @@ class AuditEntry:
         return "; ".join(f"{k}: {_short(v)}" for k, v in new.items())
 
 
+# A password hash starting with this marks a disabled account (as `passwd -l` does in
+# /etc/shadow): no password matches it, and enabling removes the mark, keeping the password.
+DISABLED_MARK = "!"
+
+
 @dataclass(frozen=True)
 class UserRecord:
     """A user account. The password is only ever kept as a slow salted hash."""
@@ -45,6 +50,10 @@ class UserRecord:
     password_hash: str
     created_at: datetime
     lang: str | None = None
+
+    @property
+    def disabled(self) -> bool:
+        return self.password_hash.startswith(DISABLED_MARK)
 
 
 def _short(value: object, limit: int = 60) -> str:

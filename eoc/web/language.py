@@ -1,14 +1,27 @@
-"""Per-request language: the URL's ?lang=, the user's setting, a cookie, the browser."""
+"""Per-request language: the URL's ?lang=, this browser's choice, the account, the browser.
+
+A language is a preference, not data: choosing one never writes the store on a GET (a
+foreign page could make a browser send one), never moves the store version and never adds
+to the audit log. A ?lang= choice is kept in a cookie; the account keeps it only on an
+explicit POST (/language, or signing in with the cookie set), for the user's other browsers.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from urllib.parse import urlparse
 
 import flask
 from dash import Dash, html
 from flask_login import current_user
 
-from eoc.i18n import LANG_COOKIE, LANGUAGES, current_language, normalise_language, resolve_language
+from eoc.i18n import (
+    LANG_COOKIE,
+    LANGUAGES,
+    _,
+    current_language,
+    normalise_language,
+    resolve_language,
+)
 
 COOKIE_MAX_AGE_S = 365 * 24 * 3600
 
@@ -16,25 +29,47 @@ COOKIE_MAX_AGE_S = 365 * 24 * 3600
 def choose_language() -> None:
     """`before_request`: settle the language of this request in flask.g."""
     request = flask.request
-    user_lang = getattr(current_user, "lang", None) if current_user else None
+    cookie = request.cookies.get(LANG_COOKIE)
+    # This browser's latest choice outranks the account's, which serves browsers with none.
+    user_lang = None
+    if not normalise_language(cookie) and current_user:
+        user_lang = getattr(current_user, "lang", None)
     flask.g.eoc_lang = resolve_language(
         query=request.args.get("lang"),
         user_lang=user_lang,
-        cookie=request.cookies.get(LANG_COOKIE),
+        cookie=cookie,
         accept=request.headers.get("Accept-Language"),
     )
 
 
+def _set_cookie(response: flask.Response, lang: str) -> None:
+    response.set_cookie(LANG_COOKIE, lang, max_age=COOKIE_MAX_AGE_S, samesite="Lax", httponly=True)
+
+
 def remember_language(response: flask.Response) -> flask.Response:
-    """`after_request`: a ?lang= choice is kept in a cookie, and with the signed-in user."""
+    """`after_request`: a ?lang= choice is kept in a cookie (and nowhere else)."""
     chosen = normalise_language(flask.request.args.get("lang"))
-    if chosen:
-        response.set_cookie(
-            LANG_COOKIE, chosen, max_age=COOKIE_MAX_AGE_S, samesite="Lax", httponly=True
-        )
-        if getattr(current_user, "is_authenticated", False) and current_user.lang != chosen:
-            store = flask.current_app.config["EOC_STORE"]
-            store.set_user_language(current_user.name, chosen, now=datetime.now(UTC))
+    if chosen and flask.request.cookies.get(LANG_COOKIE) != chosen:
+        _set_cookie(response, chosen)
+    return response
+
+
+def save_language() -> flask.Response:
+    """POST /language (lang, next): keep the choice in the cookie and with the account."""
+    from eoc.web.login import safe_next  # late: login imports the request gate
+
+    request = flask.request
+    origin = request.headers.get("Origin")
+    if origin and urlparse(origin).netloc != request.host:
+        return flask.make_response(_("cross-site request refused"), 403)
+    chosen = normalise_language(request.form.get("lang"))
+    if not chosen:
+        message = _("unknown language; choose one of: {languages}")
+        return flask.make_response(message.format(languages=", ".join(LANGUAGES)), 400)
+    if getattr(current_user, "is_authenticated", False):
+        flask.current_app.config["EOC_STORE"].set_user_language(current_user.name, chosen)
+    response = flask.redirect(safe_next(request.form.get("next")))
+    _set_cookie(response, chosen)
     return response
 
 
@@ -67,3 +102,4 @@ class LocalisedDash(Dash):
 def install_language(server: flask.Flask) -> None:
     server.before_request(choose_language)
     server.after_request(remember_language)
+    server.add_url_rule("/language", "language", save_language, methods=["POST"])

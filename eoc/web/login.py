@@ -3,19 +3,32 @@
 from __future__ import annotations
 
 import html
+import time
 from datetime import timedelta
-from urllib.parse import urlparse
+from urllib.parse import quote, urlparse
 
 import flask
 from flask_login import LoginManager, login_user, logout_user
 
-from eoc.auth import AuthError, LoginThrottle, authenticate, load_or_create_secret_key, load_user
+from eoc.auth import (
+    AuthError,
+    LoginThrottle,
+    authenticate,
+    end_session,
+    load_or_create_secret_key,
+    session_user,
+    start_session,
+)
 from eoc.config import Settings
-from eoc.i18n import LANGUAGES, _, current_language
+from eoc.i18n import LANG_COOKIE, LANGUAGES, _, current_language, normalise_language
 from eoc.store import Store
 from eoc.web.security import gate
 
 THROTTLE_KEY = "EOC_LOGIN_THROTTLE"
+SETTINGS_KEY = "EOC_AUTH_SETTINGS"
+# What the signed cookie carries: the session's random token and when it was last used.
+TOKEN_KEY, SEEN_KEY = "eoc_sid", "eoc_seen"
+SEEN_REFRESH_S = 60  # the cookie's "last used" moves at most once a minute
 _PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -32,8 +45,12 @@ required></label>
 
 
 def safe_next(target: str | None) -> str:
-    """Only a local path: never send a user to another site after sign-in."""
-    if not target:
+    """Only a local path: never send a user to another site after sign-in.
+
+    Control characters (CR/LF would split the Location header) and backslashes (browsers
+    read "/\\evil.example" as "//evil.example") are refused too.
+    """
+    if not target or any(ord(c) < 0x20 or c in "\x7f\\" for c in target):
         return "/"
     parsed = urlparse(target)
     if parsed.scheme or parsed.netloc or not target.startswith("/") or target.startswith("//"):
@@ -43,7 +60,7 @@ def safe_next(target: str | None) -> str:
 
 def _render(next_url: str, message: str = "", status: int = 200) -> flask.Response:
     note = f'<p class="login-error" role="alert">{html.escape(message)}</p>' if message else ""
-    here = html.escape(f"/login?next={next_url}", quote=True)
+    here = html.escape(f"/login?next={quote(next_url)}", quote=True)
     languages = " · ".join(
         f'<a href="{here}&amp;lang={code}" lang="{code}">{html.escape(name)}</a>'
         for code, name in LANGUAGES.items()
@@ -84,15 +101,49 @@ def login() -> flask.Response:
     except AuthError as exc:
         status = 429 if exc.throttled else 401
         return _render(next_url, str(exc), status)
+    settings: Settings = flask.current_app.config[SETTINGS_KEY]
+    now = time.time()
+    token = start_session(store, user, now=now, max_age_s=settings.session_max_h * 3600)
+    _remember_language_with_account(store, user.name, user.lang)
     flask.session.clear()
+    flask.session[TOKEN_KEY], flask.session[SEEN_KEY] = token, now
     login_user(user)
     return flask.redirect(next_url)
 
 
+def _remember_language_with_account(store: Store, name: str, account_lang: str | None) -> None:
+    """A language chosen in this browser before signing in is kept with the account."""
+    chosen = normalise_language(flask.request.cookies.get(LANG_COOKIE))
+    if chosen and chosen != account_lang:
+        store.set_user_language(name, chosen)
+
+
 def logout() -> flask.Response:
+    token = flask.session.get(TOKEN_KEY)
+    if token:
+        end_session(flask.current_app.config["EOC_STORE"], token)
     logout_user()
     flask.session.clear()
     return flask.redirect("/public")
+
+
+def load_session_user(store: Store, settings: Settings, name: str):
+    """Flask-Login's user loader: the user of the cookie's live server-side session, or None.
+
+    The cookie is signed, but only the session record makes it valid: sign-out, a new
+    password, a new role or a disabled account end it at the next request, and so do the
+    idle and absolute time-outs. Checking writes nothing to the store.
+    """
+    token, seen = flask.session.get(TOKEN_KEY), flask.session.get(SEEN_KEY)
+    now = time.time()
+    fresh = isinstance(seen, int | float) and 0 <= now - seen <= settings.session_idle_min * 60
+    user = session_user(store, token, now=now) if token and fresh else None
+    if user is None or user.name != name:
+        flask.session.clear()
+        return None
+    if now - seen > SEEN_REFRESH_S:
+        flask.session[SEEN_KEY] = now
+    return user
 
 
 def install_auth(server: flask.Flask, store: Store, settings: Settings) -> None:
@@ -105,16 +156,20 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> None:
         SESSION_COOKIE_NAME="eoc_session",
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SECURE=settings.secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_max_h),
         EOC_STORE=store,
     )
+    server.config[SETTINGS_KEY] = settings
     server.config[THROTTLE_KEY] = LoginThrottle(
-        max_failures=settings.login_max_failures, window_s=settings.login_window_s
+        store,
+        max_failures=settings.login_max_failures,
+        address_max_failures=settings.login_address_max_failures,
+        window_s=settings.login_window_s,
     )
     manager = LoginManager()
     manager.init_app(server)
     manager.session_protection = "strong"
-    manager.user_loader(lambda name: load_user(store, name))
+    manager.user_loader(lambda name: load_session_user(store, settings, name))
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
-    server.add_url_rule("/logout", "logout", logout)
+    server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
     server.before_request(gate)

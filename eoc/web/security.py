@@ -25,7 +25,7 @@ from eoc.permissions import Action, Role, is_allowed
 
 CALLBACK_ACTIONS_KEY = "EOC_CALLBACK_ACTIONS"
 # Paths anyone may GET; every other page path needs an internal role.
-PUBLIC_PATHS = frozenset({"/public", "/login", "/logout", "/healthz"})
+PUBLIC_PATHS = frozenset({"/public", "/login", "/logout", "/language", "/healthz"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-", "/_reload-hash", "/_favicon", "/favicon.ico", "/public/")
 # Dash's own router callbacks (page_container): they only return layouts, which check roles.
 ROUTER_OUTPUTS = frozenset(

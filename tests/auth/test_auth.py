@@ -15,23 +15,21 @@ from eoc.auth import (
     load_or_create_secret_key,
 )
 from eoc.errors import EocError
-from eoc.store.seed import build_from_seed
 from eoc.web import create_app
-from tests.conftest import SEED_DIR, SEED_TIME, STAFF_PASSWORD, settings_for
+from tests.conftest import SEED_TIME, STAFF_PASSWORD, settings_for
 
 
 @pytest.fixture
-def store(fresh_store):
-    build_from_seed(fresh_store, SEED_DIR, now=SEED_TIME)
-    create_user(fresh_store, "duty1", role="duty_officer", password=STAFF_PASSWORD, now=SEED_TIME)
-    return fresh_store
+def store(gpkg_store):
+    """The seed with one account per role (duty1 is a duty officer), for this test alone."""
+    return gpkg_store
 
 
 class FakeClock:
     """A clock the test moves by hand (time is an input, not a hidden global)."""
 
     def __init__(self) -> None:
-        self.now = 1000.0
+        self.now = 1_800_000_000.0
 
     def __call__(self) -> float:
         return self.now
@@ -39,14 +37,14 @@ class FakeClock:
 
 def test_passwords_are_kept_only_as_scrypt_hashes(store):
     with sqlite3.connect(store.path) as con:
-        [(stored,)] = con.execute("SELECT password_hash FROM eoc_users").fetchall()
+        stored = [h for (h,) in con.execute("SELECT password_hash FROM eoc_users")]
         dump = "\n".join(con.iterdump())
-    assert stored.startswith("scrypt:")
+    assert stored and all(h.startswith("scrypt:") for h in stored)
     assert STAFF_PASSWORD not in dump
 
 
 def test_the_right_password_signs_in(store):
-    user = authenticate(store, "duty1", STAFF_PASSWORD, throttle=LoginThrottle(), address="a")
+    user = authenticate(store, "duty1", STAFF_PASSWORD, throttle=LoginThrottle(store), address="a")
     assert (user.name, user.role) == ("duty1", "duty_officer")
 
 
@@ -55,19 +53,19 @@ def test_the_right_password_signs_in(store):
 )
 def test_a_wrong_name_or_password_gets_the_same_message(store, name, password):
     with pytest.raises(AuthError, match="^wrong user name or password$"):
-        authenticate(store, name, password, throttle=LoginThrottle(), address="a")
+        authenticate(store, name, password, throttle=LoginThrottle(store), address="a")
 
 
-def test_repeated_failures_lock_the_name_for_a_while_even_with_the_right_password(store):
+def test_repeated_failures_lock_the_name_from_that_address_even_with_the_right_password(store):
     clock = FakeClock()
-    throttle = LoginThrottle(max_failures=3, window_s=600, clock=clock)
+    throttle = LoginThrottle(store, max_failures=3, window_s=600, clock=clock)
     for _ in range(3):
         with pytest.raises(AuthError, match="wrong"):
             authenticate(store, "duty1", "guess guess guess", throttle=throttle, address="a")
     with pytest.raises(AuthError, match="too many failed sign-ins; try again in 10 min"):
-        authenticate(store, "duty1", STAFF_PASSWORD, throttle=throttle, address="b")
+        authenticate(store, "duty1", STAFF_PASSWORD, throttle=throttle, address="a")
     clock.now += 601
-    assert authenticate(store, "duty1", STAFF_PASSWORD, throttle=throttle, address="b")
+    assert authenticate(store, "duty1", STAFF_PASSWORD, throttle=throttle, address="a")
 
 
 @pytest.mark.parametrize(
@@ -166,3 +164,27 @@ def test_sign_out_ends_the_session(client):
     assert client.get("/").status_code == 200
     client.get("/logout")
     assert client.get("/").status_code == 302
+
+
+def test_sign_in_and_session_limits_come_from_the_environment():
+    from eoc.config import load_settings
+
+    settings = load_settings(
+        environ={
+            "EOC_LOGIN_MAX_FAILURES": "3",
+            "EOC_LOGIN_ADDRESS_MAX_FAILURES": "40",
+            "EOC_LOGIN_WINDOW_S": "600",
+            "EOC_SESSION_IDLE_MIN": "20",
+            "EOC_SESSION_MAX_H": "8",
+        }
+    )
+    assert (settings.login_max_failures, settings.login_address_max_failures) == (3, 40)
+    assert (settings.login_window_s, settings.session_idle_min, settings.session_max_h) == (
+        600,
+        20,
+        8,
+    )
+    with pytest.raises(EocError, match="EOC_LOGIN_MAX_FAILURES='many' is not a number"):
+        load_settings(environ={"EOC_LOGIN_MAX_FAILURES": "many"})
+    with pytest.raises(EocError, match="idle time must be at least 1 minute and at most"):
+        load_settings(environ={"EOC_SESSION_IDLE_MIN": "600", "EOC_SESSION_MAX_H": "2"})

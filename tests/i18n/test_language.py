@@ -66,13 +66,13 @@ def test_the_browser_language_is_used_without_a_choice(app):
 def test_a_signed_in_user_keeps_the_language_they_chose(app, staff_store):
     client = app.server.test_client()
     client.post("/login", data={"username": STAFF["cccm"], "password": STAFF_PASSWORD})
-    client.get("/?lang=ru")
+    client.post("/language", data={"lang": "ru", "next": "/"})
     assert staff_store.get_user(STAFF["cccm"]).lang == "ru"
     fresh = app.server.test_client()
     fresh.post("/login", data={"username": STAFF["cccm"], "password": STAFF_PASSWORD})
     layout = json.dumps(fresh.get("/_dash-layout").get_json(), ensure_ascii=False)
     assert "Оперативная карта" in layout
-    client.get("/?lang=en")
+    client.post("/language", data={"lang": "en"})
 
 
 def test_the_cli_speaks_the_chosen_language(tmp_path, capsys):

@@ -1,0 +1,110 @@
+"""Tables for sign-in state, described once in SQLAlchemy Core for both store backends.
+
+`eoc_sessions` (server-side session records) and `eoc_login_throttle` (failed sign-ins) are
+created by these definitions on SQLite (the GeoPackage) and on PostgreSQL alike. `eoc_users`,
+`eoc_audit` and `eoc_meta` are created by each backend's own schema; they are described here
+only as far as the shared account operations (eoc/store/accounts.py) use them.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+
+# What these modules create (and what a GeoPackage rebuild carries over).
+METADATA = sa.MetaData()
+sessions = sa.Table(
+    "eoc_sessions",
+    METADATA,
+    # The SHA-256 of the random token in the cookie: a copy of the table opens no session.
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("user_name", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    # A digest of the password hash at sign-in: a new password (or a disable) ends the session.
+    sa.Column("credential", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),  # seconds since the epoch (UTC)
+    sa.Column("expires_at", sa.Float, nullable=False),
+    sa.Index("eoc_sessions_user", "user_name"),
+)
+throttle = sa.Table(
+    "eoc_login_throttle",
+    METADATA,
+    sa.Column("key", sa.Text, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("first_at", sa.Float, nullable=False),  # when the counting window began
+)
+CREATED_TABLES = tuple(METADATA.tables)
+
+
+class IsoTime(sa.TypeDecorator):
+    """A UTC time: ISO text in SQLite (as the GeoPackage store writes it), timestamptz in PG."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> object:
+        if value is None:
+            return None
+        stamp = value.astimezone(UTC)
+        return stamp if dialect.name == "postgresql" else stamp.isoformat()
+
+
+class JsonValue(sa.TypeDecorator):
+    """A JSON document: text in SQLite (as the GeoPackage store writes it), json in PG."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.JSON())
+        return dialect.type_descriptor(sa.Text())
+
+    def process_bind_param(self, value: object, dialect: sa.Dialect) -> object:
+        if value is None or dialect.name == "postgresql":
+            return value
+        return json.dumps(value, ensure_ascii=False)
+
+
+# Created by the backends' own schemas; never by METADATA.create_all.
+EXISTING = sa.MetaData()
+users = sa.Table(
+    "eoc_users",
+    EXISTING,
+    sa.Column("name", sa.Text, primary_key=True),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("lang", sa.Text),
+)
+audit = sa.Table(
+    "eoc_audit",
+    EXISTING,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("at", IsoTime, nullable=False),
+    sa.Column("user", sa.Text, nullable=False),
+    sa.Column("action", sa.Text, nullable=False),
+    sa.Column("layer", sa.Text),
+    sa.Column("feature_id", sa.Text),
+    sa.Column("old", JsonValue),
+    sa.Column("new", JsonValue),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+)
+# The version counter: a key/value row in the GeoPackage, one typed row in PostGIS.
+gpkg_meta = sa.Table(
+    "eoc_meta", sa.MetaData(), sa.Column("key", sa.Text, primary_key=True), sa.Column("value")
+)
+pg_meta = sa.Table(
+    "eoc_meta",
+    sa.MetaData(),
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("version", sa.BigInteger, nullable=False),
+)
