@@ -8,14 +8,10 @@ only as far as the shared account operations (eoc/store/accounts.py) use them.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
-# What these modules create (and what a GeoPackage rebuild carries over).
-METADATA = sa.MetaData()
+from eoc.store.schema import METADATA, IsoTime, JsonValue
+
 sessions = sa.Table(
     "eoc_sessions",
     METADATA,
@@ -36,42 +32,6 @@ throttle = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("first_at", sa.Float, nullable=False),  # when the counting window began
 )
-CREATED_TABLES = tuple(METADATA.tables)
-
-
-class IsoTime(sa.TypeDecorator):
-    """A UTC time: ISO text in SQLite (as the GeoPackage store writes it), timestamptz in PG."""
-
-    impl = sa.Text
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.TIMESTAMP(timezone=True))
-        return dialect.type_descriptor(sa.Text())
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> object:
-        if value is None:
-            return None
-        stamp = value.astimezone(UTC)
-        return stamp if dialect.name == "postgresql" else stamp.isoformat()
-
-
-class JsonValue(sa.TypeDecorator):
-    """A JSON document: text in SQLite (as the GeoPackage store writes it), json in PG."""
-
-    impl = sa.Text
-    cache_ok = True
-
-    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine:
-        if dialect.name == "postgresql":
-            return dialect.type_descriptor(postgresql.JSON())
-        return dialect.type_descriptor(sa.Text())
-
-    def process_bind_param(self, value: object, dialect: sa.Dialect) -> object:
-        if value is None or dialect.name == "postgresql":
-            return value
-        return json.dumps(value, ensure_ascii=False)
 
 
 # Created by the backends' own schemas; never by METADATA.create_all.

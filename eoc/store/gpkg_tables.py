@@ -13,8 +13,8 @@ from pathlib import Path
 
 import layers
 from eoc.store import gpkg_binary
-from eoc.store.account_tables import CREATED_TABLES
 from eoc.store.records import UserRecord
+from eoc.store.schema import shared_table_names
 from eoc.store.sql_engine import geopackage_backend
 from eoc.store.values import to_column
 
@@ -47,7 +47,7 @@ CREATE TABLE eoc_users (
 );
 """
 _SCHEMA += "".join(f"{statement};\n" for statement in _REPORTS_STATEMENTS)
-_CARRIED_TABLES = ("eoc_audit", "eoc_users", "eoc_reports", *CREATED_TABLES)
+_CARRIED_TABLES = ("eoc_audit", "eoc_users", "eoc_reports")  # and every shared table
 _AUDIT_COLUMNS = "id, at, user, action, layer, feature_id, old, new, reason, version"
 
 
@@ -175,5 +175,5 @@ def _carry_over(old: Path, new: Path) -> None:
     with closing(sqlite3.connect(new)) as con, con:
         con.execute("ATTACH DATABASE ? AS old", (str(old),))
         present = {r[0] for r in con.execute("SELECT name FROM old.sqlite_master")}
-        for table in set(_CARRIED_TABLES) & present:
+        for table in set(_CARRIED_TABLES + shared_table_names()) & present:
             con.execute(f"INSERT INTO main.{table} SELECT * FROM old.{table}")  # noqa: S608

@@ -21,6 +21,7 @@ from sqlalchemy.pool import NullPool
 from eoc.errors import StoreError, StoreNotInitialisedError
 from eoc.i18n import _
 from eoc.store import account_tables as t
+from eoc.store.schema import shared_metadata
 
 CONNECT_TIMEOUT_S = 30
 _RETRIES = 5
@@ -54,7 +55,7 @@ class SqlBackend:
         for attempt in range(_RETRIES):
             try:
                 with self.engine.begin() as con:
-                    t.METADATA.create_all(con, checkfirst=True)
+                    shared_metadata().create_all(con, checkfirst=True)
                 break
             except sa.exc.DBAPIError:
                 # Another process created them between the check and the CREATE.
