@@ -134,3 +134,9 @@ def _public_geometry(rows: gpd.GeoDataFrame, spec: layers.LayerSpec) -> gpd.GeoS
         grid[small] = SMALL_SITE_GRID_DEG
     rounded = shapely.set_precision(geometry, grid)
     return gpd.GeoSeries(rounded, crs=PUBLIC_CRS).set_axis(rows.index)
+
+
+def published_counts(frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, int]:
+    """Rows of the public view of each published layer in `frames` (others are ignored)."""
+    published = {name: gdf for name, gdf in frames.items() if name in PUBLISHED_LAYERS}
+    return {name: len(view) for name, view in public_layers(published).items()}
