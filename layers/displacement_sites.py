@@ -44,7 +44,9 @@ SPEC = LayerSpec(
         Field("latrines", "int", label=N_("Latrines"), min=0),
         Field("water_points", "int", label=N_("Water points"), min=0),
         Field("status", label=N_("Status"), required=True, allowed=SITE_STATUSES, public=True),
-        Field("managing_agency", label=N_("Managed by"), public=True),
+        # Not public: the agency running a small site names the partner (and its staff)
+        # that protection cases are referred to; donors get sites by type, place and size.
+        Field("managing_agency", label=N_("Managed by")),
         Field("last_assessment", "date", label=N_("Last assessment")),
         Field("sensitive", "bool", label=N_("Sensitive"), required=True),
     ),
