@@ -5,7 +5,7 @@ they never leave the internal pages.
 """
 
 from layers.regions import ADM1_CODES
-from layers.spec import N_, Field, LayerSpec, Style
+from layers.spec import MAX_PEOPLE, N_, Field, LayerSpec, Style
 
 SITE_TYPES = (
     "collective_centre",
@@ -36,9 +36,25 @@ SPEC = LayerSpec(
             public=True,
         ),
         Field("adm2_name", label=N_("District"), required=True, public=True),
-        Field("households", "int", label=N_("Households"), min=0),
-        Field("individuals", "int", label=N_("People"), required=True, min=0, public=True),
-        Field("capacity", "int", label=N_("Capacity"), required=True, min=0, public=True),
+        Field("households", "int", label=N_("Households"), min=0, max=MAX_PEOPLE),
+        Field(
+            "individuals",
+            "int",
+            label=N_("People"),
+            required=True,
+            min=0,
+            max=MAX_PEOPLE,
+            public=True,
+        ),
+        Field(
+            "capacity",
+            "int",
+            label=N_("Capacity"),
+            required=True,
+            min=0,
+            max=MAX_PEOPLE,
+            public=True,
+        ),
         Field("site_area_m2", "float", label=N_("Site area m²"), min=0),
         Field("covered_area_m2", "float", label=N_("Covered area m²"), min=0),
         Field("latrines", "int", label=N_("Latrines"), min=0),
