@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from eoc.errors import EocError
+import layers
+from eoc.errors import ConflictError, EocError
 from eoc.i18n import _
 
 SALT = "eoc-write-token"
@@ -148,13 +149,23 @@ class WriteTokens:
 
 
 def require_unchanged_since(store, layer: str, feature_id: str, *, version: int) -> None:
-    """Refuse (WriteRefusedError) if the feature was changed after the form's `version`."""
+    """Refuse (ConflictError) if the feature was changed after the form's store `version`.
+
+    The feature's last audited change says who changed what: a change back to the value the
+    user saw (A → B → A) is still a change they did not see.
+    """
     entries = store.audit_log(layer=layer, feature_id=str(feature_id), limit=1)
-    if entries and entries[0].version > version:
-        last = entries[0]
-        raise WriteRefusedError(
-            _(
-                "{id} was changed by {user} (store version {theirs}) after this form was "
-                "loaded (version {yours}); nothing was saved — reload and make the change again"
-            ).format(id=feature_id, user=last.user, theirs=last.version, yours=version)
-        )
+    if not entries or entries[0].version <= version:
+        return
+    last = entries[0]
+    old, new = dict(last.old or {}), dict(last.new or {})
+    name = next(iter(new or old), "?")
+    spec = layers.get(layer)
+    raise ConflictError(
+        _("{item} {id}").format(item=_(spec.item_label), id=feature_id),
+        name,
+        yours=old.get(name),
+        theirs=new.get(name),
+        changed_by=last.user,
+        changed_at=last.at.isoformat(),
+    )
