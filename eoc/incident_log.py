@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,6 +11,12 @@ from eoc.errors import EocError
 from eoc.i18n import _
 from eoc.store import Store
 from eoc.store.edits import Edit
+from eoc.write_tokens import ReplayedWriteError, WriteToken, require_unchanged_since
+
+# What the write tokens of the incident form and of the status form are for.
+NEW_INCIDENT = "incident:new"
+STATUS_CHANGE = "status:change"
+STATUS_LAYERS = ("incidents", "border_checkpoints")
 
 TAJIKISTAN_BOX = (67.3, 36.6, 75.2, 41.1)  # W, S, E, N with a margin
 
@@ -41,12 +45,24 @@ def _number(value: object, label: str) -> float | None:
         ) from None
 
 
-def new_incident_id(now: datetime) -> str:
-    return f"INC-{now.astimezone(UTC):%Y%m%d-%H%M%S}-{secrets.token_hex(2).upper()}"
+def new_incident_id(token: WriteToken) -> str:
+    """The id of the incident a form's token adds: the same for every replay of that token."""
+    return f"INC-{token.issued:%Y%m%d-%H%M%S}-{token.nonce[:6].upper()}"
 
 
-def log_incident(store: Store, form: IncidentForm, *, user: str, now: datetime) -> str:
-    """Add an incident; return its id. Raises EocError / ValidationError with a plain message."""
+def status_state(layer: str, feature_id: str, status: object) -> dict[str, str]:
+    """What a status form's token holds: the feature and the status the user saw."""
+    return {"layer": layer, "id": str(feature_id), "status": str(status)}
+
+
+def log_incident(
+    store: Store, form: IncidentForm, *, token: WriteToken, user: str, now: datetime
+) -> str:
+    """Add an incident; return its id. Raises EocError / ValidationError with a plain message.
+
+    The id comes from the form's token, so a form sent twice (to any server process) adds one
+    incident: the second is refused as a replay.
+    """
     lat, lon = _number(form.lat, _("Latitude")), _number(form.lon, _("Longitude"))
     if lat is None or lon is None:
         raise EocError(_("give the location: latitude and longitude, or pick a point on the map"))
@@ -63,7 +79,13 @@ def log_incident(store: Store, form: IncidentForm, *, user: str, now: datetime) 
             )
         )
     people = _number(form.people_affected, _("People affected"))
-    incident_id = new_incident_id(now)
+    incident_id = new_incident_id(token)
+    if store.audit_log(layer="incidents", feature_id=incident_id, limit=1):
+        raise ReplayedWriteError(
+            _("incident {id} was already saved from this form; it was not added again").format(
+                id=incident_id
+            )
+        )
     row = {
         "time_utc": now.astimezone(UTC).isoformat(),
         "incident_type": form.incident_type,
@@ -87,24 +109,25 @@ def log_incident(store: Store, form: IncidentForm, *, user: str, now: datetime) 
 
 def change_status(
     store: Store,
-    layer: str,
-    feature_id: str,
+    token: WriteToken,
     *,
     status: str,
-    seen_status: str | None,
     reason: str | None,
     user: str,
     now: datetime,
 ) -> int:
-    """Set an incident's or a checkpoint's status, refusing if someone changed it meanwhile."""
-    if layer not in ("incidents", "border_checkpoints"):
+    """Set the status of the feature the form's `token` names; the new store version.
+
+    Refused if the feature changed after the form was drawn (its last audited version is
+    newer than the token's), or if its status is no longer the one the token says was seen.
+    """
+    layer, feature_id = token.state.get("layer"), token.state.get("id")
+    if layer not in STATUS_LAYERS or not feature_id:
         raise EocError(_("only incidents and checkpoints have a status to change here"))
-    expected: Mapping[str, object] | None = (
-        {"status": seen_status} if seen_status is not None else None
-    )
+    require_unchanged_since(store, str(layer), str(feature_id), version=token.version)
     return store.apply_edits(
-        layer,
-        [Edit(feature_id, {"status": status}, expected=expected)],
+        str(layer),
+        [Edit(str(feature_id), {"status": status}, expected={"status": token.state["status"]})],
         user=user,
         reason=reason or "",
         now=now,

@@ -92,10 +92,14 @@ def public_layers(frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, gpd.GeoDa
 
 
 def public_tooltip(spec: layers.LayerSpec) -> tuple[str, ...]:
-    """The tooltip fields of `spec` that are public (the first public field if none is)."""
+    """Every public field of `spec`, its tooltip's first: what a public map shows of a feature.
+
+    The public page, the offline public map and `eoc export --public` all carry exactly
+    `spec.public_fields`; this only orders them for reading.
+    """
     public = spec.public_fields
-    fields = tuple(name for name in spec.tooltip if name in public)
-    return fields or public[:1]
+    first = tuple(name for name in spec.tooltip if name in public)
+    return first + tuple(name for name in public if name not in first)
 
 
 def round_population(values: pd.Series) -> pd.Series:
@@ -134,3 +138,9 @@ def _public_geometry(rows: gpd.GeoDataFrame, spec: layers.LayerSpec) -> gpd.GeoS
         grid[small] = SMALL_SITE_GRID_DEG
     rounded = shapely.set_precision(geometry, grid)
     return gpd.GeoSeries(rounded, crs=PUBLIC_CRS).set_axis(rows.index)
+
+
+def published_counts(frames: Mapping[str, gpd.GeoDataFrame]) -> dict[str, int]:
+    """Rows of the public view of each published layer in `frames` (others are ignored)."""
+    published = {name: gdf for name, gdf in frames.items() if name in PUBLISHED_LAYERS}
+    return {name: len(view) for name, view in public_layers(published).items()}

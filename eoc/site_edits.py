@@ -2,13 +2,15 @@
 
 Both go through `store.apply_edits`, so every change is one transaction, validated against the
 layer spec and refused (nothing written) when someone else changed the site since the editor
-loaded it: the edit carries what the editor saw as `expected`.
+loaded it: the edit carries what the editor saw as `expected`. What the editor saw comes from
+the write token the server issued with the grid row or the plan (eoc.write_tokens), never
+from values the browser sends back.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import layers
@@ -18,6 +20,7 @@ from eoc.permissions import Action, Role, is_allowed
 from eoc.store import Store
 from eoc.store.edits import Edit
 from eoc.store.rows import protected_fields
+from eoc.write_tokens import WriteRefusedError, WriteToken, require_unchanged_since
 
 LAYER = "displacement_sites"
 # The figures a site manager reports; names, places and types change through imports only,
@@ -34,6 +37,22 @@ EDITABLE_FIELDS = (
     "last_assessment",
 )
 MAX_SITES_PER_PLAN = 1000
+# What the write tokens of a grid row and of a relocation plan are for.
+SITE_ROW = "site:row"
+RELOCATION = "relocation:apply"
+
+
+def row_state(row: Mapping[str, object]) -> dict[str, object]:
+    """What a grid row's token holds: the site and its editable figures as the grid shows them."""
+    return {
+        "site_id": str(row["site_id"]),
+        "seen": {name: row.get(name) for name in EDITABLE_FIELDS if name in row},
+    }
+
+
+def plan_state(incoming: Mapping[str, int], before: Mapping[str, object]) -> dict[str, object]:
+    """What a plan's token holds: the people it sends to each site and each site's base."""
+    return {"incoming": dict(incoming), "before": dict(before)}
 
 
 @dataclass(frozen=True)
@@ -65,6 +84,15 @@ class CellChange:
         )
 
 
+def checked_change(event: Mapping[str, object], token: WriteToken) -> CellChange:
+    """The grid's change to the row `token` was issued with; what was seen is the token's."""
+    change = CellChange.from_grid_event(event)
+    if change.site_id != token.state.get("site_id"):
+        raise WriteRefusedError(_("the grid sent a change for another row; reload the page"))
+    seen = dict(token.state.get("seen") or {})
+    return replace(change, old_value=seen.get(change.field), seen=seen)
+
+
 def cell_edit(change: CellChange) -> Edit:
     """The edit for `change`: the new value, expecting the whole row as the editor saw it.
 
@@ -84,11 +112,23 @@ def cell_edit(change: CellChange) -> Edit:
 
 
 def save_cell_change(
-    store: Store, change: CellChange, *, user: str, reason: str | None, now: datetime
+    store: Store,
+    change: CellChange,
+    *,
+    loaded_at: int,
+    user: str,
+    reason: str | None,
+    now: datetime,
 ) -> int:
-    """Write one cell change (validated, audited, refused on conflict); the new version."""
+    """Write one cell change (validated, audited, refused on conflict); the new version.
+
+    `loaded_at` is the store version the row was loaded at: a site changed after it is
+    refused even if its figures are back to what the editor saw.
+    """
     _require_reason(reason)
-    return store.apply_edits(LAYER, [cell_edit(change)], user=user, reason=reason, now=now)
+    edit = cell_edit(change)
+    require_unchanged_since(store, LAYER, change.site_id, version=loaded_at)
+    return store.apply_edits(LAYER, [edit], user=user, reason=reason, now=now)
 
 
 def relocation_edits(
@@ -119,22 +159,27 @@ def relocation_edits(
 
 def apply_relocation(
     store: Store,
-    incoming: Mapping[str, int],
-    individuals_before: Mapping[str, int],
+    token: WriteToken,
     *,
     user: str,
     reason: str | None,
     now: datetime,
 ) -> int:
-    """Add a plan's placed people to its sites in ONE transaction; the new version.
+    """Add the placed people of the plan `token` was issued with to its sites in ONE
+    transaction; the new version.
 
-    Each site is expected to still hold the people the plan was computed from: if any site
-    changed meanwhile the whole plan is refused (ConflictError) and nothing is written.
+    Each site is expected to still hold the people the plan was computed from and to be
+    unchanged since the plan's store version: if any site changed meanwhile the whole plan
+    is refused and nothing is written.
     """
     _require_reason(reason)
-    edits = relocation_edits(incoming, individuals_before)
+    incoming = {str(k): v for k, v in dict(token.state.get("incoming") or {}).items()}
+    before = {str(k): v for k, v in dict(token.state.get("before") or {}).items()}
+    edits = relocation_edits(incoming, before)
     if not edits:
         raise EocError(_("the plan places nobody: there is nothing to apply"))
+    for edit in edits:
+        require_unchanged_since(store, LAYER, edit.feature_id, version=token.version)
     return store.apply_edits(LAYER, edits, user=user, reason=reason, now=now)
 
 

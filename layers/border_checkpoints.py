@@ -1,7 +1,7 @@
 """Border crossing points and the international airport."""
 
 from layers.regions import ADM1_CODES
-from layers.spec import N_, Field, LayerSpec, Style
+from layers.spec import LONG_TEXT_LENGTH, N_, Field, LayerSpec, Style
 
 NEIGHBOURS = ("AFG", "UZB", "KGZ", "CHN")
 CHECKPOINT_TYPES = ("road", "bridge", "rail", "air")
@@ -26,7 +26,7 @@ SPEC = LayerSpec(
         Field("adm1_iso", label=N_("Region"), required=True, allowed=ADM1_CODES, codes=True),
         Field("adm2_name", label=N_("District")),
         Field("staff_count", "int", label=N_("Staff"), min=0),
-        Field("notes", label=N_("Notes")),
+        Field("notes", label=N_("Notes"), max_length=LONG_TEXT_LENGTH),
     ),
     style=Style(
         color="#6a3d9a",

@@ -5,7 +5,7 @@ they never leave the internal pages.
 """
 
 from layers.regions import ADM1_CODES
-from layers.spec import N_, Field, LayerSpec, Style
+from layers.spec import MAX_PEOPLE, N_, Field, LayerSpec, Style
 
 SITE_TYPES = (
     "collective_centre",
@@ -36,15 +36,33 @@ SPEC = LayerSpec(
             public=True,
         ),
         Field("adm2_name", label=N_("District"), required=True, public=True),
-        Field("households", "int", label=N_("Households"), min=0),
-        Field("individuals", "int", label=N_("People"), required=True, min=0, public=True),
-        Field("capacity", "int", label=N_("Capacity"), required=True, min=0, public=True),
+        Field("households", "int", label=N_("Households"), min=0, max=MAX_PEOPLE),
+        Field(
+            "individuals",
+            "int",
+            label=N_("People"),
+            required=True,
+            min=0,
+            max=MAX_PEOPLE,
+            public=True,
+        ),
+        Field(
+            "capacity",
+            "int",
+            label=N_("Capacity"),
+            required=True,
+            min=0,
+            max=MAX_PEOPLE,
+            public=True,
+        ),
         Field("site_area_m2", "float", label=N_("Site area m²"), min=0),
         Field("covered_area_m2", "float", label=N_("Covered area m²"), min=0),
         Field("latrines", "int", label=N_("Latrines"), min=0),
         Field("water_points", "int", label=N_("Water points"), min=0),
         Field("status", label=N_("Status"), required=True, allowed=SITE_STATUSES, public=True),
-        Field("managing_agency", label=N_("Managed by"), public=True),
+        # Not public: the agency running a small site names the partner (and its staff)
+        # that protection cases are referred to; donors get sites by type, place and size.
+        Field("managing_agency", label=N_("Managed by")),
         Field("last_assessment", "date", label=N_("Last assessment")),
         Field("sensitive", "bool", label=N_("Sensitive"), required=True),
     ),

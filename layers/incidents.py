@@ -1,7 +1,7 @@
 """Incidents: what duty officers log (and what feeds report) — earthquakes, mudflows, road cuts."""
 
 from layers.regions import ADM1_CODES
-from layers.spec import N_, Field, LayerSpec, Style
+from layers.spec import LONG_TEXT_LENGTH, MAX_PEOPLE, N_, Field, LayerSpec, Style
 
 INCIDENT_TYPES = (
     "earthquake",
@@ -37,8 +37,8 @@ SPEC = LayerSpec(
             public=True,
         ),
         Field("status", label=N_("Status"), required=True, allowed=INCIDENT_STATUSES, public=True),
-        Field("people_affected", "int", label=N_("People affected"), min=0),
-        Field("description", label=N_("Description")),
+        Field("people_affected", "int", label=N_("People affected"), min=0, max=MAX_PEOPLE),
+        Field("description", label=N_("Description"), max_length=LONG_TEXT_LENGTH),
         Field("reporter", label=N_("Reported by")),
         Field("adm1_iso", label=N_("Region"), allowed=ADM1_CODES, codes=True, public=True),
         Field("source", label=N_("Source"), required=True),
@@ -46,7 +46,7 @@ SPEC = LayerSpec(
         Field("magnitude", "float", label=N_("Magnitude"), min=0, max=10, public=True),
         Field("depth_km", "float", label=N_("Depth km"), min=-10, max=800),
         Field("source_updated", "datetime", label=N_("Source updated (UTC)")),
-        Field("url", label=N_("Source link")),
+        Field("url", label=N_("Source link"), max_length=LONG_TEXT_LENGTH),
     ),
     style=Style(
         color="#000000",

@@ -1,7 +1,7 @@
 """Community infrastructure and border-management projects built with IOM."""
 
 from layers.regions import ADM1_CODES
-from layers.spec import N_, Field, LayerSpec, Style
+from layers.spec import MAX_PEOPLE, N_, Field, LayerSpec, Style
 
 CATEGORIES = (
     "market",
@@ -38,7 +38,9 @@ SPEC = LayerSpec(
         ),
         Field("adm2_name", label=N_("District"), required=True, public=True),
         Field("year", "int", label=N_("Year"), min=1991, max=2100, public=True),
-        Field("beneficiaries", "int", label=N_("Beneficiaries"), min=0, public=True),
+        Field(
+            "beneficiaries", "int", label=N_("Beneficiaries"), min=0, max=MAX_PEOPLE, public=True
+        ),
         Field("donor", label=N_("Donor"), public=True),
         Field("implementing_partner", label=N_("Implemented by"), public=True),
         Field("status", label=N_("Status"), required=True, allowed=PROJECT_STATUSES, public=True),

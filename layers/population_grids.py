@@ -5,7 +5,7 @@ cells themselves live in a managed GeoTIFF beside the store, named by its hash, 
 version always points at the same bytes (eoc/io/raster.py). The newest row is the one used.
 """
 
-from layers.spec import N_, Field, LayerSpec, Style
+from layers.spec import LONG_TEXT_LENGTH, N_, Field, LayerSpec, Style
 
 SPEC = LayerSpec(
     name="population_grids",
@@ -24,7 +24,9 @@ SPEC = LayerSpec(
         Field("cell_km", "float", label=N_("Cell size km"), required=True, min=0, public=True),
         Field("year", "int", label=N_("Year"), public=True),
         Field("people", "float", label=N_("People in the grid"), min=0, public=True),
-        Field("source", label=N_("Source"), required=True, public=True),
+        Field(
+            "source", label=N_("Source"), required=True, public=True, max_length=LONG_TEXT_LENGTH
+        ),
         Field("licence", label=N_("Licence"), required=True, public=True),
         Field("registered_utc", "datetime", required=True),
     ),

@@ -13,6 +13,19 @@ def N_(message: str) -> str:
 FIELD_TYPES = ("str", "int", "float", "bool", "date", "datetime")
 GEOMETRY_TYPES = ("Point", "LineString", "Polygon")
 
+# Every text field has a length limit and every number a range, so that no value (a pasted
+# 100 KB log, people_affected=1e30) can reach the store, a page or a report unchecked.
+# A name, a code or a place: longer than this is a paste error.
+DEFAULT_MAX_LENGTH = 200
+# Free text a person writes (a description, notes): a few paragraphs.
+LONG_TEXT_LENGTH = 2000
+# Counts of people: twice Tajikistan's population (~10.3 million, 2024); more is a typo.
+MAX_PEOPLE = 20_000_000
+# Any other whole number (OpenStreetMap ids pass 10^10) is exact in a browser (2^53) and fits
+# the stores' 64-bit integers; any other real number is finite and far from where JSON breaks.
+INT_RANGE = (-(2**53) + 1, 2**53 - 1)
+FLOAT_RANGE = (-1e15, 1e15)
+
 
 @dataclass(frozen=True)
 class Field:
@@ -28,6 +41,7 @@ class Field:
     unique: bool = False
     public: bool = False
     codes: bool = False  # allowed values are codes (TJ-GB, AFG) shown as they are
+    max_length: int | None = None  # text fields: DEFAULT_MAX_LENGTH unless set
 
     @property
     def labelled(self) -> bool:
@@ -36,6 +50,29 @@ class Field:
     def __post_init__(self) -> None:
         if self.type not in FIELD_TYPES:
             raise ValueError(f"field {self.name}: unknown type {self.type!r}")
+        if self.max_length is not None and (self.type != "str" or self.max_length < 1):
+            raise ValueError(f"field {self.name}: max_length is for text fields, at least 1")
+
+    @property
+    def length_limit(self) -> int | None:
+        """The most characters a value of this text field may have (None: not text)."""
+        if self.type != "str":
+            return None
+        return self.max_length or DEFAULT_MAX_LENGTH
+
+    @property
+    def lowest(self) -> float | None:
+        """The smallest value a number field accepts: `min`, else the type's range."""
+        if self.min is not None:
+            return self.min
+        return {"int": INT_RANGE[0], "float": FLOAT_RANGE[0]}.get(self.type)
+
+    @property
+    def highest(self) -> float | None:
+        """The largest value a number field accepts: `max`, else the type's range."""
+        if self.max is not None:
+            return self.max
+        return {"int": INT_RANGE[1], "float": FLOAT_RANGE[1]}.get(self.type)
 
     @property
     def title(self) -> str:

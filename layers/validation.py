@@ -142,26 +142,40 @@ def _check_value(value: object, f: Field) -> Finding:
         return (N_("{field} is empty but required"), {"field": f.name}) if f.required else None
     parsed, error = _parse(value, f)
     if error:
-        return error, {"field": f.name, "value": value}
+        return error, {"field": f.name, "value": _quoted(value)}
+    limit = f.length_limit
+    if limit is not None and len(parsed) > limit:
+        # The value itself is left out: it may be 100 KB long.
+        return N_("{field}: at most {count} characters ({length} given)"), {
+            "field": f.name,
+            "count": limit,
+            "length": len(parsed),
+        }
     if f.allowed is not None and str(parsed) not in f.allowed:
         return N_("{field} '{value}' is not one of: {allowed}"), {
             "field": f.name,
             "value": parsed,
             "allowed": ", ".join(f.allowed),
         }
-    if f.min is not None and parsed < f.min:
+    if f.lowest is not None and parsed < f.lowest:
         return N_("{field} {value} is below {limit}"), {
             "field": f.name,
             "value": parsed,
-            "limit": _plain(f.min),
+            "limit": _plain(f.lowest),
         }
-    if f.max is not None and parsed > f.max:
+    if f.highest is not None and parsed > f.highest:
         return N_("{field} {value} is above {limit}"), {
             "field": f.name,
             "value": parsed,
-            "limit": _plain(f.max),
+            "limit": _plain(f.highest),
         }
     return None
+
+
+def _quoted(value: object, limit: int = 40) -> str:
+    """A wrong value as a message shows it: cut, so that a pasted page is not repeated."""
+    text = str(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _plain(number: float) -> str:
@@ -188,12 +202,14 @@ def _parse(value: object, f: Field) -> tuple[object, str | None]:
             raise ValueError
         if f.type == "int":
             number = float(value)
+            if math.isinf(number):
+                raise ValueError
             if not number.is_integer():
                 return None, N_("{field} {value} is not a whole number")
             return int(number), None
         if f.type == "float":
             number = float(value)
-            if math.isinf(number):
+            if not math.isfinite(number):
                 raise ValueError
             return number, None
         stamp = pd.Timestamp(value)

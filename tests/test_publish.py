@@ -229,15 +229,14 @@ def test_public_layers_refuses_an_unknown_layer(seed_frames):
     ("name", "tooltip"),
     [
         ("border_checkpoints", ("name", "status")),
-        ("displacement_sites", SITES.tooltip),
-        ("infrastructure_projects", layers.get("infrastructure_projects").tooltip),
-        ("safe_houses", ("house_id",)),  # no tooltip: the first public field
+        ("displacement_sites", (*SITES.tooltip, "adm1_iso")),
+        ("safe_houses", ("house_id", "name")),  # no tooltip: the public fields in spec order
     ],
 )
-def test_public_tooltips_name_only_public_fields(name, tooltip):
+def test_public_tooltips_name_every_public_field_and_nothing_else(name, tooltip):
     spec = SAFE_HOUSES if name == "safe_houses" else layers.get(name)
     assert public_tooltip(spec) == tooltip
-    assert set(public_tooltip(spec)) <= set(spec.public_fields)
+    assert sorted(public_tooltip(spec)) == sorted(spec.public_fields)
 
 
 def test_a_polygon_layer_keeps_its_area_roughly():

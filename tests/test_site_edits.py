@@ -10,14 +10,19 @@ import pytest
 from eoc.errors import ConflictError, EocError
 from eoc.site_edits import (
     EDITABLE_FIELDS,
+    RELOCATION,
     CellChange,
     apply_relocation,
     cell_edit,
+    plan_state,
     relocation_edits,
     save_cell_change,
 )
 from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
+from eoc.write_tokens import WriteTokens
+
+TOKENS = WriteTokens("test-secret-key-" + "0" * 32)
 
 T1 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 ROW = {
@@ -32,6 +37,17 @@ def store(seed_store, tmp_path) -> GeoPackageStore:
     copy = GeoPackageStore(tmp_path / "edits.gpkg")
     shutil.copyfile(seed_store.path, copy.path)
     return copy
+
+
+def plan_token(store, incoming, before, *, version=None):
+    """The token a plan is issued with when it is computed at `version` (default: now)."""
+    token = TOKENS.issue(
+        RELOCATION,
+        user="cccm1",
+        version=store.version() if version is None else version,
+        state=plan_state(incoming, before),
+    )
+    return TOKENS.read(token, purpose=RELOCATION, user="cccm1")
 
 
 def people(store, site_id):
@@ -70,7 +86,9 @@ def test_a_field_outside_the_editable_ones_is_refused():
 def test_a_cell_change_needs_a_reason(store):
     change = CellChange("TJ-DS-0001", "individuals", 420, 421, {"individuals": 420})
     with pytest.raises(EocError, match="reason is required"):
-        save_cell_change(store, change, user="cccm1", reason="  ", now=T1)
+        save_cell_change(
+            store, change, loaded_at=store.version(), user="cccm1", reason="  ", now=T1
+        )
     assert people(store, "TJ-DS-0001") == 420
 
 
@@ -97,8 +115,9 @@ def test_a_plan_is_applied_in_one_transaction(store):
     version = store.version()
     new_version = apply_relocation(
         store,
-        {"TJ-DS-0003": 100, "TJ-DS-0007": 50},
-        {"TJ-DS-0003": 980, "TJ-DS-0007": 0},
+        plan_token(
+            store, {"TJ-DS-0003": 100, "TJ-DS-0007": 50}, {"TJ-DS-0003": 980, "TJ-DS-0007": 0}
+        ),
         user="cccm1",
         reason="order 12",
         now=T1,
@@ -112,8 +131,11 @@ def test_one_changed_site_refuses_the_whole_plan(store):
     with pytest.raises(ConflictError):
         apply_relocation(
             store,
-            {"TJ-DS-0003": 100, "TJ-DS-0007": 50},
-            {"TJ-DS-0003": 980, "TJ-DS-0007": 12},  # 0 in the store
+            plan_token(
+                store,
+                {"TJ-DS-0003": 100, "TJ-DS-0007": 50},
+                {"TJ-DS-0003": 980, "TJ-DS-0007": 12},  # 0 in the store
+            ),
             user="cccm1",
             reason="order 12",
             now=T1,
@@ -123,5 +145,16 @@ def test_one_changed_site_refuses_the_whole_plan(store):
 
 def test_a_plan_placing_nobody_is_not_applied(store):
     with pytest.raises(EocError, match="nothing to apply"):
-        apply_relocation(store, {"TJ-DS-0003": 0}, {"TJ-DS-0003": 980}, user="u", reason="r",
-                         now=T1)  # fmt: skip
+        token = plan_token(store, {"TJ-DS-0003": 0}, {"TJ-DS-0003": 980})
+        apply_relocation(store, token, user="u", reason="r", now=T1)
+
+
+def test_a_plan_computed_before_a_site_changed_is_refused(store):
+    version = store.version()
+    store.apply_edits(
+        "displacement_sites", [Edit("TJ-DS-0007", {"latrines": 3})], user="u", reason="r", now=T1
+    )
+    token = plan_token(store, {"TJ-DS-0007": 50}, {"TJ-DS-0007": 0}, version=version)
+    with pytest.raises(ConflictError, match="latrines"):
+        apply_relocation(store, token, user="cccm1", reason="order 12", now=T1)
+    assert people(store, "TJ-DS-0007") == 0

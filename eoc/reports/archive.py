@@ -20,6 +20,11 @@ from eoc.reports.render_markdown import render_markdown
 from eoc.reports.render_pdf import render_pdf
 
 _ATTEMPTS = 3
+# What the write token of a reviewed draft is for.
+PUBLISH = "report:publish"
+# Limits of what the publisher types: a signature line, and a few pages per free-text section.
+PRODUCED_BY_MAX_LENGTH = 200
+FREE_TEXT_MAX_LENGTH = 5000
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
@@ -49,6 +54,21 @@ class DataChangedError(ConflictError):
         )
 
 
+def check_report_text(produced_by: str, free_text: FreeText = NO_FREE_TEXT) -> None:
+    """Refuse (EocError) a "Produced by" or a free-text section over its length limit."""
+    sections = (
+        (_("Produced by"), produced_by, PRODUCED_BY_MAX_LENGTH),
+        (_("Situation overview"), free_text.overview, FREE_TEXT_MAX_LENGTH),
+        (_("Response"), free_text.response, FREE_TEXT_MAX_LENGTH),
+        (_("Gaps and constraints"), free_text.gaps, FREE_TEXT_MAX_LENGTH),
+    )
+    for label, text, limit in sections:
+        if len(text or "") > limit:
+            raise EocError(
+                _("{field}: at most {count} characters").format(field=label, count=limit)
+            )
+
+
 def render_all(report: Sitrep, lang: str) -> tuple[str, str, bytes]:
     """(html, markdown, pdf) of `report` in `lang`."""
     with language(lang):
@@ -74,6 +94,7 @@ def publish_sitrep(
     has moved on since, nothing is published (DataChangedError), so a report never goes out
     with figures nobody looked at.
     """
+    check_report_text(produced_by, free_text)
     with language(lang):
         report = build_sitrep(
             store,

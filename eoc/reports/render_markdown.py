@@ -13,13 +13,23 @@ from eoc.reports.model import Sitrep, Table
 S = wording.SECTIONS
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+# Characters that start Markdown markup inside a line (emphasis, links, code, tables).
+MARKUP = frozenset("\\`*_[]|~")
 
 
 def _plain(text: str) -> str:
-    """Free text as Markdown text: markup a reader typed is shown, not interpreted."""
+    """Free text as Markdown text: HTML a reader typed is shown, not interpreted."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape(text: object) -> str:
+    """A value from data (table cell, name, "Produced by") as literal text on one line.
+
+    HTML is shown as typed and every inline Markdown character is backslash-escaped, so a
+    site called `**x**` or `[a](javascript:…)` is printed as such, never bold or a link.
+    """
+    flat = " ".join(str(text).split())
+    return "".join("\\" + c if c in MARKUP else c for c in _plain(flat))
 
 
 def markdown_table(table: Table, report: Sitrep) -> list[str]:
@@ -39,10 +49,10 @@ def markdown_table(table: Table, report: Sitrep) -> list[str]:
 
 def render_markdown(report: Sitrep) -> str:
     """The report in the current language as Markdown text."""
-    out = [f"# {wording.title(report)}", "", f"**{wording.scope(report)}**", ""]
+    out = [f"# {_escape(wording.title(report))}", "", f"**{_escape(wording.scope(report))}**", ""]
     out += [f"- {label}: **{_escape(value)}**" for label, value in wording.header_rows(report)]
     out += ["", f"## {_(S['highlights'])}", ""]
-    out += [f"- {wording.sentence(item)}" for item in report.highlights]
+    out += [f"- {_escape(wording.sentence(item))}" for item in report.highlights]
     out += ["", f"## {_(S['key_figures'])}", ""]
     out += [f"| {_('Figure')} | {_('Value')} |", "| --- | ---: |"]
     out += [
@@ -83,5 +93,5 @@ def render_markdown(report: Sitrep) -> str:
     free("gaps", report.free_text.gaps)
     out += [f"## {_(S['sources'])}", ""]
     out += [f"- **{_(s.name)}**: {_escape(s.detail)}" for s in report.sources]
-    out += [f"- **{_(wording.STORE_LABEL)}**: {wording.header_rows(report)[-1][1]}", ""]
+    out += [f"- **{_(wording.STORE_LABEL)}**: {_escape(wording.header_rows(report)[-1][1])}", ""]
     return "\n".join(out)

@@ -139,7 +139,18 @@ def cell(value: Any, column: Column, regions: Mapping[str, Mapping[str, str]]) -
         return format_number(float(value), decimals=0) + " %"
     if column.kind == "time":
         return format_time(value)
-    return str(value)
+    return shorten(str(value))
+
+
+# A text cell longer than this (a pasted log, a word of 100,000 letters) is cut: a table row
+# stays readable and the PDF engine is never asked to lay out pages of one unbreakable word.
+CELL_MAX_CHARS = 300
+
+
+def shorten(text: str, limit: int = CELL_MAX_CHARS) -> str:
+    """`text` on one line, cut to `limit` characters with an ellipsis."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def table_rows(table: Table, regions: Mapping[str, Mapping[str, str]]) -> list[list[str]]:

@@ -162,12 +162,20 @@ def prepare_edit(
 IMPORT_MODES = ("replace", "upsert")
 # The audit action of an explicit change of a protected row's sensitivity or type.
 PROTECTION_ACTION = "protection"
+# A reason is a line in the audit log, not a report: a few sentences at most.
+REASON_MAX_LENGTH = 500
 
 
 def required_reason(reason: str | None) -> str:
     """The reason of a write, stripped; every write needs one (it goes into the audit log)."""
     if not reason or not reason.strip():
         raise EocError(_("a reason is required for every change"))
+    if len(reason.strip()) > REASON_MAX_LENGTH:
+        raise EocError(
+            _("{field}: at most {count} characters").format(
+                field=_("Reason"), count=REASON_MAX_LENGTH
+            )
+        )
     return reason.strip()
 
 

@@ -11,6 +11,7 @@ from eoc.permissions import Action, is_allowed
 from eoc.store import Store
 from eoc.web.cache import VersionedCache
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
+from eoc.web.headers import install_security_headers
 from eoc.web.language import LocalisedDash, install_language, language_links
 from eoc.web.login import install_auth
 from eoc.web.pages import audit, capacity, data_io, operations, public, relocation, reports, wall
@@ -47,6 +48,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     data_io.register(app)
     app.layout = _shell
     register_routes(app.server)
+    install_security_headers(app, online_tiles=settings.online_tiles)
     return app
 
 

@@ -6,9 +6,11 @@ import flask
 
 from eoc.config import Settings
 from eoc.web.cache import VersionedCache
+from eoc.write_tokens import WriteTokens
 
 CACHE_KEY = "EOC_CACHE"
 SETTINGS_KEY = "EOC_SETTINGS"
+WRITE_TOKENS_KEY = "EOC_WRITE_TOKENS"
 
 
 def current_cache() -> VersionedCache:
@@ -17,3 +19,12 @@ def current_cache() -> VersionedCache:
 
 def current_settings() -> Settings:
     return flask.current_app.config[SETTINGS_KEY]
+
+
+def current_write_tokens() -> WriteTokens:
+    """The app's write tokens, signed with its session key (made on first use)."""
+    config = flask.current_app.config
+    tokens = config.get(WRITE_TOKENS_KEY)
+    if tokens is None:
+        tokens = config.setdefault(WRITE_TOKENS_KEY, WriteTokens(flask.current_app.secret_key))
+    return tokens

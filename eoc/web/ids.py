@@ -46,6 +46,7 @@ INC_LON = "incident-lon"
 INC_USE_CENTRE = "incident-use-centre"
 INC_REASON = "incident-reason"
 INC_SAVE = "incident-save"
+INC_TOKEN = "incident-token"  # the write token the form was issued with
 
 # The wall screen (/wall): every id starts with "wall-".
 WALL_PARAMS = "wall-params"

@@ -52,3 +52,13 @@ def test_protection_shelters_are_marked_sensitive_by_a_non_public_field():
 def test_checkpoint_staffing_is_not_public():
     spec = layers.get("border_checkpoints")
     assert set(spec.public_fields) == {"name", "status"}
+
+
+def test_every_text_field_has_a_length_limit_and_every_number_a_range():
+    for spec in layers.REGISTRY.values():
+        for f in spec.fields:
+            if f.type == "str":
+                assert f.length_limit and f.length_limit <= 5000, (spec.name, f.name)
+            if f.type in ("int", "float"):
+                assert f.lowest is not None and f.highest is not None, (spec.name, f.name)
+                assert abs(f.highest) < 1e16, (spec.name, f.name)

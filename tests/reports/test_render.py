@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -105,6 +106,25 @@ def test_every_edition_states_how_residents_were_counted(report):
         assert "0 residents live" not in edition
     assert page.count("district-level estimate") >= 4  # method note + each exposure table
     assert "Method and coverage" in page and "**Method and coverage**" in text
+
+
+EVIL = "**bold** [click](javascript:alert(1)) <img src=x onerror=alert(1)> a|b `code`"
+
+
+def test_markdown_prints_names_in_cells_and_produced_by_as_typed(report):
+    sites = report.sites
+    first = list(sites.rows[0])
+    first[0] = EVIL  # the site name
+    evil_sites = replace(sites, rows=(tuple(first), *sites.rows[1:]))
+    with language("en"):
+        text = render_markdown(replace(report, sites=evil_sites, produced_by=EVIL + "\n# H"))
+    escaped = (
+        r"\*\*bold\*\* \[click\](javascript:alert(1)) &lt;img src=x onerror=alert(1)&gt; "
+        r"a\|b \`code\`"
+    )
+    assert f"| {escaped} |" in text  # one cell: the pipe does not split it
+    assert f"- Produced by: **{escaped} # H**" in text  # one line: no heading injected
+    assert "<img" not in text and "[click](" not in text and "**bold**" not in text
 
 
 @pytest.mark.parametrize("lang", ["en", "ru", "tg"])

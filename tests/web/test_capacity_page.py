@@ -215,6 +215,41 @@ def test_a_change_to_another_figure_of_the_row_also_refuses_the_edit(app, store)
     assert stored(store)["individuals"] == 420
 
 
+def test_a_grid_edit_without_its_row_token_is_refused(app, store):
+    row = rows_of(app, "cccm")[SITE]
+    row.pop("_token")
+    message, _reload = run(
+        app, "cccm", capacity.save_cell, grid_event(row, "individuals", 455), "count", 0
+    )
+    assert "no write token" in str(message) and stored(store)["individuals"] == 420
+
+
+def test_a_replayed_grid_edit_is_applied_once(app, store):
+    row = rows_of(app, "cccm")[SITE]
+    event = grid_event(row, "individuals", 455)
+    first, _ = run(app, "cccm", capacity.save_cell, event, "count", 0)
+    version = store.version()
+    again, _ = run(app, "cccm", capacity.save_cell, event, "count", 0)
+    assert "Saved" in str(first) and "already sent" in str(again)
+    assert store.version() == version
+    assert len(store.audit_log(layer="displacement_sites", feature_id=SITE)) == 1
+
+
+def test_the_old_value_comes_from_the_token_not_the_browser(app, store):
+    row = rows_of(app, "cccm")[SITE]
+    store.apply_edits(
+        "displacement_sites", [Edit(SITE, {"individuals": 480})], user="cccm2", reason="r", now=T1
+    )
+    forged = row | {"individuals": 480}  # the browser claims it saw the new value
+    event = [{**grid_event(forged, "individuals", 455)[0], "oldValue": 480}]
+    message, _reload = run(app, "cccm", capacity.save_cell, event, "count", 0)
+    assert "Not saved" in str(message) and stored(store)["individuals"] == 480
+
+
+def test_viewers_get_no_row_tokens(app):
+    assert all("_token" not in row for row in rows_of(app, "viewer").values())
+
+
 def test_no_change_event_means_no_update(app):
     with pytest.raises(PreventUpdate):
         run(app, "cccm", capacity.save_cell, None, "reason", 0)

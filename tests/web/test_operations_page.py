@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import html
 import json
+import shutil
 
 import pytest
 
 import layers
+from eoc.publish import PUBLISHED_LAYERS
+from eoc.store import GeoPackageStore
+from eoc.store.edits import Edit
 from eoc.web import create_app
 from eoc.web.pages.operations import layout, update_map
-from tests.conftest import settings_for, signed_in
+from tests.conftest import SEED_TIME, settings_for, signed_in
 
 
 @pytest.fixture(scope="module")
@@ -106,7 +110,34 @@ def test_healthz_tells_anonymous_monitors_only_public_counts(app, seed_frames):
     body = app.server.test_client().get("/healthz").get_json()
     sites = seed_frames["displacement_sites"]
     assert body["layers"]["displacement_sites"] == int((~sites["sensitive"]).sum())
-    assert "store" not in body
+    assert set(body["layers"]) == set(PUBLISHED_LAYERS)  # no incidents, no health facilities
+    assert set(body) == {"status", "layers"}  # no version, data time or store location
+
+
+def test_healthz_for_anonymous_monitors_does_not_move_with_a_sensitive_write(seed_store, tmp_path):
+    store = GeoPackageStore(tmp_path / "health.gpkg")
+    shutil.copyfile(seed_store.path, store.path)
+    app = create_app(store, settings_for(store))
+    before = app.server.test_client().get("/healthz").get_data()
+    shelter = store.read_layer("displacement_sites").query("sensitive").iloc[0]
+    people = {"individuals": int(shelter["individuals"]) + 3}
+    store.apply_edits(
+        "displacement_sites",
+        [Edit(shelter["site_id"], people)],
+        user="cccm1",
+        reason="headcount",
+        now=SEED_TIME,
+    )
+    incident = store.read_layer("incidents").iloc[0]
+    store.apply_edits(
+        "incidents",
+        [Edit(incident["incident_id"], {"people_affected": 7})],
+        user="duty1",
+        reason="update",
+        now=SEED_TIME,
+    )
+    assert store.version() > seed_store.version()
+    assert app.server.test_client().get("/healthz").get_data() == before
 
 
 def test_healthz_reports_version_data_time_and_counts(app, seed_store, seed_frames):

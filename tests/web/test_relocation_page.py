@@ -145,6 +145,32 @@ def test_a_site_changed_since_planning_refuses_the_whole_plan(app, store):
     assert plan is not None  # the plan stays on screen
 
 
+def test_a_double_clicked_apply_adds_the_people_once(app, store):
+    *_shown, memo, _footer = plan_zone(app)
+    first, _cleared = run(app, "cccm", relocation.apply_plan, 1, "order 12", memo, now=T1)
+    after, version = site_people(store), store.version()
+    again, _plan = run(app, "cccm", relocation.apply_plan, 2, "order 12", memo, now=T1)
+    assert "Plan applied" in str(first) and "already sent" in str(again)
+    assert site_people(store) == after and store.version() == version
+
+
+def test_apply_uses_the_plan_the_server_signed_not_the_browsers_copy(app, store):
+    *_shown, memo, _footer = plan_zone(app)
+    site_id = next(iter(memo["incoming"]))
+    forged = memo | {"incoming": {site_id: 1_000_000}, "before": {site_id: 0}}
+    before = site_people(store)
+    message, _cleared = run(app, "cccm", relocation.apply_plan, 1, "order 12", forged, now=T1)
+    assert f"Plan applied: {memo['placed']:,} people" in str(message)
+    assert site_people(store)[site_id] == before[site_id] + memo["incoming"][site_id]
+
+
+def test_apply_without_the_plans_token_is_refused(app, store):
+    *_shown, memo, _footer = plan_zone(app)
+    version = store.version()
+    message, _plan = run(app, "cccm", relocation.apply_plan, 1, "order 12", memo | {"token": None})
+    assert "no write token" in str(message) and store.version() == version
+
+
 def test_apply_needs_a_reason(app, store):
     *_shown, memo, _footer = plan_zone(app)
     version = store.version()

@@ -6,9 +6,11 @@ import json
 import shutil
 from datetime import UTC, datetime
 
+import dash
 import pytest
 
 from eoc.store import GeoPackageStore
+from eoc.store.edits import Edit
 from eoc.web import create_app
 from eoc.web.components import report_ids as ids
 from eoc.web.pages import reports as page
@@ -79,11 +81,66 @@ def test_duty_officer_publishes_and_the_archive_lists_it(app):
 
 
 def test_publishing_a_draft_of_older_data_is_refused(app):
+    store = app.server.config["EOC_CACHE"].store
     with signed_in(app, "duty_officer"):
         _preview, draft, _progress = build_draft()
-        stale = draft | {"version": draft["version"] - 1}
-        message, archive = page.publish(1, stale, "", "", "", now=NOW)
+        incident = store.read_layer("incidents").iloc[0]
+        store.apply_edits(
+            "incidents",
+            [Edit(incident["incident_id"], {"people_affected": 11})],
+            user="duty1",
+            reason="update",
+            now=NOW,
+        )
+        # the browser's copy claims the new version: the token's version counts
+        claimed = draft | {"version": store.version()}
+        message, archive = page.publish(1, claimed, "", "", "", now=NOW)
     assert "the data changed since this draft was built" in str(message.to_plotly_json())
+
+
+def test_a_double_clicked_publish_publishes_one_report(app):
+    store = app.server.config["EOC_CACHE"].store
+    with signed_in(app, "duty_officer"):
+        _preview, draft, _progress = build_draft()
+        first, _archive = page.publish(1, draft, "", "", "", now=NOW)
+        count = len(store.list_reports())
+        second, archive = page.publish(2, draft, "", "", "", now=NOW)
+    assert "Published" in str(first.to_plotly_json())
+    assert "already sent" in str(second.to_plotly_json()) and archive is dash.no_update
+    assert len(store.list_reports()) == count
+
+
+def test_publish_uses_the_reviewed_draft_not_the_browsers_copy(app):
+    store = app.server.config["EOC_CACHE"].store
+    with signed_in(app, "duty_officer"):
+        _preview, draft, _progress = build_draft()
+        changed = draft | {"produced_by": "Someone else", "lang": "ru"}
+        message, _archive = page.publish(1, changed, "", "", "", now=NOW)
+    number = store.list_reports()[0]["number"]
+    assert f"No. {number}" in str(message.to_plotly_json())
+    markdown = store.report_content(number, "md")
+    assert "EOC duty" in markdown and "Someone else" not in markdown
+
+
+def test_publish_without_the_drafts_token_is_refused(app):
+    with signed_in(app, "duty_officer"):
+        _preview, draft, _progress = build_draft()
+        message, _archive = page.publish(1, draft | {"token": None}, "", "", "", now=NOW)
+    assert "no write token" in str(message.to_plotly_json())
+
+
+def test_viewers_drafts_carry_no_token(app):
+    with signed_in(app, "viewer"):
+        _preview, draft, _progress = build_draft()
+    assert "token" not in draft
+
+
+def test_a_produced_by_over_the_limit_is_refused_with_a_message(app):
+    with signed_in(app, "duty_officer"):
+        request, progress, _label, message = page.start_draft(
+            1, "country", AS_OF, "en", "sphere", "x" * 100_000
+        )
+    assert progress == "0" and "at most 200 characters" in str(message.to_plotly_json())
 
 
 @pytest.mark.parametrize("role", ["viewer", "cccm"])

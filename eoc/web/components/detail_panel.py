@@ -7,14 +7,20 @@ from dash import dcc, html
 
 import layers
 from eoc.i18n import _
+from eoc.store.rows import REASON_MAX_LENGTH
 from eoc.web import ids
 from eoc.web.components.map_figure import format_value
 
 EDITABLE_STATUS = ("incidents", "border_checkpoints")
 
 
-def build_detail(feature: pd.Series | None, spec: layers.LayerSpec, *, can_edit: bool) -> list:
-    """A table of every field of `feature` (internal pages only), and a status form."""
+def build_detail(
+    feature: pd.Series | None, spec: layers.LayerSpec, *, token: str | None = None
+) -> list:
+    """A table of every field of `feature` (internal pages only), and a status form.
+
+    The form is shown only with a write `token` (issued to roles that may change status).
+    """
     if feature is None:
         return [html.P(_("This feature is no longer in the store."), className="muted")]
     rows = [
@@ -26,7 +32,7 @@ def build_detail(feature: pd.Series | None, spec: layers.LayerSpec, *, can_edit:
         html.H3(f"{_(spec.item_label).capitalize()} {feature[spec.id_field]}"),
         html.Table(html.Tbody(rows), className="detail-table"),
     ]
-    if can_edit and spec.name in EDITABLE_STATUS:
+    if token and spec.name in EDITABLE_STATUS:
         status_field = spec.field("status")
         parts.append(
             html.Div(
@@ -46,24 +52,18 @@ def build_detail(feature: pd.Series | None, spec: layers.LayerSpec, *, can_edit:
                         id=ids.STATUS_REASON,
                         placeholder=_("reason (required)"),
                         className="reason-input",
+                        maxLength=REASON_MAX_LENGTH,
                     ),
                     html.Button(_("Save status"), id=ids.STATUS_SAVE, n_clicks=0),
-                    dcc.Store(
-                        id=ids.STATUS_TARGET,
-                        data={
-                            "layer": spec.name,
-                            "id": str(feature[spec.id_field]),
-                            "seen": str(feature["status"]),
-                        },
-                    ),
+                    dcc.Store(id=ids.STATUS_TARGET, data={"token": token}),
                 ],
             )
         )
     return parts
 
 
-def build_incident_form() -> html.Details:
-    """The form to log a new incident."""
+def build_incident_form(token: str) -> html.Details:
+    """The form to log a new incident, with the write `token` it was issued with."""
     spec = layers.get("incidents")
     type_field, severity_field = spec.field("incident_type"), spec.field("severity")
     return html.Details(
@@ -85,8 +85,19 @@ def build_incident_form() -> html.Details:
                 ],
                 placeholder=_("Severity"),
             ),
-            dcc.Textarea(id=ids.INC_DESCRIPTION, placeholder=_("What happened, where")),
-            dcc.Input(id=ids.INC_PEOPLE, type="number", min=0, placeholder=_("People affected")),
+            dcc.Textarea(
+                id=ids.INC_DESCRIPTION,
+                placeholder=_("What happened, where"),
+                maxLength=spec.field("description").length_limit,
+            ),
+            dcc.Input(
+                id=ids.INC_PEOPLE,
+                type="number",
+                min=0,
+                max=spec.field("people_affected").highest,
+                step=1,
+                placeholder=_("People affected"),
+            ),
             html.Div(
                 className="coords",
                 children=[
@@ -101,7 +112,9 @@ def build_incident_form() -> html.Details:
                 id=ids.INC_REASON,
                 placeholder=_("Source of the report (required)"),
                 className="reason-input",
+                maxLength=REASON_MAX_LENGTH,
             ),
             html.Button(_("Save incident"), id=ids.INC_SAVE, n_clicks=0),
+            dcc.Store(id=ids.INC_TOKEN, data=token),
         ],
     )

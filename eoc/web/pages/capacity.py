@@ -21,7 +21,8 @@ from eoc.analysis.kpis import sites_over_capacity, sites_over_declared_capacity
 from eoc.errors import ConflictError, EocError, ValidationError
 from eoc.i18n import N_, _, format_number, format_time
 from eoc.permissions import Action, is_allowed
-from eoc.site_edits import CellChange, save_cell_change
+from eoc.site_edits import SITE_ROW, CellChange, checked_change, row_state, save_cell_change
+from eoc.store.rows import REASON_MAX_LENGTH
 from eoc.web import ids
 from eoc.web.cache import VersionedCache
 from eoc.web.components.capacity_charts import (
@@ -44,7 +45,7 @@ from eoc.web.components.capacity_settings import (
     standards_for,
 )
 from eoc.web.components.footer import build_footer
-from eoc.web.context import current_cache, current_settings
+from eoc.web.context import current_cache, current_settings, current_write_tokens
 from eoc.web.polling import poll_version
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
@@ -77,6 +78,7 @@ def layout(**_query: str) -> html.Div:
                 placeholder=_("e.g. headcount by the site manager, 22 Nov"),
                 disabled=not can_edit,
                 className="cap-reason",
+                maxLength=REASON_MAX_LENGTH,
             ),
         ],
     )
@@ -144,7 +146,7 @@ def refresh_capacity(
     by_region = occupancy_by_region(sites)
     names = labelled_regions(regions, by_region["adm1_iso"])
     return (
-        site_rows(sites),
+        _with_tokens(site_rows(sites), version),
         build_occupancy_chart(by_region, names),
         build_wash_chart(wash_gaps_by_region(sites), names),
         [html.Strong(describe_over_capacity(sites, rules=rules)), " ", describe_rules(rules)],
@@ -162,6 +164,21 @@ def describe_over_capacity(sites, *, rules) -> str:
     )
 
 
+# The grid's rows carry the write token of each row (not a column: the grid never shows it).
+TOKEN_KEY = "_token"
+
+
+def _with_tokens(rows: list[dict], version: int) -> list[dict]:
+    """Rows with a write token each, for roles that may edit; unchanged for others."""
+    if not is_allowed(current_role(), Action.EDIT_SITES):
+        return rows
+    tokens, user = current_write_tokens(), current_username() or "?"
+    return [
+        row | {TOKEN_KEY: tokens.issue(SITE_ROW, user=user, version=version, state=row_state(row))}
+        for row in rows
+    ]
+
+
 def save_cell(
     changed: list[dict] | dict | None,
     reason: str | None,
@@ -174,17 +191,23 @@ def save_cell(
     if not events:
         raise PreventUpdate
     store = current_cache().store
+    tokens, user = current_write_tokens(), current_username() or "?"
     messages = []
     for event in events:
         try:
-            change = CellChange.from_grid_event(event)
-            version = save_cell_change(
-                store,
-                change,
-                user=current_username() or "?",
-                reason=reason,
-                now=now or datetime.now(UTC),
-            )
+            token = ((event or {}).get("data") or {}).get(TOKEN_KEY)
+            # The same token may change several cells of its row, each cell once.
+            replay = f"{event.get('colId')}={event.get('value')!r}"
+            with tokens.redeem(token, purpose=SITE_ROW, user=user, key=replay) as issued:
+                change = checked_change(event, issued)
+                version = save_cell_change(
+                    store,
+                    change,
+                    loaded_at=issued.version,
+                    user=user,
+                    reason=reason,
+                    now=now or datetime.now(UTC),
+                )
         except ConflictError as exc:
             messages.append(html.Div(_conflict_text(exc), className="message-error"))
         except ValidationError as exc:

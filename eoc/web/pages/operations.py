@@ -13,7 +13,14 @@ from eoc.analysis.regions import features_in_region, region_geometry
 from eoc.analysis.view_filter import situation_at
 from eoc.errors import EocError, ValidationError
 from eoc.i18n import N_, _, format_time, localised
-from eoc.incident_log import IncidentForm, change_status, log_incident
+from eoc.incident_log import (
+    NEW_INCIDENT,
+    STATUS_CHANGE,
+    IncidentForm,
+    change_status,
+    log_incident,
+    status_state,
+)
 from eoc.permissions import Action, is_allowed
 from eoc.web import ids
 from eoc.web.components.activity_feed import build_activity_feed
@@ -28,7 +35,7 @@ from eoc.web.components.map_figure import (
 )
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
-from eoc.web.context import current_cache, current_settings
+from eoc.web.context import current_cache, current_settings, current_write_tokens
 from eoc.web.headline import build_headline
 from eoc.web.past import describe_moment, layers_at
 from eoc.web.polling import poll_version
@@ -154,7 +161,7 @@ def layout(**_query: str) -> html.Div:
                             _("Click a feature on the map to see its details."), className="muted"
                         ),
                     ),
-                    build_incident_form() if can_log else None,
+                    build_incident_form(_incident_token()) if can_log else None,
                     html.H2(_("Latest activity")),
                     html.Div(id=ids.FEED, className="ops-feed"),
                 ],
@@ -325,10 +332,27 @@ def show_detail(click: dict | None):
     spec = layers.get(name)
     feature_id = point.get("id") or point.get("location")
     cache = current_cache()
-    gdf = cache.read_layers([name], version=cache.store.version())[name]
+    version = cache.store.version()
+    gdf = cache.read_layers([name], version=version)[name]
     match = gdf[gdf[spec.id_field].astype(str) == str(feature_id)]
     feature = None if match.empty else match.iloc[0]
-    return build_detail(feature, spec, can_edit=is_allowed(current_role(), Action.EDIT_INCIDENTS))
+    token = None
+    if feature is not None and is_allowed(current_role(), Action.EDIT_INCIDENTS):
+        token = current_write_tokens().issue(
+            STATUS_CHANGE,
+            user=current_username() or "?",
+            version=version,
+            state=status_state(name, feature[spec.id_field], feature.get("status")),
+        )
+    return build_detail(feature, spec, token=token)
+
+
+def _incident_token() -> str:
+    """A write token for one new incident, issued with the form."""
+    version = current_cache().store.version()
+    return current_write_tokens().issue(
+        NEW_INCIDENT, user=current_username() or "?", version=version
+    )
 
 
 def fill_location(_clicks: int | None, click: dict | None, relayout: dict | None, figure: dict):
@@ -360,22 +384,29 @@ def save_incident(
     lat: object,
     lon: object,
     reason: str | None,
+    token: str | None = None,
     *,
     now: datetime | None = None,
 ):
-    """Write a new incident (one audited transaction) and refresh every open page."""
+    """Write a new incident (one audited transaction) and refresh every open page.
+
+    The form's write token is redeemed once: a second click on the same form is refused,
+    and a saved incident gives the form a fresh token for the next one.
+    """
     if not clicks:
         raise PreventUpdate
     store = current_cache().store
+    user = current_username() or "?"
     form = IncidentForm(incident_type, severity, description, people, lat, lon, reason)
     try:
-        incident_id = log_incident(
-            store, form, user=current_username() or "?", now=now or datetime.now(UTC)
-        )
+        with current_write_tokens().redeem(token, purpose=NEW_INCIDENT, user=user) as issued:
+            incident_id = log_incident(
+                store, form, token=issued, user=user, now=now or datetime.now(UTC)
+            )
     except EocError as exc:
-        return _failure(exc), dash.no_update
+        return _failure(exc), dash.no_update, dash.no_update
     message = _("Incident {id} saved.").format(id=incident_id)
-    return html.Div(message, className="message-ok"), store.version()
+    return html.Div(message, className="message-ok"), store.version(), _incident_token()
 
 
 def save_status(
@@ -386,26 +417,28 @@ def save_status(
     *,
     now: datetime | None = None,
 ):
-    """Change an incident's or checkpoint's status, unless someone changed it meanwhile."""
-    if not clicks or not target or not status:
+    """Change the status of the feature the form was issued for, unless it changed since."""
+    if not clicks or not status:
         raise PreventUpdate
     store = current_cache().store
+    user = current_username() or "?"
+    token = (target or {}).get("token")
     try:
-        change_status(
-            store,
-            target["layer"],
-            target["id"],
-            status=status,
-            seen_status=target.get("seen"),
-            reason=reason,
-            user=current_username() or "?",
-            now=now or datetime.now(UTC),
-        )
+        with current_write_tokens().redeem(token, purpose=STATUS_CHANGE, user=user) as issued:
+            change_status(
+                store,
+                issued,
+                status=status,
+                reason=reason,
+                user=user,
+                now=now or datetime.now(UTC),
+            )
     except EocError as exc:
         return _failure(exc), dash.no_update
+    layer, feature_id = issued.state["layer"], issued.state["id"]
     message = _("Status of {id} set to {status}.").format(
-        id=target["id"],
-        status=_(layers.get(target["layer"]).field("status").value_label(status)),
+        id=feature_id,
+        status=_(layers.get(str(layer)).field("status").value_label(status)),
     )
     return html.Div(message, className="message-ok"), store.version()
 
@@ -498,6 +531,7 @@ def register(app: Dash) -> None:
         edit,
         Output(ids.MESSAGE, "children", allow_duplicate=True),
         Output(ids.VERSION, "data", allow_duplicate=True),
+        Output(ids.INC_TOKEN, "data"),
         Input(ids.INC_SAVE, "n_clicks"),
         State(ids.INC_TYPE, "value"),
         State(ids.INC_SEVERITY, "value"),
@@ -506,6 +540,7 @@ def register(app: Dash) -> None:
         State(ids.INC_LAT, "value"),
         State(ids.INC_LON, "value"),
         State(ids.INC_REASON, "value"),
+        State(ids.INC_TOKEN, "data"),
         prevent_initial_call=True,
     )(save_incident)
     guarded_callback(

@@ -36,7 +36,8 @@ from eoc.relocation_planner import (
     RelocationRequest,
     plan_request,
 )
-from eoc.site_edits import apply_relocation
+from eoc.site_edits import RELOCATION, apply_relocation, plan_state
+from eoc.store.rows import REASON_MAX_LENGTH
 from eoc.web import ids
 from eoc.web.cache import VersionedCache
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
@@ -51,7 +52,7 @@ from eoc.web.components.relocation_results import (
     plan_memo,
     receiving_site_rows,
 )
-from eoc.web.context import current_cache, current_settings
+from eoc.web.context import current_cache, current_settings, current_write_tokens
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
 DEFAULT_PEOPLE = 3000
@@ -190,6 +191,7 @@ def layout(zone: str = "", **_query: str) -> html.Div:
                 type="text",
                 placeholder=_("Reason (required), e.g. evacuation order No. 12"),
                 disabled=not can_apply,
+                maxLength=REASON_MAX_LENGTH,
             ),
             html.Button(
                 _("Apply to the sites"), id=ids.RELOC_APPLY, n_clicks=0, disabled=not can_apply
@@ -310,6 +312,7 @@ def run_plan(
         penalised=request.road_mode == "penalise",
     )
     memo = plan_memo(plan, version=version, request=request.as_dict(), csv=plan_to_csv(plan))
+    memo["token"] = _plan_token(memo, version)
     return (
         "",
         build_summary(plan, planned.label, request),
@@ -348,24 +351,35 @@ def _memo_version(value: object) -> int | None:
     return None
 
 
+def _plan_token(memo: dict, version: int) -> str | None:
+    """The write token of the plan shown, for roles that may apply it."""
+    if not is_allowed(current_role(), Action.EDIT_SITES):
+        return None
+    state = plan_state(memo.get("incoming") or {}, memo.get("before") or {})
+    user = current_username() or "?"
+    return current_write_tokens().issue(RELOCATION, user=user, version=version, state=state)
+
+
 def apply_plan(
     clicks: int | None, reason: str | None, memo: dict | None, *, now: datetime | None = None
 ):
-    """Add the plan's people to its sites in one transaction, unless a site changed since."""
+    """Add the plan's people to its sites in one transaction, unless a site changed since.
+
+    What is applied is the plan the server signed into the memo's token, once.
+    """
     if not clicks:
         raise PreventUpdate
     if not memo or not memo.get("incoming"):
         return html.Div(_("Plan a relocation first."), className="message-error"), dash.no_update
     store = current_cache().store
+    user = current_username() or "?"
     try:
-        version = apply_relocation(
-            store,
-            {str(k): v for k, v in dict(memo["incoming"]).items()},
-            {str(k): v for k, v in dict(memo.get("before") or {}).items()},
-            user=current_username() or "?",
-            reason=reason,
-            now=now or datetime.now(UTC),
-        )
+        with current_write_tokens().redeem(
+            memo.get("token"), purpose=RELOCATION, user=user
+        ) as issued:
+            version = apply_relocation(
+                store, issued, user=user, reason=reason, now=now or datetime.now(UTC)
+            )
     except ConflictError as exc:
         return html.Div(_conflict_text(exc), className="message-error"), dash.no_update
     except ValidationError as exc:
@@ -375,11 +389,12 @@ def apply_plan(
         )
     except EocError as exc:
         return html.Div(str(exc), className="message-error"), dash.no_update
-    placed = sum(int(v) for v in memo["incoming"].values())
+    incoming = dict(issued.state["incoming"])
+    placed = sum(int(v) for v in incoming.values())
     message = _(
         "Plan applied: {people} people added to {sites} sites in one audited change "
         "(store version {version})."
-    ).format(people=format_number(placed), sites=len(memo["incoming"]), version=version)
+    ).format(people=format_number(placed), sites=len(incoming), version=version)
     return html.Div(message, className="message-ok"), None
 
 

@@ -28,14 +28,21 @@ from eoc.errors import EocError
 from eoc.i18n import LANGUAGES, N_, _, current_language, format_time, language
 from eoc.permissions import Action, is_allowed
 from eoc.reports import wording
-from eoc.reports.archive import CONTENT_TYPES, publish_sitrep
+from eoc.reports.archive import (
+    CONTENT_TYPES,
+    FREE_TEXT_MAX_LENGTH,
+    PRODUCED_BY_MAX_LENGTH,
+    PUBLISH,
+    check_report_text,
+    publish_sitrep,
+)
 from eoc.reports.build import DEFAULT_NEEDS_PROFILE, compose_sitrep, with_map
 from eoc.reports.model import FreeText
 from eoc.reports.render_html import render_html
 from eoc.reports.snapshot import read_snapshot
 from eoc.web.components import report_ids as ids
 from eoc.web.components.report_archive import build_archive_table
-from eoc.web.context import current_cache
+from eoc.web.context import current_cache, current_write_tokens
 from eoc.web.security import (
     current_role,
     current_username,
@@ -126,13 +133,20 @@ def layout(**_query: str) -> html.Div:
                         id=ids.PRODUCED_BY,
                         type="text",
                         value=_("EOC Dushanbe ({user})").format(user=current_username()),
+                        maxLength=PRODUCED_BY_MAX_LENGTH,
                     ),  # fmt: skip
                     html.Label(_("Situation overview")),
-                    dcc.Textarea(id=ids.OVERVIEW, className="report-text"),
+                    dcc.Textarea(
+                        id=ids.OVERVIEW, className="report-text", maxLength=FREE_TEXT_MAX_LENGTH
+                    ),
                     html.Label(_("Response")),
-                    dcc.Textarea(id=ids.RESPONSE, className="report-text"),
+                    dcc.Textarea(
+                        id=ids.RESPONSE, className="report-text", maxLength=FREE_TEXT_MAX_LENGTH
+                    ),
                     html.Label(_("Gaps and constraints")),
-                    dcc.Textarea(id=ids.GAPS, className="report-text"),
+                    dcc.Textarea(
+                        id=ids.GAPS, className="report-text", maxLength=FREE_TEXT_MAX_LENGTH
+                    ),
                     html.Div(
                         className="report-buttons",
                         children=[
@@ -205,6 +219,10 @@ def start_draft(
             "for example 2026-11-22T06:00Z"
         ).format(text=as_of_text)
         return dash.no_update, "0", "", _message(message, ok=False)
+    try:
+        check_report_text(produced_by or "")
+    except EocError as exc:
+        return dash.no_update, "0", "", _message(str(exc), ok=False)
     request = {
         "scope": scope or COUNTRY,
         "as_of": moment.isoformat(),
@@ -284,7 +302,18 @@ def finish_draft(
     )
     # Beside the figures on screen too: what the residents are counted from.
     label = " ".join([label, *wording.coverage_notes(report)[:1]])
-    return page, stage, "100", label, ""
+    return page, _with_token(stage), "100", label, ""
+
+
+def _with_token(stage: dict) -> dict:
+    """The draft's choices, with a write token to publish exactly them for roles that may."""
+    if not is_allowed(current_role(), Action.PUBLISH_REPORTS):
+        return stage
+    draft = {k: v for k, v in stage.items() if k != "token"}
+    token = current_write_tokens().issue(
+        PUBLISH, user=current_username() or "?", version=int(draft["version"]), state=draft
+    )
+    return draft | {"token": token}
 
 
 def publish(
@@ -303,20 +332,23 @@ def publish(
     if not draft:
         return _message(_("Build and check a draft before publishing."), ok=False), dash.no_update
     store = current_cache().store
+    user = current_username() or "?"
     try:
-        with report_language(draft["lang"]):
-            published = publish_sitrep(
-                store,
-                as_of=as_utc(draft["as_of"]).to_pydatetime(),
-                produced_by=draft["produced_by"],
-                user=current_username() or "?",
-                now=now or datetime.now(UTC),
-                lang=draft["lang"],
-                event_id=None if draft["scope"] == COUNTRY else draft["scope"],
-                free_text=FreeText(overview or "", response or "", gaps or ""),
-                needs_profile=draft["profile"],
-                expected_version=draft["version"],
-            )
+        with current_write_tokens().redeem(draft.get("token"), purpose=PUBLISH, user=user) as t:
+            reviewed = t.state  # what the server issued the preview with, not the browser's copy
+            with report_language(str(reviewed["lang"])):
+                published = publish_sitrep(
+                    store,
+                    as_of=as_utc(reviewed["as_of"]).to_pydatetime(),
+                    produced_by=str(reviewed["produced_by"]),
+                    user=user,
+                    now=now or datetime.now(UTC),
+                    lang=str(reviewed["lang"]),
+                    event_id=None if reviewed["scope"] == COUNTRY else str(reviewed["scope"]),
+                    free_text=FreeText(overview or "", response or "", gaps or ""),
+                    needs_profile=str(reviewed["profile"]),
+                    expected_version=t.version,
+                )
     except EocError as exc:
         return _message(str(exc), ok=False), dash.no_update
     text = _("Published situation report No. {number} (store version {version}).").format(
