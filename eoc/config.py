@@ -34,6 +34,11 @@ class Settings:
     stale_after_min: float = 30.0  # wall screen warns when the newest data is older
     login_max_failures: int = 5
     login_window_s: float = 900.0
+    # -- serving (gunicorn workers, the shared cache of public answers) --------------------
+    workers: int | None = None  # None: sized to the machine (see eoc/web/gunicorn_app.py)
+    threads: int | None = None
+    redis_url: str | None = None  # the public cache shared by several app servers
+    cache_dir: Path | None = None  # None: a `cache` folder beside a GeoPackage store
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -44,6 +49,12 @@ class Settings:
             raise ConfigError(_("the refresh interval must be 0.5 to 3600 seconds"))
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ConfigError(_("EOC_SECRET_KEY must have at least 32 characters"))
+        for name in ("workers", "threads"):
+            count = getattr(self, name)
+            if count is not None and not 1 <= count <= 64:
+                raise ConfigError(
+                    _("EOC_{name} must be a whole number from 1 to 64").format(name=name.upper())
+                )
 
 
 def load_settings(
@@ -82,12 +93,32 @@ def load_settings(
         from_env["secret_key"] = env["EOC_SECRET_KEY"]
     if env.get("EOC_SECRET_KEY_FILE"):
         from_env["secret_key_file"] = Path(env["EOC_SECRET_KEY_FILE"])
+    from_env.update(_serving_from_env(env))
     values = {**from_env, **given}
     if "seed_dir" in values:
         values["seed_dir"] = Path(values["seed_dir"])
     if "store" in values:
         values["store"] = str(values["store"])
     return Settings(**values)
+
+
+def _serving_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    """EOC_WORKERS, EOC_THREADS, EOC_REDIS_URL and EOC_CACHE_DIR."""
+    values: dict[str, object] = {}
+    for name in ("workers", "threads"):
+        raw = env.get(f"EOC_{name.upper()}")
+        if raw:
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                raise ConfigError(
+                    _("EOC_{name} must be a whole number from 1 to 64").format(name=name.upper())
+                ) from None
+    if env.get("EOC_REDIS_URL"):
+        values["redis_url"] = env["EOC_REDIS_URL"]
+    if env.get("EOC_CACHE_DIR"):
+        values["cache_dir"] = Path(env["EOC_CACHE_DIR"])
+    return values
 
 
 def language_from_environment(environ: Mapping[str, str] | None = None) -> str | None:
