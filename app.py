@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8050)")
     parser.add_argument("--workers", type=int, help="gunicorn workers (default: cores + 1)")
-    parser.add_argument("--threads", type=int, help="threads per worker (default 4)")
+    parser.add_argument("--threads", type=int, help="threads per worker (default 8)")
     parser.add_argument(
         "--debug",
         action="store_true",

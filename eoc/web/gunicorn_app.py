@@ -16,7 +16,7 @@ from gunicorn.app.base import BaseApplication
 from eoc.config import Settings
 
 MAX_DEFAULT_WORKERS = 8
-DEFAULT_THREADS = 4
+DEFAULT_THREADS = 8
 # Response time in ms at the end of each access-log line (%(M)s).
 ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 

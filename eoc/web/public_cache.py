@@ -7,10 +7,11 @@ under the data folder for one server, Redis when several share a PostGIS store).
 request for the key is answered from there before Dash runs. The version is read from the
 store on every request, so an answer kept for an old version is never served after a write.
 
-Rebuilds are bounded: one at a time per cache (so public traffic never holds more than one
-core on a rebuild), and a worker lets only a few of its threads wait for one; past that a
-public request is told to retry, so a burst of new public keys cannot take the threads that
-signed-in users need.
+Public traffic is bounded so that it never starves signed-in users: in each worker at most
+half the threads take public requests, and one public request runs at a time on the machine
+(`MachineSlot`; the others wait without using CPU); past that a public request is told to
+retry (503, Retry-After). A miss is rebuilt once, one at a time for all the workers (and
+servers) sharing the cache.
 """
 
 from __future__ import annotations
@@ -146,6 +147,39 @@ class RedisAnswerCache:
             self.client.delete(key)
 
 
+class MachineSlot:
+    """One public request at a time on this machine, across every worker process.
+
+    A thread lock (one thread per worker) and then an exclusive `flock` on a file shared by
+    the workers; a blocked thread sleeps in the kernel without holding the GIL. Public work
+    thus never takes more than one core, whatever the flood: the others stay for staff.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._thread_lock = threading.Lock()
+        self._handle = None
+        self._pid = None
+
+    @contextlib.contextmanager
+    def held(self, *, timeout_s: float) -> Iterator[bool]:
+        if not self._thread_lock.acquire(timeout=timeout_s):
+            yield False
+            return
+        try:
+            if self._pid != os.getpid():  # opened after the fork, once per worker
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self._handle = open(self.path, "a+b")  # noqa: SIM115 - kept open on purpose
+                self._pid = os.getpid()
+            fcntl.flock(self._handle, fcntl.LOCK_EX)
+            try:
+                yield True
+            finally:
+                fcntl.flock(self._handle, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
 def _version_of(key: str) -> int | None:
     head = key.split(":", 1)[0]
     return int(head[1:]) if head.startswith("v") and head[1:].isdigit() else None
@@ -219,11 +253,14 @@ class CachedCallback:
 class PublicAnswers:
     """Serves and stores the answers of public callbacks, per version, language and inputs."""
 
-    def __init__(self, cache: AnswerCache, version: Callable[[], int], *, waiting: int) -> None:
+    def __init__(
+        self, cache: AnswerCache, version: Callable[[], int], *, admitted: int, slot: MachineSlot
+    ) -> None:
         self.cache = cache
         self.version = version
         self.callbacks: dict[str, CachedCallback] = {}
-        self._waiting = threading.BoundedSemaphore(max(1, waiting))
+        self._admitted = threading.BoundedSemaphore(max(1, admitted))
+        self._slot = slot
 
     def add(self, callback: CachedCallback) -> None:
         self.callbacks[callback.output] = callback
@@ -255,15 +292,20 @@ class PublicAnswers:
         key = self.key_for(body, version)
         if key is None:
             return None
+        # At most `admitted` threads of this worker take public requests, and one public
+        # request runs at a time on the machine: the other threads, and the other cores,
+        # stay free for signed-in users.
+        if not self._admitted.acquire(blocking=False):
+            return _busy()
+        stack = contextlib.ExitStack()
+        flask.g.eoc_public_hold = stack
+        stack.callback(self._admitted.release)
+        if not stack.enter_context(self._slot.held(timeout_s=REBUILD_WAIT_S)):
+            return _busy()
         hit = self._served(key)
         if hit is not None:
             return hit
-        # A miss: build it once. Only a few threads of this worker may wait for a rebuild.
-        if not self._waiting.acquire(blocking=False):
-            return _busy()
-        stack = contextlib.ExitStack()
-        flask.g.eoc_public_rebuild = stack
-        stack.callback(self._waiting.release)
+        # A miss: built once, one rebuild at a time for every worker sharing the cache.
         if not stack.enter_context(self.cache.lock("rebuild", timeout_s=REBUILD_WAIT_S)):
             return _busy()
         hit = self._served(key)  # built by another worker while this one waited
@@ -284,7 +326,7 @@ class PublicAnswers:
         return encoded_response(variants, mimetype=response.mimetype)
 
     def teardown_request(self, _exc: BaseException | None = None) -> None:
-        stack = flask.g.pop("eoc_public_rebuild", None)
+        stack = flask.g.pop("eoc_public_hold", None)
         if stack is not None:
             stack.close()
 

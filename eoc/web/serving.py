@@ -23,9 +23,11 @@ from flask_compress import Compress
 from eoc.config import PROJECT_DIR, Settings
 from eoc.permissions import Role
 from eoc.store import Store
+from eoc.web.cache import VersionProbe
 from eoc.web.gunicorn_app import DEFAULT_THREADS
 from eoc.web.language import LocalisedDash
 from eoc.web.public_cache import (
+    MachineSlot,
     PublicAnswers,
     chosen_encoding,
     encode_variants,
@@ -102,14 +104,18 @@ def cache_dir_for(store: Store, settings: Settings) -> Path:
 
 def public_answers_for(store: Store, settings: Settings) -> PublicAnswers:
     """The public answers of `store`, in Redis if configured, else in files on this server."""
+    folder = cache_dir_for(store, settings)
     cache = open_answer_cache(
-        store_location=store.location,
-        cache_dir=cache_dir_for(store, settings),
-        redis_url=settings.redis_url,
+        store_location=store.location, cache_dir=folder, redis_url=settings.redis_url
     )
-    # Half of a worker's threads at most may wait for a public rebuild; the rest stay free.
+    # Half of a worker's threads at most take public requests; the rest stay for staff.
     threads = settings.threads or DEFAULT_THREADS
-    return PublicAnswers(cache, store.version, waiting=max(1, threads // 2))
+    return PublicAnswers(
+        cache,
+        VersionProbe(store).version,
+        admitted=max(1, threads // 2),
+        slot=MachineSlot(folder / "public-slot.lock"),
+    )
 
 
 def clear_public_answers(store: Store, settings: Settings) -> None:
@@ -121,6 +127,9 @@ def install_serving(server: flask.Flask, answers: PublicAnswers) -> None:
     """Compression, cache headers and ETags for every response; cached public answers."""
     mimetypes.add_type("application/x-protobuf", ".pbf")
     server.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    # Files (assets) go out streamed: compressed as they go, and still answered 304.
+    server.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "deflate"])
+    server.config.setdefault("COMPRESS_STREAMING_ENDPOINT_CONDITIONAL", ["_dash_assets.static"])
     server.config.setdefault("COMPRESS_MIMETYPES", COMPRESSED_TYPES)
     server.config.setdefault("COMPRESS_BR_LEVEL", 4)  # dynamic answers: fast, still small
     Compress(server)

@@ -98,20 +98,19 @@ def update_public_page(visible: list[str] | None) -> tuple:
     """The donor map of the chosen layers, the project summaries and the footer, at one version."""
     cache = current_cache()
     version = cache.store.version()
-    public = cache.get(
+    # Kept by the frames they come from: an edit of a layer the public never sees (incidents)
+    # or of one operational layer does not rebuild the basemap.
+    public = cache.get_derived(
         "public-layers",
+        PAGE_LAYERS,
         lambda: public_layers(cache.read_layers(PAGE_LAYERS, version=version)),
         version=version,
     )
     online = current_settings().online_tiles
-    basemap = cache.get(
+    basemap = cache.get_derived(
         ("public-basemap-by-url", online),
-        lambda: basemap_by_url(
-            build_basemap_style(
-                {name: public[name] for name in BASEMAP_LAYERS if name in public},
-                online_tiles=online,
-            )
-        ),
+        PAGE_LAYERS,
+        lambda: public_basemap(public, online_tiles=online),
         version=version,
     )
     chosen = [name for name in PUBLIC_OPERATIONAL if name in (visible or []) and name in public]
@@ -127,6 +126,12 @@ def update_public_page(visible: list[str] | None) -> tuple:
         *_summaries(public),
         build_footer(version, cache.store.data_time()),
     )
+
+
+def public_basemap(public: dict, *, online_tiles: bool) -> dict:
+    """The basemap style of the public frames, its GeoJSON kept in the shared cache."""
+    context = {name: public[name] for name in BASEMAP_LAYERS if name in public}
+    return basemap_by_url(build_basemap_style(context, online_tiles=online_tiles))
 
 
 def basemap_by_url(style: dict) -> dict:
@@ -146,9 +151,12 @@ def serve_geojson(digest: str) -> flask.Response:
     answers = current_answers()
     found = answers.blob_response(digest, mimetype=GEOJSON_TYPE)
     if found is None:
-        # Not kept (a cache cleared since the figure was sent): build the current basemap,
-        # which keeps its sources again; a hash of nothing public stays unknown.
-        update_public_page([])
+        # Not kept (expired, or cleared since the figure was sent): build the current
+        # basemap, which keeps its sources again; a hash of nothing public stays unknown.
+        cache = current_cache()
+        version = cache.store.version()
+        frames = cache.read_layers(PAGE_LAYERS, version=version)
+        public_basemap(public_layers(frames), online_tiles=current_settings().online_tiles)
         found = answers.blob_response(digest, mimetype=GEOJSON_TYPE)
     return found if found is not None else flask.abort(404)
 
