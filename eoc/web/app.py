@@ -32,13 +32,14 @@ def create_app(store: Store, settings: Settings) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
-    app.server.config[CACHE_KEY] = VersionedCache(store)
+    cache = VersionedCache(store)
+    app.server.config[CACHE_KEY] = cache
     app.server.config[SETTINGS_KEY] = settings
     # Uploads arrive base64-encoded: a 50 MB file (the import limit) is about 67 MB of request.
     app.server.config["MAX_CONTENT_LENGTH"] = 70 * 1024 * 1024
     install_language(app.server)
     install_auth(app.server, store, settings)
-    install_serving(app.server, public_answers_for(store, settings))
+    install_serving(app.server, public_answers_for(store, settings, probe=cache.probe))
     operations.register(app)
     public.register(app)
     audit.register(app)

@@ -27,10 +27,15 @@ class VersionedCache:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.probe = VersionProbe(store)
         self._lock = threading.Lock()
         self._by_version: dict[int, dict[object, Any]] = {}
         self._frames: dict[str, tuple[int, int, gpd.GeoDataFrame]] = {}  # read at, valid to
         self._derived: dict[object, Any] = {}
+
+    def version(self) -> int:
+        """The store's version, cheaply (see VersionProbe): what polls ask for."""
+        return self.probe.version()
 
     def get(self, key: object, compute: Callable[[], Any], *, version: int) -> Any:
         """The cached value of `key` at `version`, computed once per version."""

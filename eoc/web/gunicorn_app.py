@@ -17,8 +17,8 @@ from eoc.config import Settings
 
 MAX_DEFAULT_WORKERS = 8
 DEFAULT_THREADS = 8
-# Response time in ms at the end of each access-log line (%(M)s).
-ACCESS_LOG_FORMAT = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+# The worker (%(p)s) and the response time in ms (%(M)s) on each access-log line.
+ACCESS_LOG_FORMAT = '%(h)s [pid %(p)s] "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 
 
 def cpu_count() -> int:

@@ -97,12 +97,14 @@ def _is_fingerprinted(request: flask.Request, response: flask.Response) -> bool:
 def cache_dir_for(store: Store, settings: Settings) -> Path:
     """Where the shared caches live: settings, else beside a GeoPackage store, else data/."""
     if settings.cache_dir is not None:
-        return settings.cache_dir
+        return Path(settings.cache_dir)
     path = getattr(store, "path", None)
     return Path(path).parent / "cache" if path is not None else PROJECT_DIR / "data" / "cache"
 
 
-def public_answers_for(store: Store, settings: Settings) -> PublicAnswers:
+def public_answers_for(
+    store: Store, settings: Settings, *, probe: VersionProbe | None = None
+) -> PublicAnswers:
     """The public answers of `store`, in Redis if configured, else in files on this server."""
     folder = cache_dir_for(store, settings)
     cache = open_answer_cache(
@@ -112,7 +114,7 @@ def public_answers_for(store: Store, settings: Settings) -> PublicAnswers:
     threads = settings.threads or DEFAULT_THREADS
     return PublicAnswers(
         cache,
-        VersionProbe(store).version,
+        (probe or VersionProbe(store)).version,
         admitted=max(1, threads // 2),
         slot=MachineSlot(folder / "public-slot.lock"),
     )
