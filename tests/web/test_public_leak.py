@@ -30,11 +30,10 @@ import base64
 import html
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-
-import shutil
 
 import dash
 import numpy as np
