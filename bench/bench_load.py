@@ -87,7 +87,11 @@ def run() -> list[Figure]:
         }
         port = free_port()
         process = start_server(
-            ["--store", str(store.path)], env=env, port=port, log=folder / "server.log"
+            ["--store", str(store.path)],
+            env=env,
+            port=port,
+            log=folder / "server.log",
+            app_dir=app_dir,
         )
         try:
             return asyncio.run(measure(port, store))

@@ -192,12 +192,19 @@ def free_port() -> int:
 
 
 def start_server(
-    args: list[str], *, env: dict[str, str], port: int, log: Path, timeout_s: float = 90
+    args: list[str],
+    *,
+    env: dict[str, str],
+    port: int,
+    log: Path,
+    app_dir: Path | None = None,
+    timeout_s: float = 90,
 ) -> subprocess.Popen:
-    """`python app.py ARGS` in its own process group, once /healthz answers."""
+    """`python app.py ARGS` (of `app_dir`, default this checkout) in its own process group,
+    once /healthz answers."""
     process = subprocess.Popen(
         [sys.executable, "app.py", "--port", str(port), *args],
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=app_dir or Path(__file__).resolve().parents[1],
         env=env,
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,

@@ -53,8 +53,8 @@ def gunicorn_options(settings: Settings) -> dict[str, object]:
         "graceful_timeout": 30,
         "keepalive": 5,
         # Workers are replaced now and then, staggered, so slow leaks never build up.
-        "max_requests": 5000,
-        "max_requests_jitter": 500,
+        "max_requests": 100_000,
+        "max_requests_jitter": 10_000,
         "accesslog": "-",
         "errorlog": "-",
         "access_log_format": ACCESS_LOG_FORMAT,
