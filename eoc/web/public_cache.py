@@ -7,8 +7,8 @@ under the data folder for one server, Redis when several share a PostGIS store).
 request for the key is answered from there before Dash runs. The version is read from the
 store on every request, so an answer kept for an old version is never served after a write.
 
-Public traffic is bounded so that it never starves signed-in users: in each worker at most
-half the threads take public requests, and one public request runs at a time on the machine
+Public traffic is bounded so that it never starves signed-in users: in each worker some
+threads are never given to public requests, and one public request runs at a time on the machine
 (`MachineSlot`; the others wait without using CPU); past that a public request is told to
 retry (503, Retry-After). A miss is rebuilt once, one at a time for all the workers (and
 servers) sharing the cache.

@@ -37,6 +37,7 @@ from eoc.web.public_cache import (
 from eoc.web.security import current_role
 
 FAR_FUTURE = "public, max-age=31536000, immutable"
+STAFF_THREADS = 2  # threads of each worker public requests never take
 SUITES = "/_dash-component-suites/"
 # Component bundles only internal pages use; never needed by an anonymous visitor.
 INTERNAL_BUNDLES = (f"{SUITES}dash_ag_grid/", f"{SUITES}dash/dash_table/")
@@ -110,12 +111,13 @@ def public_answers_for(
     cache = open_answer_cache(
         store_location=store.location, cache_dir=folder, redis_url=settings.redis_url
     )
-    # Half of a worker's threads at most take public requests; the rest stay for staff.
+    # Public requests may hold all but STAFF_THREADS of a worker's threads (waiting for the
+    # machine's public slot costs no CPU); those stay free for signed-in users.
     threads = settings.threads or DEFAULT_THREADS
     return PublicAnswers(
         cache,
         (probe or VersionProbe(store)).version,
-        admitted=max(1, threads // 2),
+        admitted=max(1, threads - STAFF_THREADS),
         slot=MachineSlot(folder / "public-slot.lock"),
     )
 
