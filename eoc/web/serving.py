@@ -73,7 +73,7 @@ def _url_of(source: object, url_attr: str) -> str:
 
 
 class _BundleCache:
-    """Compressed fingerprinted bundles, per worker: each is compressed once, not per visit."""
+    """Compressed component bundles, per worker: each is compressed once, not per visit."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -37,7 +38,7 @@ def server(seed_store, tmp_path_factory):
     port = free_port()
     env = {
         **os.environ,
-        "PYTHONPATH": os.getcwd(),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         "EOC_SECRET_KEY": TEST_SECRET_KEY,
         "EOC_CACHE_DIR": str(folder / "cache"),
     }
