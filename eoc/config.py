@@ -64,6 +64,11 @@ class Settings:
     upload_max_age_s: float = 3600.0  # unconfirmed uploads older than this are removed
     session_idle_min: float = 60.0  # a session unused this long ends
     session_max_h: float = 12.0  # and every session ends this long after sign-in
+    # -- serving (gunicorn workers, the shared cache of public answers) --------------------
+    workers: int | None = None  # None: sized to the machine (see eoc/web/gunicorn_app.py)
+    threads: int | None = None
+    redis_url: str | None = None  # the public cache shared by several app servers
+    cache_dir: Path | None = None  # None: a `cache` folder beside a GeoPackage store
 
     def __post_init__(self) -> None:
         self._check_relocation()
@@ -75,6 +80,12 @@ class Settings:
             raise ConfigError(_("the refresh interval must be 0.5 to 3600 seconds"))
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ConfigError(_("EOC_SECRET_KEY must have at least 32 characters"))
+        for name in ("workers", "threads"):
+            count = getattr(self, name)
+            if count is not None and not 1 <= count <= 64:
+                raise ConfigError(
+                    _("EOC_{name} must be a whole number from 1 to 64").format(name=name.upper())
+                )
         _check_sign_in(self)
         for name in _IMPORT_NUMBERS:
             if not getattr(self, name) > 0:
@@ -139,6 +150,7 @@ def load_settings(
         from_env["secret_key"] = env["EOC_SECRET_KEY"]
     if env.get("EOC_SECRET_KEY_FILE"):
         from_env["secret_key_file"] = Path(env["EOC_SECRET_KEY_FILE"])
+    from_env.update(_serving_from_env(env))
     values = {**from_env, **given}
     if "seed_dir" in values:
         values["seed_dir"] = Path(values["seed_dir"])
@@ -179,6 +191,25 @@ def _check_sign_in(settings: Settings) -> None:
         raise ConfigError(
             _("the session idle time must be at least 1 minute and at most the session maximum")
         )
+
+
+def _serving_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    """EOC_WORKERS, EOC_THREADS, EOC_REDIS_URL and EOC_CACHE_DIR."""
+    values: dict[str, object] = {}
+    for name in ("workers", "threads"):
+        raw = env.get(f"EOC_{name.upper()}")
+        if raw:
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                raise ConfigError(
+                    _("EOC_{name} must be a whole number from 1 to 64").format(name=name.upper())
+                ) from None
+    if env.get("EOC_REDIS_URL"):
+        values["redis_url"] = env["EOC_REDIS_URL"]
+    if env.get("EOC_CACHE_DIR"):
+        values["cache_dir"] = Path(env["EOC_CACHE_DIR"])
+    return values
 
 
 def language_from_environment(environ: Mapping[str, str] | None = None) -> str | None:

@@ -135,15 +135,43 @@ class PostGISStore:
 
     # -- connections -----------------------------------------------------------------------
 
-    def _connect(self, *, autocommit: bool = False) -> psycopg.Connection:
-        try:
-            return psycopg.connect(
-                self._conninfo, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S
-            )
-        except psycopg.OperationalError as exc:
-            raise StoreError(
-                _("cannot read {store}: {error}").format(store=self._label, error=exc)
-            ) from exc
+    @contextmanager
+    def _connect(self, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+        """A connection from this process's pool, returned to it after the block.
+
+        One pool per process (gunicorn workers fork after the store is opened), opened on
+        first use; like a plain connection, the block commits on a clean exit and rolls
+        back on an exception.
+        """
+        import threading
+        from contextlib import ExitStack
+        from os import getpid
+
+        from psycopg_pool import ConnectionPool, PoolTimeout
+
+        # By process: a pool inherited through fork is never used, nor closed (its sockets
+        # are the parent's).
+        pools = self.__dict__.setdefault("_pools", {})
+        with self.__dict__.setdefault("_pools_lock", threading.Lock()):
+            if getpid() not in pools:
+                pools[getpid()] = ConnectionPool(
+                    self._conninfo,
+                    min_size=1,
+                    max_size=8,  # a worker's threads
+                    num_workers=1,
+                    kwargs={"connect_timeout": CONNECT_TIMEOUT_S},
+                    open=True,
+                    name=f"eoc-{self.schema}",
+                )
+        with ExitStack() as stack:
+            try:
+                con = stack.enter_context(pools[getpid()].connection(timeout=CONNECT_TIMEOUT_S))
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                raise StoreError(
+                    _("cannot read {store}: {error}").format(store=self._label, error=exc)
+                ) from exc
+            con.autocommit = autocommit
+            yield con
 
     def _table(self, name: str) -> sql.Composed:
         # Identifiers come from the layer registry or this module, never from user text.

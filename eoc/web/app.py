@@ -12,18 +12,19 @@ from eoc.store import Store
 from eoc.web.cache import VersionedCache
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.headers import install_security_headers
-from eoc.web.language import LocalisedDash, install_language, language_links
+from eoc.web.language import install_language, language_links
 from eoc.web.login import install_auth
 from eoc.web.pages import audit, capacity, data_io, operations, public, relocation, reports, wall
 from eoc.web.routes import register_routes
 from eoc.web.security import current_role, current_username
+from eoc.web.serving import EocDash, install_serving, public_answers_for
 
 ASSETS_DIR = PROJECT_DIR / "assets"
 
 
 def create_app(store: Store, settings: Settings) -> Dash:
     """A Dash app serving `store`; nothing is read until a page asks."""
-    app = LocalisedDash(
+    app = EocDash(
         __name__,
         use_pages=True,
         pages_folder="",
@@ -32,12 +33,14 @@ def create_app(store: Store, settings: Settings) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
-    app.server.config[CACHE_KEY] = VersionedCache(store)
+    cache = VersionedCache(store)
+    app.server.config[CACHE_KEY] = cache
     app.server.config[SETTINGS_KEY] = settings
     # Uploads arrive base64-encoded: a file at the import limit is 4/3 of it as a request.
     app.server.config["MAX_CONTENT_LENGTH"] = settings.import_max_bytes * 4 // 3 + 2 * 1024 * 1024
     install_language(app.server)
     install_auth(app.server, store, settings)
+    install_serving(app.server, public_answers_for(store, settings, probe=cache.probe))
     operations.register(app)
     public.register(app)
     audit.register(app)
