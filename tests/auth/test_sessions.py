@@ -37,7 +37,27 @@ def copy_of(app, client):
     return thief
 
 
-def save_incident(client, description: str):
+def incident_token(app) -> dict:
+    """The write token the operations page issues with its incident form (for duty1)."""
+    from eoc.web.pages import operations
+    from tests.conftest import signed_in
+
+    def find(component):
+        if getattr(component, "id", None) == ids.INC_TOKEN:
+            return component
+        children = getattr(component, "children", None)
+        for child in children if isinstance(children, list) else [children]:
+            if child is not None and not isinstance(child, str):
+                hit = find(child)
+                if hit is not None:
+                    return hit
+        return None
+
+    with signed_in(app, "duty_officer"):
+        return find(operations.layout()).data
+
+
+def save_incident(client, description: str, app):
     """POST the operations page's save-incident callback as the browser would."""
     deps = client.get("/_dash-dependencies").get_json()
     [dep] = [d for d in deps if {"id": ids.INC_SAVE, "property": "n_clicks"} in d["inputs"]]
@@ -49,6 +69,7 @@ def save_incident(client, description: str):
         ids.INC_LAT: "38.5",
         ids.INC_LON: "68.8",
         ids.INC_REASON: "seen by the duty officer",
+        ids.INC_TOKEN: incident_token(app),
     }
     outputs = [
         {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
@@ -79,7 +100,7 @@ def test_a_live_session_opens_pages_and_saves_incidents(app, any_store):
     client = signed_in_client(app)
     thief = copy_of(app, client)
     assert opens_capacity(thief)
-    assert save_incident(thief, "Rockfall near Rushan").status_code == 200
+    assert save_incident(thief, "Rockfall near Rushan", app).status_code == 200
     assert incident_saved(any_store, "Rockfall near Rushan")
 
 
@@ -88,7 +109,7 @@ def test_a_cookie_copied_before_sign_out_opens_nothing_after_it(app, any_store):
     thief = copy_of(app, client)
     assert client.get("/logout").status_code == 302
     assert not opens_capacity(thief)
-    assert save_incident(thief, "Forged after sign-out").status_code == 403
+    assert save_incident(thief, "Forged after sign-out", app).status_code == 403
     assert not incident_saved(any_store, "Forged after sign-out")
 
 
@@ -109,7 +130,7 @@ def test_an_account_change_ends_its_sessions(app, any_store, change):
     change(any_store)
     assert not opens_capacity(thief)
     assert not opens_capacity(client)
-    assert save_incident(thief, "Forged after the change").status_code == 403
+    assert save_incident(thief, "Forged after the change", app).status_code == 403
     assert not incident_saved(any_store, "Forged after the change")
 
 
