@@ -87,7 +87,7 @@ def new_incident(app, token, *, lat="38.37", lon="71.45", people="40", desc="Mud
 def test_a_duty_officer_logs_an_incident(app, store):
     before = store.version()
     token = form_token(app)
-    message, version, fresh = new_incident(app, token, desc="Mudflow blocks the road at Vanj")
+    message, version, fresh, *_ = new_incident(app, token, desc="Mudflow blocks the road at Vanj")
     assert "saved" in text(message) and version == before + 1
     assert fresh and fresh != token  # the form gets a new token for the next incident
     incidents = store.read_layer("incidents")
@@ -103,8 +103,8 @@ def test_a_duty_officer_logs_an_incident(app, store):
 
 def test_a_double_clicked_save_adds_the_incident_once(app, store):
     token = form_token(app)
-    first, version, _fresh = new_incident(app, token)
-    second, again, _ = new_incident(app, token)
+    first, version, *_ = new_incident(app, token)
+    second, again, *_ = new_incident(app, token)
     assert "saved" in text(first)
     assert "already sent" in text(second) and again is dash.no_update
     assert store.version() == version
@@ -116,7 +116,7 @@ def test_a_replay_to_another_server_process_adds_nothing(app, store):
     new_incident(app, token)
     app.server.config.pop(WRITE_TOKENS_KEY)  # another process: it never saw the token used
     before = store.version()
-    refused, _version, _ = new_incident(app, token)
+    refused, *_ = new_incident(app, token)
     assert "already saved from this form" in text(refused)
     assert store.version() == before
 
@@ -124,14 +124,14 @@ def test_a_replay_to_another_server_process_adds_nothing(app, store):
 @pytest.mark.parametrize("token", [None, "", "not-a-token"])
 def test_a_save_without_a_valid_token_is_refused(app, store, token):
     before = store.version()
-    refused, version, _ = new_incident(app, token)
+    refused, version, *_ = new_incident(app, token)
     assert "reload the page" in text(refused) and version is dash.no_update
     assert store.version() == before
 
 
 def test_a_token_issued_to_someone_else_is_refused(app, store):
     token = form_token(app, role="admin")
-    refused, _version, _ = new_incident(app, token)
+    refused, *_ = new_incident(app, token)
     assert "issued for another change or user" in text(refused)
 
 
@@ -165,9 +165,11 @@ def test_a_status_change_that_lost_the_race_is_refused(app, store):
     mine = status_target(app, "incidents", "INC-20261121-004")
     theirs = status_target(app, "incidents", "INC-20261121-004", role="admin")
     with signed_in(app, "admin"):
-        _ok, version = save_status(1, "verified", "confirmed by road service", theirs, now=NOW)
+        _ok, _panel, version = save_status(
+            1, "verified", "confirmed by road service", theirs, now=NOW
+        )
     with signed_in(app, "duty_officer"):
-        refused, again = save_status(1, "closed", "cleared", mine, now=NOW)
+        refused, _panel, again = save_status(1, "closed", "cleared", mine, now=NOW)
     assert version == store.version() and again is dash.no_update
     assert "was changed by admin1" in text(refused) and "nothing was saved" in text(refused)
     incidents = store.read_layer("incidents").set_index("incident_id")
@@ -184,7 +186,7 @@ def test_a_status_change_back_and_forth_still_refuses_the_stale_form(app, store)
             1, "reported", "r", status_target(app, "incidents", "INC-20261121-004", "admin")
         )
     with signed_in(app, "duty_officer"):
-        refused, _ = save_status(1, "closed", "cleared", mine, now=NOW)
+        refused, *_ = save_status(1, "closed", "cleared", mine, now=NOW)
     assert "was changed by admin1" in text(refused) and "nothing was saved" in text(refused)
 
 
@@ -192,7 +194,7 @@ def test_a_status_change_without_a_token_is_refused(app, store):
     before = store.version()
     forged = {"layer": "incidents", "id": "INC-20261121-004", "seen": "reported"}
     with signed_in(app, "duty_officer"):
-        refused, version = save_status(1, "closed", "cleared", forged, now=NOW)
+        refused, _panel, version = save_status(1, "closed", "cleared", forged, now=NOW)
     assert "no write token" in text(refused) and version is dash.no_update
     assert store.version() == before
 
@@ -200,7 +202,7 @@ def test_a_status_change_without_a_token_is_refused(app, store):
 def test_a_replayed_status_change_is_applied_once(app, store):
     target = status_target(app, "border_checkpoints", "TJ-BCP-01")
     with signed_in(app, "duty_officer"):
-        ok, version = save_status(1, "restricted", "queue", target, now=NOW)
-        again, _ = save_status(1, "restricted", "queue", target, now=NOW)
+        _ok, ok, version = save_status(1, "restricted", "queue", target, now=NOW)
+        again, *_ = save_status(1, "restricted", "queue", target, now=NOW)
     assert "set to" in text(ok) and "already sent" in text(again)
     assert store.version() == version
