@@ -9,13 +9,14 @@ skips an event it already holds at that version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
 
 import layers
+from eoc.analysis.regions import locate_points
 from eoc.feeds import usgs
 from eoc.i18n import _
 from eoc.store.edits import Edit
@@ -65,6 +66,9 @@ def ingest_usgs(
         regions=store.read_layer("regions"),
     )
     zone_edits = drop_unchanged(zone_edits, stored_zones, "hazard_zones")
+    incident_edits = placed(
+        incident_edits, store.read_layer("regions"), store.read_layer("districts")
+    )
     reason = f"USGS feed {source}"
     version = None
     if zone_edits:
@@ -88,6 +92,20 @@ def ingest_usgs(
             e.feature_id: str(e.changes.get("description") or "") for e in incident_edits
         },
     )
+
+
+def placed(edits: list[Edit], regions: gpd.GeoDataFrame, districts: gpd.GeoDataFrame) -> list[Edit]:
+    """`edits` with the region and district of each new or moved incident, from its location."""
+    moved = [e for e in edits if e.op != "delete" and e.changes.get("geometry") is not None]
+    if not moved:
+        return edits
+    points = gpd.GeoSeries([e.changes["geometry"] for e in moved], crs=4326)
+    where = locate_points(points, regions, districts).astype(object)
+    where = where.where(where.notna(), None)
+    found = {id(e): row for e, row in zip(moved, where.to_dict("records"), strict=True)}
+    return [
+        replace(e, changes={**e.changes, **found[id(e)]}) if id(e) in found else e for e in edits
+    ]
 
 
 def drop_unchanged(edits: list[Edit], stored: gpd.GeoDataFrame, layer: str) -> list[Edit]:

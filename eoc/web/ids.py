@@ -47,6 +47,11 @@ INC_USE_CENTRE = "incident-use-centre"
 INC_REASON = "incident-reason"
 INC_SAVE = "incident-save"
 INC_TOKEN = "incident-token"  # the write token the form was issued with
+INC_TIME = "incident-time"  # when it happened, Dushanbe time
+INC_SAVE_ANYWAY = "incident-save-anyway"  # confirms a likely duplicate
+INC_SAVE_ANYWAY_BOX = "incident-save-anyway-box"
+INC_MESSAGE = "incident-message"  # next to the Save incident button
+STATUS_MESSAGE = "status-message"  # next to the Save status button
 
 # The wall screen (/wall): every id starts with "wall-".
 WALL_PARAMS = "wall-params"
