@@ -86,7 +86,15 @@ def _nav_links() -> list:
     user = current_username()
     if user:
         label = _("Sign out ({user})").format(user=user)
-        links.append(html.A(label, href="/logout", className="nav-user"))
+        # A form, not a link: signing out changes state, so it is a POST (no GET writes).
+        links.append(
+            html.Form(
+                html.Button(label, type="submit", className="nav-user link-button"),
+                action="/logout",
+                method="POST",
+                className="nav-signout",
+            )
+        )
     else:
         links.append(html.A(_("Sign in"), href="/login"))
     return links

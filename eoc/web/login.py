@@ -119,6 +119,10 @@ def _remember_language_with_account(store: Store, name: str, account_lang: str |
 
 
 def logout() -> flask.Response:
+    """Sign out (POST only, from this site: another site cannot sign a user out)."""
+    origin = flask.request.headers.get("Origin")
+    if origin and urlparse(origin).netloc != flask.request.host:
+        return flask.make_response(_("cross-site sign-out refused"), 403)
     token = flask.session.get(TOKEN_KEY)
     if token:
         end_session(flask.current_app.config["EOC_STORE"], token)
@@ -171,5 +175,5 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> None:
     manager.session_protection = "strong"
     manager.user_loader(lambda name: load_session_user(store, settings, name))
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
-    server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", logout, methods=["POST"])
     server.before_request(gate)

@@ -107,7 +107,7 @@ def test_a_live_session_opens_pages_and_saves_incidents(app, any_store):
 def test_a_cookie_copied_before_sign_out_opens_nothing_after_it(app, any_store):
     client = signed_in_client(app)
     thief = copy_of(app, client)
-    assert client.get("/logout").status_code == 302
+    assert client.post("/logout").status_code == 302
     assert not opens_capacity(thief)
     assert save_incident(thief, "Forged after sign-out", app).status_code == 403
     assert not incident_saved(any_store, "Forged after sign-out")
@@ -188,3 +188,14 @@ def test_a_next_with_control_characters_or_backslashes_goes_home(gpkg_store, tar
     assert response.headers["Location"] == "/"
     page = client.get("/login", query_string={"next": target})
     assert page.status_code == 200
+
+
+def test_sign_out_is_a_post_from_this_site_only(app, any_store):
+    client = signed_in_client(app)
+    client.get("/logout")  # a link (or an image) on another site signs nobody out
+    assert opens_capacity(client)
+    refused = client.post("/logout", headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 403
+    assert opens_capacity(client)
+    assert client.post("/logout").status_code == 302
+    assert not opens_capacity(client)
