@@ -12,7 +12,7 @@ import pytest
 
 from eoc.auth import change_password, set_disabled, set_role
 from eoc.web import create_app, ids
-from tests.conftest import STAFF_PASSWORD, settings_for
+from tests.conftest import STAFF_PASSWORD, incident_form_token, settings_for
 
 COOKIE = "eoc_session"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -37,26 +37,6 @@ def copy_of(app, client):
     return thief
 
 
-def incident_token(app) -> dict:
-    """The write token the operations page issues with its incident form (for duty1)."""
-    from eoc.web.pages import operations
-    from tests.conftest import signed_in
-
-    def find(component):
-        if getattr(component, "id", None) == ids.INC_TOKEN:
-            return component
-        children = getattr(component, "children", None)
-        for child in children if isinstance(children, list) else [children]:
-            if child is not None and not isinstance(child, str):
-                hit = find(child)
-                if hit is not None:
-                    return hit
-        return None
-
-    with signed_in(app, "duty_officer"):
-        return find(operations.layout()).data
-
-
 def save_incident(client, description: str, app):
     """POST the operations page's save-incident callback as the browser would."""
     deps = client.get("/_dash-dependencies").get_json()
@@ -69,7 +49,7 @@ def save_incident(client, description: str, app):
         ids.INC_LAT: "38.5",
         ids.INC_LON: "68.8",
         ids.INC_REASON: "seen by the duty officer",
-        ids.INC_TOKEN: incident_token(app),
+        ids.INC_TOKEN: incident_form_token(app),
     }
     outputs = [
         {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
@@ -81,7 +61,7 @@ def save_incident(client, description: str, app):
         "inputs": [{"id": ids.INC_SAVE, "property": "n_clicks", "value": 1}],
         "changedPropIds": [f"{ids.INC_SAVE}.n_clicks"],
         "state": [
-            {"id": s["id"], "property": s["property"], "value": values[s["id"]]}
+            {"id": s["id"], "property": s["property"], "value": values.get(s["id"])}
             for s in dep["state"]
         ],
     }

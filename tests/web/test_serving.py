@@ -21,9 +21,9 @@ import layers
 from bench.load_client import callback_body, components_by_id, free_port, start_server, stop_server
 from eoc.auth import create_user
 from eoc.store import GeoPackageStore
-from eoc.web import ids
+from eoc.web import create_app, ids
 from layers.incidents import INCIDENT_SEVERITIES, INCIDENT_TYPES
-from tests.conftest import SEED_TIME, TEST_SECRET_KEY
+from tests.conftest import SEED_TIME, TEST_SECRET_KEY, incident_form_token, settings_for
 
 PASSWORD = "serving test password"
 
@@ -93,6 +93,10 @@ def test_a_write_through_one_worker_is_seen_by_polls_through_the_other(server):
         ids.INC_LAT: 38.37,
         ids.INC_LON: 71.45,
         ids.INC_REASON: "serving test",
+        # Issued as the server would: same store, same signing key, same user.
+        ids.INC_TOKEN: incident_form_token(
+            create_app(server["store"], settings_for(server["store"]))
+        ),
     }
     before = server["store"].version()
     answer = post(duty, server, callback_body(save, lambda i: values.get(i["id"])))
