@@ -150,11 +150,16 @@ def _differs(edit: Edit, row, spec: layers.LayerSpec) -> bool:
     return False
 
 
-def summary_lines(result: IngestResult) -> list[str]:
+def summary_lines(result: IngestResult, *, feed: str = "usgs") -> list[str]:
     """What changed, in words, in the current language."""
-    head = _("USGS feed {source}: {count} events in the area").format(
-        source=result.source, count=result.events
-    )
+    if feed == "gdacs":
+        head = _("GDACS feed {source}: {count} events in or near Tajikistan").format(
+            source=result.source, count=result.events
+        )
+    else:
+        head = _("USGS feed {source}: {count} events in the area").format(
+            source=result.source, count=result.events
+        )
     if not result.changed:
         return [head, _("nothing new: the store already holds every event of this feed")]
     lines = [head]

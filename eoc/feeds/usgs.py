@@ -277,6 +277,7 @@ def plan_feed_edits(
     so planning twice in a row gives no edits the second time.
     """
     stored_updated = _stored_updates(existing_incidents)
+    stored_sources = _stored_sources(existing_incidents)
     stored_zones = _stored_zone_ids(existing_zones)
     withdrawn = events["status"].eq(DELETED).fillna(False).to_numpy(dtype=bool)
     incident_edits, zone_edits = _withdrawal_edits(
@@ -295,6 +296,8 @@ def plan_feed_edits(
                 continue
             fields = FEED_FIELDS + (("adm1_iso",) if regions is not None else ())
             changes = {name: _plain(row[name]) for name in fields} | {"geometry": row["geometry"]}
+            # Another feed that reported the same event (GDACS) stays listed.
+            changes["source"] = merge_sources(stored_sources.get(incident_id), SOURCE)
             incident_edits.append(
                 Edit(incident_id, changes, expected={"source_updated": _plain(before)})
             )
@@ -377,6 +380,18 @@ def _stored_updates(incidents: gpd.GeoDataFrame | None) -> dict[str, pd.Timestam
         return {}
     stamps = pd.to_datetime(incidents["source_updated"], utc=True).dt.floor("s")
     return dict(zip(incidents["incident_id"].astype(str), stamps, strict=True))
+
+
+def _stored_sources(incidents: gpd.GeoDataFrame | None) -> dict[str, object]:
+    if incidents is None or incidents.empty:
+        return {}
+    return dict(zip(incidents["incident_id"].astype(str), incidents["source"], strict=True))
+
+
+def merge_sources(stored: object, own: str) -> str:
+    """`stored` sources ("USGS, GDACS") with `own` added, in the order they came."""
+    names = [s.strip() for s in str(stored or "").split(",") if s.strip()]
+    return ", ".join(names if own in names else [*names, own])
 
 
 def _stored_zone_ids(zones: gpd.GeoDataFrame | None) -> set[str]:
