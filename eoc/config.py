@@ -64,6 +64,12 @@ class Settings:
     upload_max_age_s: float = 3600.0  # unconfirmed uploads older than this are removed
     session_idle_min: float = 60.0  # a session unused this long ends
     session_max_h: float = 12.0  # and every session ends this long after sign-in
+    # -- live feeds (eoc feeds run); an empty URL switches a feed off --
+    feed_usgs_url: str = "2.5_day"  # a USGS summary feed name or URL
+    feed_usgs_interval_s: float = 60.0
+    feed_gdacs_url: str = "https://www.gdacs.org/gdacsapi/api/events/geteventlist/EVENTS4APP"
+    feed_gdacs_interval_s: float = 600.0
+    feed_timeout_s: float = 10.0
 
     def __post_init__(self) -> None:
         self._check_relocation()
@@ -76,6 +82,11 @@ class Settings:
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ConfigError(_("EOC_SECRET_KEY must have at least 32 characters"))
         _check_sign_in(self)
+        for name in ("feed_usgs_interval_s", "feed_gdacs_interval_s", "feed_timeout_s"):
+            if not 0.1 <= getattr(self, name) <= 86400:
+                raise ConfigError(
+                    _("EOC_{name} must be 0.1 to 86400 seconds").format(name=name.upper())
+                )
         for name in _IMPORT_NUMBERS:
             if not getattr(self, name) > 0:
                 raise ConfigError(
@@ -135,6 +146,7 @@ def load_settings(
     if env.get("EOC_UPLOAD_DIR"):
         from_env["upload_dir"] = Path(env["EOC_UPLOAD_DIR"])
     from_env.update(_sign_in_from_env(env))
+    from_env.update(_feeds_from_env(env))
     if env.get("EOC_SECRET_KEY"):
         from_env["secret_key"] = env["EOC_SECRET_KEY"]
     if env.get("EOC_SECRET_KEY_FILE"):
@@ -163,6 +175,23 @@ def _sign_in_from_env(env: Mapping[str, str]) -> dict[str, object]:
         if raw:
             try:
                 values[name] = kind(raw)
+            except ValueError:
+                raise ConfigError(
+                    _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
+                ) from None
+    return values
+
+
+def _feeds_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name in ("feed_usgs_url", "feed_gdacs_url"):
+        if f"EOC_{name.upper()}" in env:  # set but empty: that feed is off
+            values[name] = env[f"EOC_{name.upper()}"].strip()
+    for name in ("feed_usgs_interval_s", "feed_gdacs_interval_s", "feed_timeout_s"):
+        raw = env.get(f"EOC_{name.upper()}")
+        if raw:
+            try:
+                values[name] = float(raw)
             except ValueError:
                 raise ConfigError(
                     _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)

@@ -56,3 +56,57 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     add_store_argument(alerts)
     add_lang_argument(alerts)
     alerts.set_defaults(run=cmd_feed_gdacs)
+    add_runner_commands(sub)
+
+
+def cmd_feeds_run(args: argparse.Namespace, settings: Settings) -> int:
+    import logging
+    import signal
+    import threading
+
+    from eoc.cli import _say
+    from eoc.feeds.runner import FeedRunner, configured_feeds
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    feeds = configured_feeds(settings)
+    if not feeds:
+        _say(_("no feed is configured: set EOC_FEED_USGS_URL or EOC_FEED_GDACS_URL"))
+        return 1
+    runner = FeedRunner(_store(settings), feeds)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_a: stop.set())
+    if args.once:
+        runner.cycle()
+        return 0
+    _say(
+        _("feed runner {holder} started: {feeds}").format(
+            holder=runner.holder,
+            feeds=", ".join(f"{f.name} every {f.interval_s:g} s" for f in feeds),
+        )
+    )
+    runner.run(stop)
+    return 0
+
+
+def cmd_feeds_status(args: argparse.Namespace, settings: Settings) -> int:
+    from eoc.feeds.health import status_lines
+
+    for line in status_lines(_store(settings), now=datetime.now(UTC).timestamp()):
+        print(line)
+    return 0
+
+
+def add_runner_commands(sub: argparse._SubParsersAction) -> None:
+    from eoc.cli import add_lang_argument, add_store_argument
+
+    feeds = sub.add_parser("feeds", help="the feed runner").add_subparsers(
+        dest="feeds_command", required=True
+    )
+    run = feeds.add_parser("run", help="poll the feeds until stopped (one runner per store)")
+    run.add_argument("--once", action="store_true", help="one cycle, then exit")
+    status = feeds.add_parser("status", help="each feed's health and state")
+    for command, handler in ((run, cmd_feeds_run), (status, cmd_feeds_status)):
+        add_store_argument(command)
+        add_lang_argument(command)
+        command.set_defaults(run=handler)

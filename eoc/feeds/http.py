@@ -54,6 +54,11 @@ def conditional_get(
             body = reply.read(MAX_BYTES + 1)
             if len(body) > MAX_BYTES:
                 raise FeedError(f"the {label} response from {url} is over {MAX_BYTES} bytes")
+            promised = reply.headers.get("Content-Length")
+            if promised and promised.isdigit() and len(body) < int(promised):
+                raise FeedError(
+                    f"the {label} response from {url} was cut off: {len(body)} of {promised} bytes"
+                )
             return Response(
                 reply.status, body, reply.headers.get("ETag"), reply.headers.get("Last-Modified")
             )
