@@ -12,6 +12,7 @@ import layers
 from eoc.auth import change_password, create_user, set_disabled, set_role
 from eoc.config import Settings, language_from_environment, load_settings
 from eoc.errors import EocError, StoreNotInitialisedError, ValidationError
+from eoc.feeds_cli import add_commands as add_feed_commands
 from eoc.i18n import LANGUAGES, _, language
 from eoc.io_cli import add_commands as add_io_commands
 from eoc.permissions import USER_ROLES
@@ -248,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(run=cmd_publish_map)
     add_io_commands(sub)
     add_report_commands(sub)
+    add_feed_commands(sub)
     add_relocation_commands(sub)
     return parser
 

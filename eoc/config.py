@@ -69,6 +69,12 @@ class Settings:
     threads: int | None = None
     redis_url: str | None = None  # the public cache shared by several app servers
     cache_dir: Path | None = None  # None: a `cache` folder beside a GeoPackage store
+    # -- live feeds (eoc feeds run); an empty URL switches a feed off --
+    feed_usgs_url: str = "2.5_day"  # a USGS summary feed name or URL
+    feed_usgs_interval_s: float = 60.0
+    feed_gdacs_url: str = "https://www.gdacs.org/gdacsapi/api/events/geteventlist/EVENTS4APP"
+    feed_gdacs_interval_s: float = 600.0
+    feed_timeout_s: float = 10.0
 
     def __post_init__(self) -> None:
         self._check_relocation()
@@ -87,6 +93,11 @@ class Settings:
                     _("EOC_{name} must be a whole number from 1 to 64").format(name=name.upper())
                 )
         _check_sign_in(self)
+        for name in ("feed_usgs_interval_s", "feed_gdacs_interval_s", "feed_timeout_s"):
+            if not 0.1 <= getattr(self, name) <= 86400:
+                raise ConfigError(
+                    _("EOC_{name} must be 0.1 to 86400 seconds").format(name=name.upper())
+                )
         for name in _IMPORT_NUMBERS:
             if not getattr(self, name) > 0:
                 raise ConfigError(
@@ -146,6 +157,7 @@ def load_settings(
     if env.get("EOC_UPLOAD_DIR"):
         from_env["upload_dir"] = Path(env["EOC_UPLOAD_DIR"])
     from_env.update(_sign_in_from_env(env))
+    from_env.update(_feeds_from_env(env))
     if env.get("EOC_SECRET_KEY"):
         from_env["secret_key"] = env["EOC_SECRET_KEY"]
     if env.get("EOC_SECRET_KEY_FILE"):
@@ -175,6 +187,23 @@ def _sign_in_from_env(env: Mapping[str, str]) -> dict[str, object]:
         if raw:
             try:
                 values[name] = kind(raw)
+            except ValueError:
+                raise ConfigError(
+                    _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
+                ) from None
+    return values
+
+
+def _feeds_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name in ("feed_usgs_url", "feed_gdacs_url"):
+        if f"EOC_{name.upper()}" in env:  # set but empty: that feed is off
+            values[name] = env[f"EOC_{name.upper()}"].strip()
+    for name in ("feed_usgs_interval_s", "feed_gdacs_interval_s", "feed_timeout_s"):
+        raw = env.get(f"EOC_{name.upper()}")
+        if raw:
+            try:
+                values[name] = float(raw)
             except ValueError:
                 raise ConfigError(
                     _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)

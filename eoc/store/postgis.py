@@ -356,17 +356,33 @@ class PostGISStore:
         Every edit is validated against the layer spec and checked against what the editor
         saw (`Edit.expected`); one refused edit writes nothing at all.
         """
-        spec = layers.get(layer)
+        return self.apply_edit_sets(
+            [(layer, edits)], user=user, reason=reason, now=now, protection=protection
+        )
+
+    def apply_edit_sets(
+        self,
+        sets: Sequence[tuple[str, Sequence[Edit]]],
+        *,
+        user: str,
+        reason: str,
+        now: datetime,
+        protection: bool = False,
+    ) -> int:
+        """Apply edits to several layers (`(layer, edits)` pairs) in one transaction."""
+        specs = [(layers.get(layer), edits) for layer, edits in sets]
         reason = required_reason(reason)
         with self._transaction() as con:
-            version = self._bump(con, now, [layer])
-            for edit in edits:
+            version = self._bump(con, now, [spec.name for spec, _e in specs])
+            for spec, edit in ((spec, e) for spec, edits in specs for e in edits):
                 current = self._fetch(con, spec, edit.feature_id)
                 row, old, new = prepare_edit(
                     spec,
                     edit,
                     current,
-                    last_change=lambda fid=edit.feature_id: self._last_change(con, spec, fid),
+                    last_change=lambda fid=edit.feature_id, sp=spec: self._last_change(
+                        con, sp, fid
+                    ),
                     protection=protection,
                 )
                 self._write(con, spec, edit.op, row, current)

@@ -132,3 +132,5 @@ IO_RESULT = "io-result"
 IO_TOKEN = "io-token"
 IO_REJECTS = "io-rejects"
 AS_OF_BASE = "as-of-base"
+FEED_HEALTH = "feed-health"  # / : each live feed's health
+WALL_FEED_HEALTH = "wall-feed-health"

@@ -27,6 +27,7 @@ from eoc.permissions import Action, is_allowed
 from eoc.web import ids
 from eoc.web.components.activity_feed import build_activity_feed
 from eoc.web.components.detail_panel import build_detail, build_incident_form
+from eoc.web.components.feed_health import feed_health_placeholder, register_feed_health
 from eoc.web.components.footer import DUSHANBE, build_footer
 from eoc.web.components.kpi_tiles import build_kpi_tiles
 from eoc.web.components.map_figure import (
@@ -172,6 +173,7 @@ def layout(**_query: str) -> html.Div:
                     html.Div(id=ids.FEED, className="ops-feed"),
                 ],
             ),
+            feed_health_placeholder(ids.FEED_HEALTH),
             html.Footer(id=ids.FOOTER, className="data-footer"),
             dcc.Interval(id=ids.POLL, interval=int(current_settings().refresh_s * 1000)),
             dcc.Store(id=ids.VERSION),
@@ -498,6 +500,7 @@ def save_status(
 
 
 def register(app: Dash) -> None:
+    register_feed_health(app, poll_id=ids.POLL, target_id=ids.FEED_HEALTH)
     dash.register_page(
         __name__,
         path="/",

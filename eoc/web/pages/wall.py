@@ -26,11 +26,17 @@ import layers
 from eoc.analysis.active import AnalysisInputError, as_utc
 from eoc.analysis.kpis import is_stale, new_severe_incidents
 from eoc.analysis.regions import region_geometry
+from eoc.feeds.state import read_states
 from eoc.i18n import N_, _, current_language, localised
 from eoc.permissions import Action
 from eoc.web import ids
 from eoc.web.components.activity_feed import build_activity_feed
 from eoc.web.components.banners import build_incident_banner, build_stale_banner
+from eoc.web.components.feed_health import (
+    feed_down_text,
+    feed_health_placeholder,
+    register_feed_health,
+)
 from eoc.web.components.footer import SCENARIO_NOTICE, format_data_time
 from eoc.web.components.kpi_tiles import build_kpi_tiles
 from eoc.web.components.map_figure import (
@@ -143,6 +149,7 @@ def layout(**query: str) -> html.Div:
                         children=[html.H1(_("EOC Tajikistan")), html.Span(_(TITLE))],
                     ),
                     html.Div(id=ids.WALL_DATA_TIME, className="wall-data-time"),
+                    feed_health_placeholder(ids.WALL_FEED_HEALTH),
                     html.Div(
                         className="wall-clock",
                         children=[
@@ -257,7 +264,8 @@ def update_wall_panels(
     data_time = cache.get("data_time", store.data_time, version=version)
     banners = []
     if is_stale(data_time, now=now, stale_after_min=params["stale_after_min"]):
-        banners.append(build_stale_banner(data_time, now=now))
+        down = feed_down_text(read_states(store))
+        banners.append(build_stale_banner(data_time, now=now, feed_down=down))
     severe = new_severe_incidents(frames["incidents"], now=now, hours=BANNER_HOURS)
     incident_banner = build_incident_banner(severe, hours=BANNER_HOURS)
     if incident_banner is not None:
@@ -362,6 +370,7 @@ def build_wall_layer_patch(frames, *, changed, scale: float = MARKER_SCALE, grey
 
 
 def register(app: Dash) -> None:
+    register_feed_health(app, poll_id=ids.WALL_POLL, target_id=ids.WALL_FEED_HEALTH)
     dash.register_page(
         __name__,
         path="/wall",
