@@ -11,7 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from eoc.auth import change_password, set_disabled, set_role
+from eoc.incident_log import NEW_INCIDENT
 from eoc.web import create_app, ids
+from eoc.write_tokens import WriteTokens
 from tests.conftest import STAFF_PASSWORD, settings_for
 
 COOKIE = "eoc_session"
@@ -37,8 +39,10 @@ def copy_of(app, client):
     return thief
 
 
-def save_incident(client, description: str):
+def save_incident(client, description: str, *, user: str = "duty1"):
     """POST the operations page's save-incident callback as the browser would."""
+    app = client.application
+    tokens = WriteTokens(app.secret_key)
     deps = client.get("/_dash-dependencies").get_json()
     [dep] = [d for d in deps if {"id": ids.INC_SAVE, "property": "n_clicks"} in d["inputs"]]
     values = {
@@ -49,6 +53,7 @@ def save_incident(client, description: str):
         ids.INC_LAT: "38.5",
         ids.INC_LON: "68.8",
         ids.INC_REASON: "seen by the duty officer",
+        ids.INC_TOKEN: tokens.issue(NEW_INCIDENT, user=user, version=0),
     }
     outputs = [
         {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}

@@ -79,7 +79,7 @@ def test_anonymous_callbacks_are_refused_by_the_server(app):
     server_side = [d for d in deps if "wall-" in d["output"] and not d.get("clientside_function")]
     assert len(server_side) == 4 and len(wall_outputs) == 6  # + the clock and the screen size
     for dep in server_side:
-        assert app.server.config[CALLBACK_ACTIONS_KEY][dep["output"]] == Action.VIEW_INTERNAL
+        assert app.server.config[CALLBACK_ACTIONS_KEY][dep["output"]] == Action.VIEW_WALL
         body = {"output": dep["output"], "outputs": [], "inputs": [], "state": []}
         response = app.server.test_client().post("/_dash-update-component", json=body)
         assert response.status_code == 403, dep["output"]
