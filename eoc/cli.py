@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import layers
+from eoc.accounts_cli import add_display_commands
+from eoc.accounts_cli import add_user_commands as add_account_user_commands
 from eoc.auth import change_password, create_user, set_disabled, set_role
 from eoc.config import Settings, language_from_environment, load_settings
 from eoc.errors import EocError, StoreNotInitialisedError, ValidationError
@@ -35,6 +37,11 @@ def add_lang_argument(parser: argparse.ArgumentParser) -> None:
         choices=list(LANGUAGES),
         help="language of messages (default: $EOC_LANG, then $LANG, then en)",
     )
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    add_store_argument(parser)
+    add_lang_argument(parser)
 
 
 def ensure_store(settings: Settings, *, rebuild: bool = False) -> Store:
@@ -230,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_argument(set_role_parser)
     add_lang_argument(set_role_parser)
     set_role_parser.set_defaults(run=cmd_users_set_role)
+    add_account_user_commands(users, _add_common)
+    add_display_commands(sub, _add_common)
 
     audit = sub.add_parser("audit", help="print the audit log, newest first")
     audit.add_argument("--layer")

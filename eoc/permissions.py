@@ -13,15 +13,18 @@ class Role(StrEnum):
     CCCM = "cccm"
     VIEWER = "viewer"  # internal, read-only
     PUBLIC = "public"  # anonymous visitors and donors
+    DISPLAY = "display"  # a wall screen opened with a display token (eoc/displays.py)
 
 
 INTERNAL_ROLES = frozenset({Role.ADMIN, Role.DUTY_OFFICER, Role.CCCM, Role.VIEWER})
-USER_ROLES = tuple(r.value for r in Role if r is not Role.PUBLIC)  # roles a user account can have
+# roles a user account can have
+USER_ROLES = tuple(r.value for r in Role if r not in (Role.PUBLIC, Role.DISPLAY))
 
 
 class Action(StrEnum):
     VIEW_PUBLIC = "view_public"  # the donor map and its summaries
     VIEW_INTERNAL = "view_internal"  # every internal page and layer, sensitive rows included
+    VIEW_WALL = "view_wall"  # the wall screen's read-only callbacks (staff and display tokens)
     EDIT_INCIDENTS = "edit_incidents"  # incident log, checkpoint status, hazard zones
     EDIT_SITES = "edit_sites"  # displacement site figures and status, relocation plans
     IMPORT_DATA = "import_data"  # whole-layer imports
@@ -36,6 +39,7 @@ class Action(StrEnum):
 ACTION_LABELS = (
     N_("view public"),
     N_("view internal"),
+    N_("view wall"),
     N_("edit incidents"),
     N_("edit sites"),
     N_("import data"),
@@ -49,6 +53,7 @@ ACTION_LABELS = (
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_PUBLIC: frozenset(Role),
     Action.VIEW_INTERNAL: INTERNAL_ROLES,
+    Action.VIEW_WALL: INTERNAL_ROLES | {Role.DISPLAY},
     Action.EDIT_INCIDENTS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
     Action.EDIT_SITES: frozenset({Role.ADMIN, Role.CCCM}),
     Action.IMPORT_DATA: frozenset({Role.ADMIN, Role.DUTY_OFFICER, Role.CCCM}),

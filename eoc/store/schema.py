@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 METADATA = sa.MetaData()
-TABLE_MODULES = ("eoc.store.account_tables", "eoc.store.feed_tables")
+TABLE_MODULES = ("eoc.store.account_tables", "eoc.store.feed_tables", "eoc.store.displays")
 
 
 def shared_metadata() -> sa.MetaData:

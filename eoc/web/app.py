@@ -14,7 +14,17 @@ from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.headers import install_security_headers
 from eoc.web.language import install_language, language_links
 from eoc.web.login import install_auth
-from eoc.web.pages import audit, capacity, data_io, operations, public, relocation, reports, wall
+from eoc.web.pages import (
+    admin_users,
+    audit,
+    capacity,
+    data_io,
+    operations,
+    public,
+    relocation,
+    reports,
+    wall,
+)
 from eoc.web.routes import register_routes
 from eoc.web.security import current_role, current_username
 from eoc.web.serving import EocDash, install_serving, public_answers_for
@@ -44,6 +54,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     operations.register(app)
     public.register(app)
     audit.register(app)
+    admin_users.register(app)
     wall.register(app)
     capacity.register(app)
     relocation.register(app)

@@ -80,7 +80,7 @@ def test_anonymous_callbacks_are_refused_by_the_server(app):
     # + the clock and the screen size; the feed-health chips are the fifth server callback
     assert len(server_side) == 5 and len(wall_outputs) == 7
     for dep in server_side:
-        assert app.server.config[CALLBACK_ACTIONS_KEY][dep["output"]] == Action.VIEW_INTERNAL
+        assert app.server.config[CALLBACK_ACTIONS_KEY][dep["output"]] == Action.VIEW_WALL
         body = {"output": dep["output"], "outputs": [], "inputs": [], "state": []}
         response = app.server.test_client().post("/_dash-update-component", json=body)
         assert response.status_code == 403, dep["output"]

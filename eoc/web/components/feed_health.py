@@ -50,7 +50,10 @@ def update_feed_health(_ticks: int | None) -> list:
     return build_feed_health(read_states(current_cache().store), now=time.time())
 
 
-def register_feed_health(app, *, poll_id: str, target_id: str) -> None:
-    guarded_callback(
-        app, Action.VIEW_INTERNAL, Output(target_id, "children"), Input(poll_id, "n_intervals")
-    )(update_feed_health)
+def register_feed_health(
+    app, *, poll_id: str, target_id: str, action: Action = Action.VIEW_INTERNAL
+) -> None:
+    """The health line's refresh, allowed to whoever may see the page (`action`)."""
+    guarded_callback(app, action, Output(target_id, "children"), Input(poll_id, "n_intervals"))(
+        update_feed_health
+    )

@@ -132,7 +132,7 @@ def _now(params: dict | None) -> datetime:
     return as_utc(given).to_pydatetime() if given else datetime.now(UTC)
 
 
-@guarded_layout(Action.VIEW_INTERNAL)
+@guarded_layout(Action.VIEW_WALL)
 def layout(**query: str) -> html.Div:
     settings = current_settings()
     params = parse_wall_params(query, stale_after_min=settings.stale_after_min)
@@ -370,25 +370,27 @@ def build_wall_layer_patch(frames, *, changed, scale: float = MARKER_SCALE, grey
 
 
 def register(app: Dash) -> None:
-    register_feed_health(app, poll_id=ids.WALL_POLL, target_id=ids.WALL_FEED_HEALTH)
+    register_feed_health(
+        app, poll_id=ids.WALL_POLL, target_id=ids.WALL_FEED_HEALTH, action=Action.VIEW_WALL
+    )
     dash.register_page(
         __name__,
         path="/wall",
         title=N_("EOC Tajikistan — Operations wall"),
         layout=layout,
         name=TITLE,
-        action=Action.VIEW_INTERNAL,
+        action=Action.VIEW_WALL,
     )
     guarded_callback(
         app,
-        Action.VIEW_INTERNAL,
+        Action.VIEW_WALL,
         Output(ids.WALL_VERSION, "data"),
         Input(ids.WALL_POLL, "n_intervals"),
         State(ids.WALL_VERSION, "data"),
     )(poll_version)
     guarded_callback(
         app,
-        Action.VIEW_INTERNAL,
+        Action.VIEW_WALL,
         Output(ids.WALL_KPIS, "children"),
         Output(ids.WALL_BANNERS, "children"),
         Output(ids.WALL_DATA_TIME, "children"),
@@ -400,7 +402,7 @@ def register(app: Dash) -> None:
     )(update_wall_panels)
     guarded_callback(
         app,
-        Action.VIEW_INTERNAL,
+        Action.VIEW_WALL,
         Output(ids.WALL_MAP, "figure"),
         Output(ids.WALL_MAP_STATE, "data"),
         Input(ids.WALL_VERSION, "data"),
@@ -410,7 +412,7 @@ def register(app: Dash) -> None:
     )(update_wall_map)
     guarded_callback(
         app,
-        Action.VIEW_INTERNAL,
+        Action.VIEW_WALL,
         Output(ids.WALL_MAP, "figure", allow_duplicate=True),
         Output(ids.WALL_VIEW_NAME, "children"),
         Input(ids.WALL_ROTATE, "n_intervals"),
