@@ -8,6 +8,7 @@ import sys
 from eoc.cli import add_store_argument, ensure_store
 from eoc.config import load_settings
 from eoc.errors import EocError
+from eoc.store.migrations import check_servable
 from eoc.web import create_app
 
 
@@ -21,6 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(vars(args))
         store = ensure_store(settings)
+        check_servable(store)  # newer: refused; older: run `eoc upgrade` first
     except EocError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

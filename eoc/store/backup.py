@@ -23,6 +23,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterable
 from contextlib import closing
@@ -170,8 +171,8 @@ def _restore_geopackage(source: GeoPackageStore, target: GeoPackageStore, stamp:
     with closing(sqlite3.connect(target.path, timeout=30, isolation_level=None)) as con:
         con.execute("BEGIN IMMEDIATE")
         try:
-            with closing(sqlite3.connect(kept)) as copy:
-                con.backup(copy)
+            # Under this write lock no one changes the file: a plain copy is one committed state.
+            shutil.copyfile(target.path, kept)
             con.execute("INSERT OR REPLACE INTO eoc_meta (key, value) VALUES ('retired', '1')")
             os.replace(tmp, target.path)
         except BaseException:

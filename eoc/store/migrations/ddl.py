@@ -16,6 +16,7 @@ quoted by the dialect; values are always parameters.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import geopandas as gpd
@@ -95,7 +96,10 @@ class Ddl:
         return set(sa.inspect(con).get_table_names(schema=self.schema))
 
     def column_names(self, con: sa.Connection, table: str) -> list[str]:
-        return [c["name"] for c in sa.inspect(con).get_columns(table, schema=self.schema)]
+        with warnings.catch_warnings():  # SQLAlchemy knows no PostGIS geometry type: fine here
+            warnings.simplefilter("ignore", sa.exc.SAWarning)
+            columns = sa.inspect(con).get_columns(table, schema=self.schema)
+        return [c["name"] for c in columns]
 
     def lock(self, con: sa.Connection) -> None:
         """Queue behind (and block) every other writer of the store for this transaction."""
