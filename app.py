@@ -13,6 +13,7 @@ from eoc.cli import add_store_argument, ensure_store
 from eoc.config import Settings, load_settings
 from eoc.errors import EocError
 from eoc.store import open_store
+from eoc.store.migrations import check_servable
 from eoc.web import create_app
 
 
@@ -34,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(vars(args))
         # Built once, here, before any worker starts: workers only open it.
         store = ensure_store(settings)
+        check_servable(store)  # newer: refused; older: run `eoc upgrade` first
     except EocError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -22,6 +22,7 @@ from eoc.relocation_cli import add_commands as add_relocation_commands
 from eoc.reports_cli import add_commands as add_report_commands
 from eoc.store import Store, open_store
 from eoc.store.seed import build_from_seed
+from eoc.store_cli import add_commands as add_store_commands
 
 
 def add_store_argument(parser: argparse.ArgumentParser) -> None:
@@ -260,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_commands(sub)
     add_feed_commands(sub)
     add_relocation_commands(sub)
+    add_store_commands(sub)
     return parser
 
 
