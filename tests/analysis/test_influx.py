@@ -1,4 +1,4 @@
-"""Influx projection with hand-worked figures: a constant rate fills known capacities on known days."""
+"""Influx projection, hand-worked: a constant rate fills known capacities on known days."""
 
 from __future__ import annotations
 
