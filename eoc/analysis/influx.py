@@ -101,6 +101,11 @@ class WhatIf:
             raise InfluxError(f"the arrival rate factor must be ×{low:g} to ×{high:g}")
 
 
+DEFAULT_MODEL = InfluxModel()
+DEFAULT_RULE = AssignmentRule()
+NO_CHANGE = WhatIf()
+
+
 @dataclass(frozen=True)
 class InfluxProjection:
     as_of: date
@@ -117,7 +122,7 @@ def arrival_rates(
     *,
     as_of: date,
     categories: Iterable[str] = SITE_CATEGORIES,
-    model: InfluxModel = InfluxModel(),
+    model: InfluxModel = DEFAULT_MODEL,
 ) -> pd.DataFrame:
     """Per point, the posterior of its daily arrival rate over the window ending at `as_of`.
 
@@ -198,9 +203,9 @@ def project_influx(
     *,
     as_of: date,
     rules: CapacityRules,
-    model: InfluxModel = InfluxModel(),
-    rule: AssignmentRule = AssignmentRule(),
-    what_if: WhatIf = WhatIf(),
+    model: InfluxModel = DEFAULT_MODEL,
+    rule: AssignmentRule = DEFAULT_RULE,
+    what_if: WhatIf = NO_CHANGE,
     hazard_zones: gpd.GeoDataFrame | None = None,
 ) -> InfluxProjection:
     """Days until each region's sites are full, with the band, under `rule` and `what_if`.

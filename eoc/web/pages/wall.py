@@ -31,6 +31,7 @@ from eoc.permissions import Action
 from eoc.web import ids
 from eoc.web.components.activity_feed import build_activity_feed
 from eoc.web.components.banners import build_incident_banner, build_stale_banner
+from eoc.web.components.flows_section import build_wall_flows, register_wall_flows
 from eoc.web.components.footer import SCENARIO_NOTICE, format_data_time
 from eoc.web.components.kpi_tiles import build_kpi_tiles
 from eoc.web.components.map_figure import (
@@ -180,6 +181,7 @@ def layout(**query: str) -> html.Div:
                             html.Div(id=ids.WALL_FEED, className="wall-feed"),
                         ],
                     ),
+                    build_wall_flows(),
                 ],
             ),
             html.Footer(_(SCENARIO_NOTICE), className="wall-footer"),
@@ -370,6 +372,7 @@ def register(app: Dash) -> None:
         name=TITLE,
         action=Action.VIEW_INTERNAL,
     )
+    register_wall_flows(app, version_id=ids.WALL_VERSION)
     guarded_callback(
         app,
         Action.VIEW_INTERNAL,
