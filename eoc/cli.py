@@ -15,6 +15,8 @@ from eoc.auth import change_password, create_user, set_disabled, set_role
 from eoc.config import Settings, language_from_environment, load_settings
 from eoc.errors import EocError, StoreNotInitialisedError, ValidationError
 from eoc.feeds_cli import add_commands as add_feed_commands
+from eoc.flows.seed import load_seed_flows
+from eoc.flows_cli import add_commands as add_flows_commands
 from eoc.i18n import LANGUAGES, _, language
 from eoc.io_cli import add_commands as add_io_commands
 from eoc.permissions import USER_ROLES
@@ -50,6 +52,8 @@ def ensure_store(settings: Settings, *, rebuild: bool = False) -> Store:
     store = open_store(settings.store)
     if rebuild or not store.exists():
         version = build_from_seed(store, settings.seed_dir, now=datetime.now(UTC), progress=_say)
+        flows = load_seed_flows(store, settings.seed_dir, now=datetime.now(UTC))
+        version = flows.version if flows else version
         _say(
             _("store {store} built from the seed (version {version})").format(
                 store=store.location, version=version
@@ -262,6 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_feed_commands(sub)
     add_relocation_commands(sub)
     add_store_commands(sub)
+    add_flows_commands(sub)
     return parser
 
 

@@ -33,6 +33,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     EDIT_CONTEXT = "edit_context"  # base layers (regions, rivers, ...) and layers no screen edits
     CHANGE_PROTECTION = "change_protection"  # un-flag or re-type a protected (sensitive) row
+    ENTER_FLOWS = "enter_flows"  # flow monitoring counts at border points (form and import)
 
 
 # Action names as shown in refusals ("role 'viewer' may not edit sites").
@@ -48,6 +49,7 @@ ACTION_LABELS = (
     N_("manage users"),
     N_("edit context"),
     N_("change protection"),
+    N_("enter flows"),
 )
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -62,6 +64,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.EDIT_CONTEXT: frozenset({Role.ADMIN}),
     Action.CHANGE_PROTECTION: frozenset({Role.ADMIN}),
+    Action.ENTER_FLOWS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
 }
 
 # Which action edits which layer, on its screens and by import alike (one table for both).

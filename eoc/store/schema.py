@@ -17,7 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 METADATA = sa.MetaData()
-TABLE_MODULES = ("eoc.store.account_tables", "eoc.store.feed_tables", "eoc.store.displays")
+TABLE_MODULES = (
+    "eoc.store.account_tables",
+    "eoc.store.feed_tables",
+    "eoc.store.displays",
+    "eoc.store.flow_tables",
+)
 
 
 def shared_metadata() -> sa.MetaData:

@@ -77,8 +77,8 @@ def test_anonymous_callbacks_are_refused_by_the_server(app):
     deps = app.server.test_client().get("/_dash-dependencies").get_json()
     wall_outputs = [d["output"] for d in deps if "wall-" in d["output"]]
     server_side = [d for d in deps if "wall-" in d["output"] and not d.get("clientside_function")]
-    # + the clock and the screen size; the feed-health chips are the fifth server callback
-    assert len(server_side) == 5 and len(wall_outputs) == 7
+    # + the clock and the screen size; feed health and arrivals are server callbacks too
+    assert len(server_side) == 6 and len(wall_outputs) == 8
     for dep in server_side:
         assert app.server.config[CALLBACK_ACTIONS_KEY][dep["output"]] == Action.VIEW_WALL
         body = {"output": dep["output"], "outputs": [], "inputs": [], "state": []}

@@ -37,6 +37,7 @@ from eoc.web.components.feed_health import (
     feed_health_placeholder,
     register_feed_health,
 )
+from eoc.web.components.flows_section import build_wall_flows, register_wall_flows
 from eoc.web.components.footer import SCENARIO_NOTICE, format_data_time
 from eoc.web.components.kpi_tiles import build_kpi_tiles
 from eoc.web.components.map_figure import (
@@ -187,6 +188,7 @@ def layout(**query: str) -> html.Div:
                             html.Div(id=ids.WALL_FEED, className="wall-feed"),
                         ],
                     ),
+                    build_wall_flows(),
                 ],
             ),
             html.Footer(_(SCENARIO_NOTICE), className="wall-footer"),
@@ -381,6 +383,7 @@ def register(app: Dash) -> None:
         name=TITLE,
         action=Action.VIEW_WALL,
     )
+    register_wall_flows(app, version_id=ids.WALL_VERSION)
     guarded_callback(
         app,
         Action.VIEW_WALL,
