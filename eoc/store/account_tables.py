@@ -2,15 +2,16 @@
 
 `eoc_sessions` (server-side session records) and `eoc_login_throttle` (failed sign-ins) are
 created by these definitions on SQLite (the GeoPackage) and on PostgreSQL alike. `eoc_users`,
-`eoc_audit` and `eoc_meta` are created by each backend's own schema; they are described here
-only as far as the shared account operations (eoc/store/accounts.py) use them.
+`eoc_audit` and `eoc_meta` are created by each backend's own schema and described in
+eoc/store/journal_tables.py; the names below keep eoc/store/accounts.py short.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from eoc.store.schema import METADATA, IsoTime, JsonValue
+from eoc.store import journal_tables as j
+from eoc.store.schema import METADATA
 
 sessions = sa.Table(
     "eoc_sessions",
@@ -34,37 +35,6 @@ throttle = sa.Table(
 )
 
 
-# Created by the backends' own schemas; never by METADATA.create_all.
-EXISTING = sa.MetaData()
-users = sa.Table(
-    "eoc_users",
-    EXISTING,
-    sa.Column("name", sa.Text, primary_key=True),
-    sa.Column("role", sa.Text, nullable=False),
-    sa.Column("password_hash", sa.Text, nullable=False),
-    sa.Column("lang", sa.Text),
-)
-audit = sa.Table(
-    "eoc_audit",
-    EXISTING,
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("at", IsoTime, nullable=False),
-    sa.Column("user", sa.Text, nullable=False),
-    sa.Column("action", sa.Text, nullable=False),
-    sa.Column("layer", sa.Text),
-    sa.Column("feature_id", sa.Text),
-    sa.Column("old", JsonValue),
-    sa.Column("new", JsonValue),
-    sa.Column("reason", sa.Text, nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-)
-# The version counter: a key/value row in the GeoPackage, one typed row in PostGIS.
-gpkg_meta = sa.Table(
-    "eoc_meta", sa.MetaData(), sa.Column("key", sa.Text, primary_key=True), sa.Column("value")
-)
-pg_meta = sa.Table(
-    "eoc_meta",
-    sa.MetaData(),
-    sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("version", sa.BigInteger, nullable=False),
-)
+# Created by the backends' own schemas; never by METADATA.create_all (eoc/store/journal_tables.py).
+EXISTING, users, audit = j.EXISTING, j.users, j.audit
+gpkg_meta, pg_meta = j.gpkg_meta, j.pg_meta
