@@ -16,6 +16,7 @@ Identifiers come from the layer registry and are quoted by SQLAlchemy; values ar
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import shapely
@@ -97,6 +98,14 @@ def ewkb(geometry: BaseGeometry | None) -> bytes | None:
     return shapely.to_wkb(shapely.set_srid(geometry, 4326), include_srid=True, output_dimension=2)
 
 
+# What a backend does to a geometry before storing it (a GeoPackage: fit its declared type).
+Fit = Callable[[BaseGeometry | None], BaseGeometry | None]
+
+
+def same(geometry: BaseGeometry | None) -> BaseGeometry | None:
+    return geometry
+
+
 @cache
 def layer_table(name: str) -> sa.Table:
     """Layer `name`'s table: fid, its spec's fields, geom (schema-less: PG maps it)."""
@@ -134,26 +143,35 @@ def fetch_all(con: sa.Connection, spec: layers.LayerSpec) -> list[dict]:
     return [_row(spec, r) for r in con.execute(sa.select(table).order_by(table.c.fid))]
 
 
-def _values(spec: layers.LayerSpec, row: dict) -> dict:
-    return {"geom": row.get("geometry"), **{n: row.get(n) for n in spec.field_names}}
+def _values(spec: layers.LayerSpec, row: dict, fit: Fit) -> dict:
+    return {"geom": fit(row.get("geometry")), **{n: row.get(n) for n in spec.field_names}}
 
 
-def write(con: sa.Connection, spec: layers.LayerSpec, op: str, row: dict, current: dict | None):
+def write(
+    con: sa.Connection,
+    spec: layers.LayerSpec,
+    op: str,
+    row: dict,
+    current: dict | None,
+    *,
+    fit: Fit = same,
+) -> None:
     """Delete `current`, insert `row`, or update `current` to `row`."""
     table = layer_table(spec.name)
     if op == "delete":
         con.execute(sa.delete(table).where(table.c.fid == current["fid"]))
     elif op == "insert":
-        con.execute(sa.insert(table).values(_values(spec, row)))
+        con.execute(sa.insert(table).values(_values(spec, row, fit)))
     else:
-        con.execute(
-            sa.update(table).where(table.c.fid == current["fid"]).values(_values(spec, row))
-        )
+        values = _values(spec, row, fit)
+        con.execute(sa.update(table).where(table.c.fid == current["fid"]).values(values))
 
 
-def insert_many(con: sa.Connection, spec: layers.LayerSpec, records: list[dict]) -> None:
+def insert_many(
+    con: sa.Connection, spec: layers.LayerSpec, records: list[dict], *, fit: Fit = same
+) -> None:
     if records:
-        con.execute(sa.insert(layer_table(spec.name)), [_values(spec, r) for r in records])
+        con.execute(sa.insert(layer_table(spec.name)), [_values(spec, r, fit) for r in records])
 
 
 def delete_all(con: sa.Connection, spec: layers.LayerSpec) -> None:

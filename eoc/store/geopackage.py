@@ -25,9 +25,10 @@ import sqlalchemy as sa
 import layers
 from eoc.errors import StoreNotInitialisedError
 from eoc.store import journal_tables as j
-from eoc.store.gpkg_tables import carry_over, create_schema, index_id
+from eoc.store.feature_rows import Fit
+from eoc.store.gpkg_tables import carry_over, create_schema, geometry_fit, index_id
 from eoc.store.sql_engine import GeoPackageSql
-from eoc.store.sql_store import SYSTEM_USER, SqlStore
+from eoc.store.sql_store import SqlStore
 
 READ_RETRY_S = 5.0
 
@@ -84,18 +85,14 @@ class GeoPackageStore(SqlStore):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _prepare_layer(self, con: sa.Connection, spec: layers.LayerSpec) -> None:
+    def _prepare_layer(self, con: sa.Connection, spec: layers.LayerSpec) -> Fit:
         index_id(con, spec)
+        return geometry_fit(con, spec)
 
-    def replace_all(
-        self,
-        frames: Mapping[str, gpd.GeoDataFrame],
-        *,
-        now: datetime,
-        user: str = SYSTEM_USER,
-        reason: str = "store built from the seed",
+    def _rebuild(
+        self, frames: Mapping[str, gpd.GeoDataFrame], *, now: datetime, user: str, reason: str
     ) -> int:
-        """Replace every layer at once, atomically; users and the audit log are kept."""
+        """A new file beside the old one, the users and audit log carried over, swapped in."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
             prefix=self.path.name + ".", suffix=".tmp.gpkg", dir=self.path.parent

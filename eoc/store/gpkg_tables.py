@@ -10,9 +10,12 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
+import shapely
 import sqlalchemy as sa
+from shapely.geometry.base import BaseGeometry
 
 import layers
+from eoc.store.feature_rows import Fit, same
 from eoc.store.schema import shared_table_names
 
 _REPORTS_STATEMENTS = (
@@ -63,7 +66,9 @@ def create_schema(path: Path) -> None:
         )
     from eoc.store.sql_engine import GeoPackageSql  # it creates the reports table with this
 
-    GeoPackageSql(path).ensure_tables()  # sessions, the sign-in throttle, later features
+    backend = GeoPackageSql(path)
+    backend.ensure_tables()  # sessions, the sign-in throttle, later features
+    backend.engine.dispose()  # no connection stays open on the file that is swapped in
 
 
 def carry_over(old: Path, new: Path) -> None:
@@ -81,3 +86,33 @@ def index_id(con: sa.Connection, spec: layers.LayerSpec) -> None:
         f'CREATE INDEX IF NOT EXISTS "{spec.name}_{spec.id_field}_idx" '
         f'ON "{spec.name}" ("{spec.id_field}")'
     )
+
+
+_MULTI = {
+    "MULTIPOINT": ("Point", shapely.MultiPoint),
+    "MULTILINESTRING": ("LineString", shapely.MultiLineString),
+    "MULTIPOLYGON": ("Polygon", shapely.MultiPolygon),
+}
+
+
+def geometry_fit(con: sa.Connection, spec: layers.LayerSpec) -> Fit:
+    """What makes a geometry fit the layer's declared type (GeoPackage 1.2, Req 32).
+
+    GDAL declares a layer MULTIPOLYGON when the file it was built from mixed polygons and
+    multipolygons; a plain polygon written into it afterwards becomes a one-part multipolygon,
+    or GDAL's validator (and strict readers) reject the file.
+    """
+    declared = con.execute(
+        sa.text("SELECT geometry_type_name FROM gpkg_geometry_columns WHERE table_name = :t"),
+        {"t": spec.name},
+    ).scalar()
+    if declared not in _MULTI:
+        return same
+    single, multi = _MULTI[declared]
+
+    def fit(geometry: BaseGeometry | None) -> BaseGeometry | None:
+        if geometry is not None and geometry.geom_type == single:
+            return multi([geometry])
+        return geometry
+
+    return fit

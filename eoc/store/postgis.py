@@ -31,9 +31,10 @@ import layers
 from eoc.errors import ConfigError, StoreError, StoreNotInitialisedError
 from eoc.store import feature_rows
 from eoc.store import journal_tables as j
+from eoc.store.feature_rows import Fit
 from eoc.store.schema import shared_metadata
 from eoc.store.sql_engine import PostgisSql
-from eoc.store.sql_store import SYSTEM_USER, SqlStore
+from eoc.store.sql_store import SqlStore
 from eoc.store.values import plain
 
 DEFAULT_SCHEMA = "eoc"
@@ -170,8 +171,10 @@ class PostGISStore(SqlStore):
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _insert_rows(self, con: sa.Connection, spec: layers.LayerSpec, records: list[dict]) -> None:
-        """Bulk-load with COPY (EWKB hex is the geometry's text form)."""
+    def _insert_rows(
+        self, con: sa.Connection, spec: layers.LayerSpec, records: list[dict], fit: Fit
+    ) -> None:
+        """Bulk-load with COPY (EWKB hex is the geometry's text form; any type fits)."""
         geoms = gpd.GeoSeries([r.get("geometry") for r in records], crs=4326)
         self._copy(con, spec, records, _ewkb_array(geoms))
 
@@ -185,15 +188,10 @@ class PostGISStore(SqlStore):
             for record, geom in zip(records, geoms, strict=True):
                 copy.write_row([*(plain(record.get(f.name), f) for f in fields), geom])
 
-    def replace_all(
-        self,
-        frames: Mapping[str, gpd.GeoDataFrame],
-        *,
-        now: datetime,
-        user: str = SYSTEM_USER,
-        reason: str = "store built from the seed",
+    def _rebuild(
+        self, frames: Mapping[str, gpd.GeoDataFrame], *, now: datetime, user: str, reason: str
     ) -> int:
-        """Replace every layer at once, in one transaction; users and the audit log are kept.
+        """Every layer table dropped and created again, in one transaction.
 
         The first call creates the schema (and the PostGIS extension, if the role may).
         """

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 from eoc.errors import StoreError, StoreNotInitialisedError
 from eoc.i18n import _
@@ -28,6 +28,7 @@ from eoc.store.schema import shared_metadata
 CONNECT_TIMEOUT_S = 30
 _RETRIES = 5
 _READING = "eoc_reading"  # an execution option: the connection only reads
+POOLED_FILE_CONNECTIONS = 4  # idle connections kept per process and store file
 GPKG_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.000Z"  # GeoPackage 1.2, Req 15 (gpkg_contents)
 
 
@@ -128,6 +129,10 @@ class SqlBackend:
             yield con
 
 
+class _FileConnection(sqlite3.Connection):
+    inode: int | None = None  # of the file when it was opened
+
+
 class GeoPackageSql(SqlBackend):
     """The store's tables inside a GeoPackage file (SQLite)."""
 
@@ -135,7 +140,14 @@ class GeoPackageSql(SqlBackend):
         super().__init__(str(path))
         self.path = path
 
+    def _inode(self) -> int | None:
+        try:
+            return os.stat(self.path).st_ino
+        except FileNotFoundError:
+            return None
+
     def _connect(self) -> sqlite3.Connection:
+        inode = self._inode()  # before opening: a swap in between only costs a reconnect
         try:
             # mode=rw: never create an empty file where the store should be.
             con = sqlite3.connect(
@@ -144,16 +156,31 @@ class GeoPackageSql(SqlBackend):
                 timeout=CONNECT_TIMEOUT_S,
                 isolation_level=None,
                 check_same_thread=False,
+                factory=_FileConnection,
             )
         except sqlite3.OperationalError as exc:
             raise StoreNotInitialisedError(str(self.path)) from exc
+        con.inode = inode
         # GDAL's R-tree triggers call ST_MinX & co. on every write of a geometry.
         gpkg_binary.register_functions(con)
         return con
 
     def make_engine(self) -> sa.Engine:
-        # NullPool: no idle connection keeps the old file open after replace_all swaps it.
-        engine = sa.create_engine("sqlite://", creator=self._connect, poolclass=NullPool)
+        # Pooled: opening a GeoPackage parses its whole schema, several times the cost of a
+        # poll. A pooled connection to a file that replace_all has since swapped out (another
+        # inode at the path) is dropped at checkout, so no one reads a retired file.
+        engine = sa.create_engine(
+            "sqlite://",
+            creator=self._connect,
+            poolclass=QueuePool,
+            pool_size=POOLED_FILE_CONNECTIONS,
+            max_overflow=-1,
+        )
+
+        @sa.event.listens_for(engine, "checkout")
+        def _checkout(dbapi_con: _FileConnection, _record: object, _proxy: object) -> None:
+            if dbapi_con.inode != self._inode():
+                raise sa.exc.DisconnectionError("the store file was replaced")
 
         @sa.event.listens_for(engine, "begin")
         def _begin(con: sa.Connection) -> None:

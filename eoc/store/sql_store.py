@@ -17,7 +17,7 @@ eoc/store/journal_tables.py and eoc/store/feature_rows.py.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 
 import geopandas as gpd
@@ -29,6 +29,7 @@ from eoc.i18n import _
 from eoc.store import accounts, feature_rows
 from eoc.store import journal_tables as j
 from eoc.store.edits import Edit
+from eoc.store.feature_rows import Fit
 from eoc.store.import_plan import plan_import
 from eoc.store.records import AuditEntry, UserRecord
 from eoc.store.rows import (
@@ -64,37 +65,62 @@ class SqlStore:
     ) -> gpd.GeoDataFrame:
         raise NotImplementedError
 
-    def _insert_rows(self, con: sa.Connection, spec: layers.LayerSpec, records: list[dict]) -> None:
-        feature_rows.insert_many(con, spec, records)
+    def _insert_rows(
+        self, con: sa.Connection, spec: layers.LayerSpec, records: list[dict], fit: Fit
+    ) -> None:
+        feature_rows.insert_many(con, spec, records, fit=fit)
 
-    def _prepare_layer(self, con: sa.Connection, spec: layers.LayerSpec) -> None:
-        """Anything a layer table needs before edits (an index a store built earlier lacks)."""
+    def _prepare_layer(self, con: sa.Connection, spec: layers.LayerSpec) -> Fit:
+        """Ready a layer table for writes; returns what to do to a geometry before storing it."""
+        return feature_rows.same
 
     # -- connections -----------------------------------------------------------------------
 
     @contextmanager
-    def _reading(self) -> Iterator[sa.Connection]:
-        """A read; a store that was never built says how to build it."""
+    def _connection(self, *, write: bool) -> Iterator[sa.Connection]:
+        """A read, or one write transaction (nothing of it stays if anything in it fails).
+
+        A store that was never built says how to build it; a failed read says what failed.
+        """
         try:
-            with self.sql.reading() as con:
+            with self.sql.transaction() if write else self.sql.reading() as con:
                 yield con
         except sa.exc.DBAPIError as exc:
             if not self.exists():
                 raise StoreNotInitialisedError(self.location) from exc
+            if write:
+                raise
             raise StoreError(
                 _("cannot read {store}: {error}").format(store=self.location, error=exc.orig)
             ) from exc
 
-    @contextmanager
-    def _writing(self) -> Iterator[sa.Connection]:
-        """One write transaction; nothing of it stays if anything in it fails."""
-        try:
-            with self.sql.transaction() as con:
-                yield con
-        except sa.exc.DBAPIError as exc:
-            if not self.exists():
-                raise StoreNotInitialisedError(self.location) from exc
-            raise
+    def _reading(self) -> AbstractContextManager[sa.Connection]:
+        return self._connection(write=False)
+
+    def _writing(self) -> AbstractContextManager[sa.Connection]:
+        return self._connection(write=True)
+
+    def replace_all(
+        self,
+        frames: Mapping[str, gpd.GeoDataFrame],
+        *,
+        now: datetime,
+        user: str = SYSTEM_USER,
+        reason: str = "store built from the seed",
+    ) -> int:
+        """Replace every layer at once, atomically; users and the audit log are kept.
+
+        Returns the new version. Unknown layers are refused before anything is written.
+        """
+        for name in frames:
+            layers.get(name)
+        return self._rebuild(frames, now=now, user=user, reason=reason)
+
+    def _rebuild(
+        self, frames: Mapping[str, gpd.GeoDataFrame], *, now: datetime, user: str, reason: str
+    ) -> int:
+        """The backend's way of replacing every layer (and auditing it with _audit_rebuild)."""
+        raise NotImplementedError
 
     def _missing_layer(self, name: str, error: object) -> StoreError:
         return StoreError(
@@ -224,7 +250,7 @@ class SqlStore:
         reason = required_reason(reason)
         with self._writing() as con:
             version = self._bump(con, now, [layer])
-            self._prepare_layer(con, spec)
+            fit = self._prepare_layer(con, spec)
             for edit in edits:
                 current = feature_rows.fetch(con, spec, edit.feature_id)
                 row, old, new = prepare_edit(
@@ -234,7 +260,7 @@ class SqlStore:
                     last_change=lambda fid=edit.feature_id: _last_change(con, spec, fid),
                     protection=protection,
                 )
-                feature_rows.write(con, spec, edit.op, row, current)
+                feature_rows.write(con, spec, edit.op, row, current, fit=fit)
                 action = PROTECTION_ACTION if protection else edit.op
                 self._audit(
                     con,
@@ -268,17 +294,17 @@ class SqlStore:
         rows = prepare_import(gdf, spec, mode=mode)
         with self._writing() as con:
             version = self._bump(con, now, [name])  # first: later writers queue behind it
-            self._prepare_layer(con, spec)
+            fit = self._prepare_layer(con, spec)
             stored = feature_rows.fetch_all(con, spec)
             plan = plan_import(spec, rows, stored, mode=mode)
             if mode == "replace":
                 # Every row is new: no lookups, and rows sharing an id (context layers) all stay.
                 feature_rows.delete_all(con, spec)
-                self._insert_rows(con, spec, plan.inserts)
+                self._insert_rows(con, spec, plan.inserts, fit)
             else:
                 for record, current in plan.upserts:
                     op = "update" if current else "insert"
-                    feature_rows.write(con, spec, op, record, current)
+                    feature_rows.write(con, spec, op, record, current, fit=fit)
             old, new = plan.summary(len(stored))
             new["rows"] = feature_rows.count(con, spec)
             items: list[AuditItem] = [(c.op, c.feature_id, c.old, c.new) for c in plan.changes]
