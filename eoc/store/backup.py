@@ -240,7 +240,8 @@ def _restore_postgis(source: GeoPackageStore, target, stamp: str, now: datetime)
     building = f"{target.schema[:40]}_restoring"
     work = PostGISStore(target._conninfo, schema=building)
     src_ddl = ddl_for(source)
-    with source.sql.engine.connect() as con:
+    # A read (no write lock): the reads below open their own connections to the same file.
+    with source.sql.reading() as con:
         frames = {name: source.read_layer(name) for name in src_ddl.layer_names(con)}
         version, data_time = source.version(), source.data_time()
         schema_version = src_ddl.recorded_version(con)

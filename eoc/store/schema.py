@@ -54,6 +54,12 @@ class IsoTime(sa.TypeDecorator):
         stamp = value.astimezone(UTC)
         return stamp if dialect.name == "postgresql" else stamp.isoformat()
 
+    def process_result_value(self, value: object, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+        return stamp.astimezone(UTC)
+
 
 class JsonValue(sa.TypeDecorator):
     """A JSON document: text in SQLite (as the GeoPackage store writes it), json in PG."""
@@ -70,3 +76,8 @@ class JsonValue(sa.TypeDecorator):
         if value is None or dialect.name == "postgresql":
             return value
         return json.dumps(value, ensure_ascii=False)
+
+    def process_result_value(self, value: object, dialect: sa.Dialect) -> object:
+        if value is None or dialect.name == "postgresql":
+            return value  # psycopg has decoded it
+        return json.loads(value)

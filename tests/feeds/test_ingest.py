@@ -50,9 +50,9 @@ def test_magnitude_and_box_narrow_the_events(store):
 
 
 def test_a_failure_midway_writes_nothing_and_the_next_run_writes_all(store, monkeypatch):
-    from eoc.store import geopackage
+    from eoc.store import feature_rows
 
-    real = geopackage._write
+    real = feature_rows.write
     zones_before = set(store.read_layer("hazard_zones")["zone_id"])
     version = store.version()
 
@@ -61,13 +61,13 @@ def test_a_failure_midway_writes_nothing_and_the_next_run_writes_all(store, monk
             raise OSError("disk full")
         return real(con, spec, *args, **kwargs)
 
-    monkeypatch.setattr(geopackage, "_write", fail_on_incidents)
+    monkeypatch.setattr(feature_rows, "write", fail_on_incidents)
     with pytest.raises(OSError):
         ingest_usgs(store, SAMPLE, now=NOW)
     # The zones were written first in the transaction, and rolled back with it.
     assert set(store.read_layer("hazard_zones")["zone_id"]) == zones_before
     assert store.version() == version
-    monkeypatch.setattr(geopackage, "_write", real)
+    monkeypatch.setattr(feature_rows, "write", real)
     repaired = ingest_usgs(store, SAMPLE, now=NOW)
     assert set(repaired.new_incidents) == IN_AREA and repaired.zones_added == 3
 

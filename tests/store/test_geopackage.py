@@ -88,3 +88,18 @@ def test_ogrinfo_lists_every_layer(seed_store):
     ).stdout
     for name in layers.REGISTRY:
         assert f": {name} (" in out
+
+
+def test_a_pooled_connection_never_reads_or_writes_a_swapped_out_file(
+    fresh_store, khorog_and_dushanbe
+):
+    """Connections are pooled per process; a rebuild by another store object swaps the file."""
+    fresh_store.replace_all({"places": khorog_and_dushanbe}, now=T0)
+    assert (fresh_store.version(), fresh_store.feature_counts()) == (1, {"places": 2})
+    other = type(fresh_store)(fresh_store.path)
+    other.replace_all({"places": khorog_and_dushanbe.iloc[:1]}, now=T1)
+    assert fresh_store.version() == 2
+    assert fresh_store.feature_counts() == {"places": 1}
+    fresh_store.add_user("duty1", role="duty_officer", password_hash="scrypt:x", now=T1)
+    assert [u.name for u in other.list_users()] == ["duty1"]
+    assert other.version() == 3 == fresh_store.version()

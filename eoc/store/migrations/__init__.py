@@ -171,7 +171,7 @@ class UpgradeResult:
 
 def schema_version(store, *, steps: Sequence[Step] = STEPS) -> int:
     """The schema version of `store`: as recorded, else placed by what it holds."""
-    with store.sql.engine.connect() as con:
+    with store.sql.reading() as con:
         m = Migration(con, ddl_for(store), None)
         recorded = m.ddl.recorded_version(con)
         if recorded is not None:
@@ -266,7 +266,7 @@ def _check_not_retired(m: Migration, store) -> None:
 def _prepare(store, seed_dir: Path | None, steps: Sequence[Step]) -> dict[str, gpd.GeoDataFrame]:
     """Seed frames of new layers, read and validated before the transaction (and grid files
     copied beside the store first, as a build does: a row never names a missing file)."""
-    with store.sql.engine.connect() as con:
+    with store.sql.reading() as con:
         held = ddl_for(store).table_names(con)
     frames = {}
     for step in steps:
