@@ -266,6 +266,10 @@ def test_with_redis_unreachable_the_app_serves_and_says_why_jobs_are_unavailable
     try:
         assert requests.get(server["url"] + "/healthz").status_code == 200
         assert requests.get(server["url"] + "/public").status_code == 200
+        # The public figure without its shared cache: computed, still served.
+        from tests.web.test_serving import public_data
+
+        assert public_data(requests.Session(), server).status_code == 200
         duty = signed_in(server, "duty1")
         assert duty.get(server["url"] + "/reports").status_code == 200
         end_id = page_end_id(duty, server["url"] + "/reports")
