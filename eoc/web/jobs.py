@@ -214,7 +214,9 @@ class QueuedJobs(CeleryManager):
             return _("its worker stopped before it finished")
         queued = self.redis.get(self._key(job, "queued"))
         if queued is not None and time.time() - float(queued) > QUEUE_WAIT_S:
-            return _("no job worker took it within {seconds} seconds (is `eoc worker` running?)")
+            return _(
+                "no job worker took it within {seconds} seconds (is `eoc worker` running?)"
+            ).format(seconds=round(QUEUE_WAIT_S))
         return None
 
 
