@@ -406,11 +406,11 @@ def polls_while_pdfs_build(port: int) -> float:
         ).json()["response"][rids.REQUEST]["data"]
         values = choices | {rids.REQUEST: start}
         draft = run_job(session, base, body(session, deps, f"{rids.PREVIEW}.srcDoc", values),
-                        end_id)[rids.DRAFT]["data"]  # fmt: skip
+                        end_id, timeout_s=300)[rids.DRAFT]["data"]  # fmt: skip
         ready.wait()
         began = time.monotonic()
         pdf_body = body(session, deps, f"{rids.DRAFT_PDF_FILE}.data", values | {rids.DRAFT: draft})
-        pdf = run_job(session, base, pdf_body, end_id)[rids.DRAFT_PDF_FILE]["data"]
+        pdf = run_job(session, base, pdf_body, end_id, timeout_s=300)[rids.DRAFT_PDF_FILE]["data"]
         if not pdf.get("filename", "").endswith(".pdf"):
             raise RuntimeError(f"no PDF from job {n}: {pdf}")
         seconds.append(time.monotonic() - began)
