@@ -59,7 +59,7 @@ POLL_MS = 500
 HEARTBEAT_S = 2.0  # a queued job's worker says it is alive this often…
 ALIVE_TTL_S = 10  # …and is taken for dead when silent this long
 QUEUE_WAIT_S = 60.0  # a queued job no worker took within this is reported
-JOB_NICENESS = 19  # jobs take only the CPU the web workers (the duty officers) leave
+JOB_NICENESS = 10  # jobs yield the CPU to the web workers (the duty officers), yet progress
 # Request headers that described the original body, which the job's request does not have.
 BODY_HEADERS = frozenset({"content-length", "content-type", "transfer-encoding"})
 LOG = logging.getLogger(__name__)
