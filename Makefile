@@ -4,13 +4,15 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 # Debian packages: Pango for PDF situation reports (WeasyPrint); the test suite also needs a
 # real headless browser, GDAL's ogrinfo, poppler's pdftotext/pdffonts/pdftoppm and PostGIS
-# for the PostgreSQL store's tests (against the local server on 127.0.0.1:5432).
+# for the PostgreSQL store's tests (against the local server on 127.0.0.1:5432), and Redis
+# for the background-job tests (started on 127.0.0.1:6379 if nothing answers there).
 RUN_DEBS := libpango-1.0-0 libpangoft2-1.0-0
-TEST_DEBS := $(RUN_DEBS) chromium chromium-driver gdal-bin poppler-utils postgresql-15-postgis-3
+TEST_DEBS := $(RUN_DEBS) chromium chromium-driver gdal-bin poppler-utils postgresql-15-postgis-3 \
+  redis-server redis-tools
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: run test lint bench debs run-debs
+.PHONY: run test lint bench debs run-debs redis worker
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +31,23 @@ run: run-debs $(VENV)/.app-installed
 	$(PY) app.py $(ARGS)
 
 ## test: install what the tests need (Debian packages, Python extras), lint, run every test
-test: debs $(VENV)/.test-installed
+test: debs redis $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## worker: run the background jobs queued in Redis (needs EOC_REDIS_URL; see README)
+worker: $(VENV)/.app-installed
+	$(PY) -m eoc.cli worker $(ARGS)
+
+# Redis for the job tests: the one answering on 127.0.0.1:6379, else one started here
+# (in memory only, no snapshot files).
+redis:
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || \
+	  redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save "" --appendonly no
+	@for i in 1 2 3 4 5 6 7 8 9 10; do \
+	  redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && exit 0; sleep 0.5; done; \
+	  echo "Redis did not start on 127.0.0.1:6379" >&2; exit 1
 
 # PDF reports need Pango; the dashboard runs without it, so a failed install only warns.
 run-debs:

@@ -200,6 +200,16 @@ def cmd_publish_map(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the background jobs queued in Redis (EOC_REDIS_URL) until stopped."""
+    from eoc.web.jobs import run_worker
+
+    store = open_store(settings.store)
+    if not store.exists():
+        raise StoreNotInitialisedError(store.location)
+    return run_worker(settings, store, concurrency=args.concurrency)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eoc", description="EOC GIS dashboard for Tajikistan")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -261,6 +271,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_argument(publish)
     add_lang_argument(publish)
     publish.set_defaults(run=cmd_publish_map)
+    worker = sub.add_parser(
+        "worker", help="run the dashboard's background jobs from Redis (EOC_REDIS_URL)"
+    )
+    worker.add_argument("--concurrency", type=int, help="jobs at once (default: cores)")
+    add_store_argument(worker)
+    add_lang_argument(worker)
+    worker.set_defaults(run=cmd_worker)
     add_io_commands(sub)
     add_report_commands(sub)
     add_feed_commands(sub)

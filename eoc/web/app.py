@@ -12,6 +12,7 @@ from eoc.store import Store
 from eoc.web.cache import VersionedCache
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.headers import install_security_headers
+from eoc.web.jobs import install_jobs
 from eoc.web.language import install_language, language_links
 from eoc.web.login import install_auth
 from eoc.web.pages import (
@@ -27,7 +28,7 @@ from eoc.web.pages import (
 )
 from eoc.web.routes import register_routes
 from eoc.web.security import current_role, current_username
-from eoc.web.serving import EocDash, install_serving, public_answers_for
+from eoc.web.serving import EocDash, cache_dir_for, install_serving, public_answers_for
 
 ASSETS_DIR = PROJECT_DIR / "assets"
 
@@ -51,6 +52,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     install_language(app.server)
     install_auth(app.server, store, settings)
     install_serving(app.server, public_answers_for(store, settings, probe=cache.probe))
+    install_jobs(app.server, settings, cache_dir_for(store, settings))  # before the pages
     operations.register(app)
     public.register(app)
     audit.register(app)

@@ -116,25 +116,38 @@ class FileAnswerCache:
 
 
 class RedisAnswerCache:
-    """Entries in Redis under one prefix per store, for app servers sharing one store."""
+    """Entries in Redis under one prefix per store, for app servers sharing one store.
+
+    Redis down or unreachable is a cache that keeps nothing: every answer is computed (and
+    the app serves, slower), rather than every public request failing.
+    """
 
     def __init__(self, url: str, *, prefix: str) -> None:
         import redis  # only a deployment with EOC_REDIS_URL needs it
 
-        self.client = redis.Redis.from_url(url)
+        self.client = redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=5)
         self.prefix = prefix
+        self._errors = redis.RedisError
 
     def get(self, key: str) -> bytes | None:
-        return self.client.get(self.prefix + key)
+        try:
+            return self.client.get(self.prefix + key)
+        except self._errors:
+            return None
 
     def set(self, key: str, value: bytes, *, version: int | None) -> None:
         ttl = ANSWER_TTL_S if version is not None else BLOB_TTL_S
-        self.client.set(self.prefix + key, value, ex=ttl)
+        with contextlib.suppress(self._errors):
+            self.client.set(self.prefix + key, value, ex=ttl)
 
     @contextlib.contextmanager
     def lock(self, name: str, *, timeout_s: float) -> Iterator[bool]:
         lock = self.client.lock(self.prefix + "lock:" + name, timeout=120)
-        acquired = lock.acquire(blocking=True, blocking_timeout=timeout_s)
+        try:
+            acquired = lock.acquire(blocking=True, blocking_timeout=timeout_s)
+        except self._errors:  # no shared lock to take: this machine's slot still holds
+            yield True
+            return
         try:
             yield bool(acquired)
         finally:
@@ -143,8 +156,9 @@ class RedisAnswerCache:
                     lock.release()
 
     def clear(self) -> None:
-        for key in self.client.scan_iter(match=self.prefix + "v*"):
-            self.client.delete(key)
+        with contextlib.suppress(self._errors):
+            for key in self.client.scan_iter(match=self.prefix + "v*"):
+                self.client.delete(key)
 
 
 class MachineSlot:

@@ -2,7 +2,8 @@
 
 The uploaded file is kept on the server under a random token; the browser holds only the
 token. The preview reads and checks the file and writes nothing; the confirm button runs the
-same checks again on the server copy and writes in one audited store transaction.
+same checks again on the server copy and writes in one audited store transaction, as a
+background job (eoc/web/jobs.py): a large file does not hold a web worker.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from eoc.io_cli import COUNTRY_FILE
 from eoc.permissions import Action, Role, may_import
 from eoc.web import ids
 from eoc.web.context import SETTINGS_KEY, current_cache, current_settings
+from eoc.web.jobs import background_callback
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
 PREVIEW_ROWS = 20
@@ -232,6 +234,16 @@ def confirm_import(
     return html.Div(text, className="message-ok"), download, True
 
 
+def import_job(set_progress, *args):
+    """The job of the confirm button (see `confirm_import`), saying what it does meanwhile."""
+    set_progress(html.Div(_("Checking the file again and importing it…"), className="muted"))
+    return confirm_import(*args)
+
+
+def _import_failed(message: str):
+    return html.Div(message, className="message-error"), dash.no_update, False
+
+
 def _message(exc: EocError) -> html.Div:
     text = exc.render(_) if isinstance(exc, ValidationError) else str(exc)
     return html.Div(text, className="message-error", style={"whiteSpace": "pre-line"})
@@ -320,7 +332,7 @@ def register(app: Dash) -> None:
         State(ids.IO_UPLOAD, "filename"),
         State(ids.IO_TOKEN, "data"),
     )(preview_upload)
-    guarded_callback(
+    background_callback(
         app,
         Action.IMPORT_DATA,
         Output(ids.IO_RESULT, "children"),
@@ -334,5 +346,7 @@ def register(app: Dash) -> None:
         State(ids.IO_SOURCE_LAYER, "value"),
         State(ids.IO_SKIP, "value"),
         State(ids.IO_REASON, "value"),
+        failed=_import_failed,
+        progress=[Output(ids.IO_RESULT, "children", allow_duplicate=True)],
         prevent_initial_call=True,
-    )(confirm_import)
+    )(import_job)

@@ -53,6 +53,7 @@ from eoc.web.components.relocation_results import (
     receiving_site_rows,
 )
 from eoc.web.context import current_cache, current_settings, current_write_tokens
+from eoc.web.jobs import background_callback
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
 DEFAULT_PEOPLE = 3000
@@ -325,6 +326,17 @@ def run_plan(
     )
 
 
+def plan_job(set_progress, *args):
+    """The job of the Plan button (see `run_plan`), saying what it does meanwhile."""
+    set_progress(html.Div(_("Planning along the open roads…"), className="muted"))
+    return run_plan(*args)
+
+
+def _plan_failed(message: str):
+    skip = dash.no_update
+    return html.Div(message, className="message-error"), skip, skip, skip, skip, skip, skip, skip
+
+
 def download_plan(clicks: int | None, memo: dict | None):
     """The plan shown, as CSV (one row per move, then the people not placed).
 
@@ -425,7 +437,7 @@ def register(app: Dash) -> None:
         action=Action.VIEW_INTERNAL,
     )
     view = Action.VIEW_INTERNAL
-    guarded_callback(
+    background_callback(
         app,
         view,
         Output(ids.RELOC_MESSAGE, "children"),
@@ -451,7 +463,11 @@ def register(app: Dash) -> None:
         State(ids.RELOC_ROAD_MODE, "value"),
         State(ids.RELOC_FILL, "value"),
         State(ids.RELOC_SPLIT, "value"),
-    )(run_plan)
+        failed=_plan_failed,
+        progress=[Output(ids.RELOC_MESSAGE, "children", allow_duplicate=True)],
+        running=[(Output(ids.RELOC_RUN, "disabled"), True, False)],
+        prevent_initial_call=True,  # a job only when Plan is pressed
+    )(plan_job)
     guarded_callback(
         app,
         view,

@@ -1,13 +1,12 @@
 """Situation reports (`/reports`): build a draft, edit its text, preview, publish, download.
 
-Progress: the draft is built in three chained callbacks (read the store and compute the
-figures → draw the map → render the preview), each moving a progress bar, instead of a Dash
-background callback. A background callback needs a DiskcacheManager (or Celery) and runs in
-another process, where the app's store and cache (kept in Flask's app config) are not
-reachable; the chained steps need nothing more than the app, and each step is a real stage of
-the work. The model is kept between steps in the app's cache, keyed by the store version (the
-dcc.Store holds only the choices). A published report is rendered once and archived in the
-store; its files are served by the routes below, to internal roles only.
+Building the draft (figures, map, preview), its PDF and publishing run as background jobs
+(eoc/web/jobs.py): the click only starts the job; its progress moves the progress bar, and
+the web workers stay free for everyone else while a PDF renders. The job may run in another
+process (a Celery worker), so nothing is handed from the click to the job but the choices:
+the job reads the store itself, and keeps the model in its own process's cache, keyed by the
+store version (the dcc.Store holds only the choices). A published report is rendered once and
+archived in the store; its files are served by the routes below, to internal roles only.
 """
 
 from __future__ import annotations
@@ -39,10 +38,12 @@ from eoc.reports.archive import (
 from eoc.reports.build import DEFAULT_NEEDS_PROFILE, compose_sitrep, with_map
 from eoc.reports.model import FreeText
 from eoc.reports.render_html import render_html
+from eoc.reports.render_pdf import render_pdf
 from eoc.reports.snapshot import read_snapshot
 from eoc.web.components import report_ids as ids
 from eoc.web.components.report_archive import build_archive_table
 from eoc.web.context import current_cache, current_write_tokens
+from eoc.web.jobs import background_callback
 from eoc.web.security import (
     current_role,
     current_username,
@@ -158,6 +159,12 @@ def layout(**_query: str) -> html.Div:
                                 className="secondary",
                             ),  # fmt: skip
                             html.Button(
+                                _("Draft as PDF"),
+                                id=ids.DRAFT_PDF,
+                                n_clicks=0,
+                                className="secondary",
+                            ),  # fmt: skip
+                            html.Button(
                                 _("Publish"), id=ids.PUBLISH, n_clicks=0, className="danger"
                             )
                             if can_publish
@@ -186,6 +193,7 @@ def layout(**_query: str) -> html.Div:
             dcc.Store(id=ids.REQUEST),
             dcc.Store(id=ids.STAGE),
             dcc.Store(id=ids.DRAFT),
+            dcc.Download(id=ids.DRAFT_PDF_FILE),
         ],
     )
 
@@ -269,6 +277,26 @@ def compute_draft(request: dict | None):
     return stage, "60", _("Drawing the map…"), ""
 
 
+def _drawn_report(stage: dict):
+    """The draft's model with its map, at the stage's version (computed here if need be)."""
+    cache = current_cache()
+    version = stage["version"]
+    snapshot = _snapshot(version)
+    report = cache.get(_draft_key(stage), lambda: None, version=version)
+    if report is None:
+        raise PreventUpdate
+
+    def draw():
+        with report_language(stage["lang"]):
+            return with_map(report, snapshot)
+
+    return cache.get((*_draft_key(stage), "map"), draw, version=version)
+
+
+def _changed_meanwhile(stage: dict) -> bool:
+    return current_cache().store.version() != stage["version"]
+
+
 def finish_draft(
     stage: dict | None,
     _refresh: int | None,
@@ -279,30 +307,74 @@ def finish_draft(
     """Step 3: the map and the preview (again, without recomputing, when the text changes)."""
     if not stage:
         raise PreventUpdate
-    cache = current_cache()
-    version = stage["version"]
-    if cache.store.version() != version:
+    if _changed_meanwhile(stage):
         message = _("The data changed meanwhile: build the draft again.")
         return dash.no_update, dash.no_update, "0", "", _message(message, ok=False)
-    snapshot = _snapshot(version)
-    report = cache.get(_draft_key(stage), lambda: None, version=version)
-    if report is None:
-        raise PreventUpdate
-
-    def draw():
-        with report_language(stage["lang"]):
-            return with_map(report, snapshot)
-
-    drawn = cache.get((*_draft_key(stage), "map"), draw, version=version)
+    drawn = _drawn_report(stage)
     text = FreeText(overview or "", response or "", gaps or "")
     with report_language(stage["lang"]):
         page = render_html(replace(drawn, free_text=text))
     label = _("Draft ready: store version {version}, as of {time} (Dushanbe time).").format(
-        version=report.store_version, time=format_time(report.as_of)
+        version=drawn.store_version, time=format_time(drawn.as_of)
     )
     # Beside the figures on screen too: what the residents are counted from.
-    label = " ".join([label, *wording.coverage_notes(report)[:1]])
+    label = " ".join([label, *wording.coverage_notes(drawn)[:1]])
     return page, _with_token(stage), "100", label, ""
+
+
+def build_draft(
+    set_progress,
+    request: dict | None,
+    _refresh: int | None,
+    overview: str | None,
+    response: str | None,
+    gaps: str | None,
+):
+    """The job of the draft: its figures (step 2), then its map and preview (step 3)."""
+    if not request:
+        raise PreventUpdate
+    set_progress(("10", _("Reading the store and computing the figures…")))
+    stage, progress, label, message = compute_draft(request)
+    if stage is dash.no_update:
+        return dash.no_update, dash.no_update, progress, label, message
+    set_progress((progress, label))
+    return finish_draft(stage, None, overview, response, gaps)
+
+
+def _draft_failed(message: str):
+    return dash.no_update, dash.no_update, "0", "", _message(message, ok=False)
+
+
+def draft_pdf(
+    set_progress,
+    clicks: int | None,
+    draft: dict | None,
+    overview: str | None,
+    response: str | None,
+    gaps: str | None,
+):
+    """The job of the draft's PDF (as previewed, with the text typed since): a download."""
+    if not clicks:
+        raise PreventUpdate
+    if not draft:
+        return dash.no_update, _message(_("Build a draft first."), ok=False)
+    stage = {k: draft[k] for k in ("scope", "as_of", "lang", "profile", "produced_by", "version")}
+    check_report_text(str(stage["produced_by"]))
+    if _changed_meanwhile(stage):
+        message = _("The data changed meanwhile: build the draft again.")
+        return dash.no_update, _message(message, ok=False)
+    set_progress(("30", _("Reading the store and computing the figures…")))
+    computed, _progress, _label, message = compute_draft(stage)
+    if computed is dash.no_update:
+        return dash.no_update, message
+    set_progress(("60", _("Drawing the map and the PDF…")))
+    drawn = _drawn_report(stage)
+    text = FreeText(overview or "", response or "", gaps or "")
+    with report_language(stage["lang"]):
+        pdf = render_pdf(replace(drawn, free_text=text))
+    set_progress(("100", _("PDF ready.")))
+    name = f"sitrep-draft-v{int(stage['version'])}.pdf"
+    return dcc.send_bytes(pdf, name), ""
 
 
 def _with_token(stage: dict) -> dict:
@@ -417,17 +489,8 @@ def register(app: Dash) -> None:
         State(ids.PRODUCED_BY, "value"),
         prevent_initial_call=True,
     )(start_draft)
-    guarded_callback(
-        app,
-        view,
-        Output(ids.STAGE, "data"),
-        Output(ids.PROGRESS, "value", allow_duplicate=True),
-        Output(ids.PROGRESS_LABEL, "children", allow_duplicate=True),
-        Output(ids.MESSAGE, "children", allow_duplicate=True),
-        Input(ids.REQUEST, "data"),
-        prevent_initial_call=True,
-    )(compute_draft)
-    guarded_callback(
+    progress = [Output(ids.PROGRESS, "value"), Output(ids.PROGRESS_LABEL, "children")]
+    background_callback(
         app,
         view,
         Output(ids.PREVIEW, "srcDoc"),
@@ -435,14 +498,32 @@ def register(app: Dash) -> None:
         Output(ids.PROGRESS, "value", allow_duplicate=True),
         Output(ids.PROGRESS_LABEL, "children", allow_duplicate=True),
         Output(ids.MESSAGE, "children", allow_duplicate=True),
-        Input(ids.STAGE, "data"),
+        Input(ids.REQUEST, "data"),
         Input(ids.REFRESH, "n_clicks"),
         State(ids.OVERVIEW, "value"),
         State(ids.RESPONSE, "value"),
         State(ids.GAPS, "value"),
+        failed=_draft_failed,
+        progress=progress,
+        running=[(Output(ids.BUILD, "disabled"), True, False)],
         prevent_initial_call=True,
-    )(finish_draft)
-    guarded_callback(
+    )(build_draft)
+    background_callback(
+        app,
+        view,
+        Output(ids.DRAFT_PDF_FILE, "data"),
+        Output(ids.MESSAGE, "children", allow_duplicate=True),
+        Input(ids.DRAFT_PDF, "n_clicks"),
+        State(ids.DRAFT, "data"),
+        State(ids.OVERVIEW, "value"),
+        State(ids.RESPONSE, "value"),
+        State(ids.GAPS, "value"),
+        failed=lambda message: (dash.no_update, _message(message, ok=False)),
+        progress=progress,
+        running=[(Output(ids.DRAFT_PDF, "disabled"), True, False)],
+        prevent_initial_call=True,
+    )(draft_pdf)
+    background_callback(
         app,
         Action.PUBLISH_REPORTS,
         Output(ids.MESSAGE, "children", allow_duplicate=True),
@@ -452,5 +533,7 @@ def register(app: Dash) -> None:
         State(ids.OVERVIEW, "value"),
         State(ids.RESPONSE, "value"),
         State(ids.GAPS, "value"),
+        failed=lambda message: (_message(message, ok=False), dash.no_update),
+        running=[(Output(ids.PUBLISH, "disabled"), True, False)],
         prevent_initial_call=True,
     )(publish)
