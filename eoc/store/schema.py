@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 METADATA = sa.MetaData()
-TABLE_MODULES = ("eoc.store.account_tables",)
+TABLE_MODULES = ("eoc.store.account_tables", "eoc.store.alert_tables")
 
 
 def shared_metadata() -> sa.MetaData:
