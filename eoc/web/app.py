@@ -10,6 +10,7 @@ from eoc.i18n import _
 from eoc.permissions import Action, is_allowed
 from eoc.store import Store
 from eoc.web.cache import VersionedCache
+from eoc.web.cap_routes import register_cap_routes
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.headers import install_security_headers
 from eoc.web.language import LocalisedDash, install_language, language_links
@@ -48,6 +49,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     data_io.register(app)
     app.layout = _shell
     register_routes(app.server)
+    register_cap_routes(app.server)
     install_security_headers(app, online_tiles=settings.online_tiles)
     return app
 
