@@ -15,7 +15,17 @@ from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.headers import install_security_headers
 from eoc.web.language import LocalisedDash, install_language, language_links
 from eoc.web.login import install_auth
-from eoc.web.pages import audit, capacity, data_io, operations, public, relocation, reports, wall
+from eoc.web.pages import (
+    alerts,
+    audit,
+    capacity,
+    data_io,
+    operations,
+    public,
+    relocation,
+    reports,
+    wall,
+)
 from eoc.web.routes import register_routes
 from eoc.web.security import current_role, current_username
 
@@ -47,6 +57,7 @@ def create_app(store: Store, settings: Settings) -> Dash:
     relocation.register(app)
     reports.register(app)
     data_io.register(app)
+    alerts.register(app)
     app.layout = _shell
     register_routes(app.server)
     register_cap_routes(app.server)

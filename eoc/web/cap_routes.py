@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import flask
 
 from eoc.alerts.atom import build_feed
+from eoc.alerts.library import current_messages, export_csv
 from eoc.alerts.workflow import PUBLISHED, current_alerts, get_alert
 from eoc.errors import NotFoundError, StoreError
 from eoc.i18n import normalise_language
@@ -55,6 +56,19 @@ def cap_file(alert_id: str) -> flask.Response:
     return response
 
 
+def messages_csv() -> flask.Response:
+    """The messaging library for an SMS gateway (staff only: the gate and this check)."""
+    if not is_allowed(current_role(), Action.VIEW_INTERNAL):
+        flask.abort(404)
+    body = export_csv(current_messages(current_cache().store.sql))
+    response = flask.make_response(body.encode("utf-8"))
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = 'attachment; filename="key_messages.csv"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 def register_cap_routes(server: flask.Flask) -> None:
+    server.add_url_rule("/alerts/messages.csv", "messages_csv", messages_csv)
     server.add_url_rule("/cap/feed.xml", "cap_feed", cap_feed)
     server.add_url_rule("/cap/<string:alert_id>.xml", "cap_file", cap_file)
