@@ -10,6 +10,7 @@ statement itself, in both backends; a correction is a new Update or Cancel that 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -180,12 +181,14 @@ def current_alerts(
     A Cancel stays listed until it expires itself, so receivers learn of the cancellation.
     """
     published = list_alerts(backend, states=(PUBLISHED,), limit=10_000)
-    replaced = {ref.split(",")[1] for row in published for ref in row.alert.references}
-    return [
-        r
-        for r in published
-        if r.expires_at > now and r.alert_id not in replaced and scope in (None, r.scope)
-    ]
+    return [r for r in in_force(published, now=now) if scope in (None, r.scope)]
+
+
+def in_force(published: Sequence[AlertRow], *, now: datetime) -> list[AlertRow]:
+    """Of `published`, those out by `now`, not expired and not replaced by one out by then."""
+    out = [r for r in published if r.published_at is not None and r.published_at <= now]
+    replaced = {ref.split(",")[1] for row in out for ref in row.alert.references}
+    return [r for r in out if r.expires_at > now and r.alert_id not in replaced]
 
 
 def _latest_expiry(alert: Alert) -> datetime:
@@ -224,8 +227,9 @@ def insert_seed_alert(
     backend: SqlBackend, alert: Alert, *, drafted_by: str, approved_by: str, now: datetime,
     source: str,
 ) -> bool:  # fmt: skip
-    """Store a seed scenario's alert as published (built with the store: no version, no audit
-    entry of its own); False if the store holds it already (a rebuild keeps the tables)."""
+    """Store a seed scenario's alert as published at its `sent` time (built with the store: no
+    version, no audit entry of its own); False if the store holds it already (a rebuild keeps
+    the tables). `now` is when the store is built: the alert must not have expired by then."""
     check_alert(alert, now=now)
     document = build_cap_xml(alert)
     check_cap_xml(document)
@@ -237,8 +241,9 @@ def insert_seed_alert(
             sa.insert(table).values(
                 alert_id=alert.identifier, state=PUBLISHED, scope=alert.scope,
                 msg_type=alert.msg_type, expires_at=_latest_expiry(alert), cap_xml=document,
-                source=source, drafted_by=drafted_by, drafted_at=now, approved_by=approved_by,
-                approved_at=now, published_by=approved_by, published_at=now,
+                source=source, drafted_by=drafted_by, drafted_at=alert.sent,
+                approved_by=approved_by, approved_at=alert.sent, published_by=approved_by,
+                published_at=alert.sent,
             )
         )  # fmt: skip
     return True
