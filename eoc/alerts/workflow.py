@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from eoc.alerts.cap_xml import build_cap_xml, check_cap_xml, parse_cap_xml
 from eoc.alerts.model import Alert, AlertError, check_alert
 from eoc.errors import EocError, NotFoundError
-from eoc.i18n import _
+from eoc.i18n import N_, _
 from eoc.store import account_tables as accounts
 from eoc.store.alert_tables import alerts as table
 from eoc.store.sql_engine import SqlBackend
@@ -27,6 +27,7 @@ from eoc.store.sql_engine import SqlBackend
 LAYER = "alerts"
 DRAFT, APPROVED, PUBLISHED = "draft", "approved", "published"
 _ACTIONS = {APPROVED: "alert_approve", PUBLISHED: "alert_publish"}
+STATE_LABELS = (N_("draft"), N_("approved"), N_("published"))  # shown with _(row.state)
 
 
 class AlertStateError(EocError):
