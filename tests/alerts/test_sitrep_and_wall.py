@@ -33,8 +33,8 @@ def test_the_wall_shows_the_alerts_in_force_in_the_screen_language(seed_store):
     app = create_app(seed_store, settings_for(seed_store))
     with signed_in(app, "viewer"):
         g.eoc_lang = "tg"
-        _kpis, banners, _time, _feed = update_wall_panels(1, None, {"now": "2026-11-22T06:10:00Z",
-                                                                 "stale_after_min": 30})  # fmt: skip
+        params = {"now": "2026-11-22T06:10:00Z", "stale_after_min": 30}
+        _kpis, banners, _time, _feed = update_wall_panels(1, None, params)
     alerts = [b for b in banners if "banner-alert" in (b.className or "")]
     text = " ".join(str(b.children) for b in alerts)
     assert len(alerts) == 2
