@@ -1,4 +1,5 @@
-"""The banner of CAP alerts in force, for /wall: each headline in the screen's language."""
+"""The banner of CAP alerts in force, for /wall: one line, each headline in the screen's
+language (one line, so the wall still fits its screen with the other banners)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,26 @@ from dash import html
 from eoc.alerts.workflow import AlertRow
 from eoc.i18n import _
 
-MAX_BANNERS = 3  # the newest; the wall is read from across the room
+MAX_SHOWN = 3  # the newest; the wall is read from across the room
 
 
 def build_alert_banners(rows: Sequence[AlertRow], *, lang: str) -> list[html.Div]:
-    newest = sorted(rows, key=lambda r: r.published_at, reverse=True)[:MAX_BANNERS]
-    banners = []
-    for row in newest:
+    """No banner when no alert is in force; else one, the newest alerts first."""
+    if not rows:
+        return []
+    newest = sorted(rows, key=lambda r: r.published_at, reverse=True)
+    items = []
+    for row in newest[:MAX_SHOWN]:
         alert = row.alert
         info = alert.info(lang) or alert.info("en") or alert.infos[0]
         kind = {"Update": _("Alert update"), "Cancel": _("Alert cancelled")}.get(
             alert.msg_type, _("Alert")
         )
-        banners.append(
-            html.Div(
+        items.append(
+            html.Span(
                 [html.B(f"{kind} · {alert.scope}: "), info.headline],
-                className=f"banner banner-alert banner-alert-{row.scope.lower()}",
-                role="alert",
+                className=f"banner-alert-item banner-alert-{row.scope.lower()}",
             )
         )
-    return banners
+    label = _("Alerts in force (CAP)") + f" ({len(rows)})"
+    return [html.Div([html.B(label), *items], className="banner banner-alert", role="alert")]

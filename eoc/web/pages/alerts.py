@@ -52,11 +52,13 @@ def _token(purpose: str, state: dict | None = None) -> str:
 
 
 @guarded_layout(Action.VIEW_INTERNAL)
-def layout(**_query: str) -> html.Div:
+def layout(source: str | None = None, alert: str | None = None, **_query: str) -> html.Div:
+    """`?source=hazard_zones/ID` starts a draft from that zone (a link from the map or a
+    zone's detail); `?alert=ID` chooses that alert for review."""
     can_draft = is_allowed(current_role(), Action.DRAFT_ALERTS)
     children = [dcc.Store(id=ids.VERSION, data=0), html.H2(_("Alerts (CAP 1.2)"))]
     if can_draft:
-        children.append(_draft_form())
+        children.append(_draft_form(source))
     children += [
         html.H3(_("Drafts and published alerts")),
         html.Div(id=ids.LIST),
@@ -65,7 +67,12 @@ def layout(**_query: str) -> html.Div:
             className="alert-review",
             hidden=not is_allowed(current_role(), Action.APPROVE_ALERTS),
             children=[
-                dcc.Dropdown(id=ids.CHOSEN, options=[], placeholder=_("Choose an alert")),
+                dcc.Dropdown(
+                    id=ids.CHOSEN,
+                    options=[] if not alert else [{"label": str(alert), "value": str(alert)}],
+                    value=alert or None,
+                    placeholder=_("Choose an alert"),
+                ),
                 html.Button(_("Approve"), id=ids.APPROVE, n_clicks=0),
                 html.Button(_("Publish"), id=ids.PUBLISH, n_clicks=0),
                 html.Div(id=ids.REVIEW_MESSAGE, role="status"),
@@ -89,7 +96,7 @@ def layout(**_query: str) -> html.Div:
     return html.Div(className="alerts-page", children=children)
 
 
-def _draft_form() -> html.Section:
+def _draft_form(source: str | None) -> html.Section:
     frames = _frames()
     texts = []
     for lang, name in TEXT_IDS:
@@ -108,7 +115,8 @@ def _draft_form() -> html.Section:
             html.Label(_("Start from")),
             dcc.Dropdown(
                 id=ids.SOURCE,
-                options=source_options(frames["hazard_zones"], frames["incidents"]),
+                options=(options := source_options(frames["hazard_zones"], frames["incidents"])),
+                value=source if any(o["value"] == source for o in options) else None,
                 placeholder=_("a hazard zone, an incident or a feed event"),
             ),
             html.Label(_("Phase")), _select(ids.PHASE, lib.PHASES, "warning", labels=lib.LABELS),
