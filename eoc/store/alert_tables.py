@@ -44,3 +44,36 @@ key_messages = sa.Table(
     sa.Column("edited_by", sa.Text, nullable=False),
     sa.Column("edited_at", IsoTime, nullable=False),
 )
+
+
+# A published alert is frozen in the database itself, not only by eoc/alerts/workflow.py:
+# any UPDATE or DELETE of a published row, by any client, is refused by a trigger. (Trigger
+# bodies are the one thing SQLAlchemy Core cannot say for both databases; each is here once.)
+_SQLITE_TRIGGERS = (
+    "CREATE TRIGGER IF NOT EXISTS eoc_alerts_published_no_update BEFORE UPDATE ON eoc_alerts"
+    " WHEN OLD.state = 'published'"
+    " BEGIN SELECT RAISE(ABORT, 'published alerts cannot be changed'); END",
+    "CREATE TRIGGER IF NOT EXISTS eoc_alerts_published_no_delete BEFORE DELETE ON eoc_alerts"
+    " WHEN OLD.state = 'published'"
+    " BEGIN SELECT RAISE(ABORT, 'published alerts cannot be deleted'); END",
+)
+_PG_TRIGGERS = (
+    "CREATE OR REPLACE FUNCTION {s}.eoc_alert_frozen() RETURNS trigger LANGUAGE plpgsql AS $$"
+    " BEGIN IF OLD.state = 'published' THEN"
+    " RAISE EXCEPTION 'published alerts cannot be changed' USING ERRCODE = 'restrict_violation';"
+    " END IF; IF TG_OP = 'DELETE' THEN RETURN OLD; END IF; RETURN NEW; END $$",
+    "CREATE TRIGGER eoc_alerts_published_frozen BEFORE UPDATE OR DELETE ON {s}.eoc_alerts"
+    " FOR EACH ROW EXECUTE FUNCTION {s}.eoc_alert_frozen()",
+)
+
+
+@sa.event.listens_for(alerts, "after_create")
+def _freeze_published_alerts(_table: sa.Table, connection: sa.Connection, **_kw: object) -> None:
+    if connection.dialect.name == "sqlite":
+        for statement in _SQLITE_TRIGGERS:
+            connection.exec_driver_sql(statement)
+        return
+    schema = (connection.get_execution_options().get("schema_translate_map") or {}).get(None)
+    quoted = connection.dialect.identifier_preparer.quote(schema or "public")
+    for statement in _PG_TRIGGERS:
+        connection.exec_driver_sql(statement.format(s=quoted))

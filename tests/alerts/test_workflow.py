@@ -155,3 +155,34 @@ def test_fresh_store_holds_the_seed_alerts(store):
     assert scopes == ["Public", "Restricted"]
     for r in rows:
         assert schema_problems(r.cap_xml) == []
+
+
+def test_the_database_itself_refuses_to_change_a_published_alert(store, earthquake_alert):
+    _issue(store, earthquake_alert)
+    table = alerts_table
+    for statement in (
+        sa.update(table).where(table.c.alert_id == earthquake_alert.identifier)
+        .values(scope="Restricted"),
+        sa.delete(table).where(table.c.alert_id == earthquake_alert.identifier),
+    ):  # fmt: skip
+        refused = pytest.raises(sa.exc.DBAPIError, match="published alerts cannot be")
+        with refused, store.sql.transaction() as con:
+            con.execute(statement)
+    assert wf.get_alert(store.sql, earthquake_alert.identifier).scope == "Public"
+    # A draft is still the workflow's to change.
+    draft = replace(earthquake_alert, identifier=earthquake_alert.identifier + ".d")
+    wf.save_draft(store.sql, draft, by="duty1", now=NOW)
+    with store.sql.transaction() as con:
+        con.execute(sa.delete(table).where(table.c.alert_id == draft.identifier))
+
+
+def test_a_postgis_store_built_from_the_seed_holds_the_seed_alerts(pg_database):
+    from eoc.config import DEFAULT_SEED_DIR
+    from eoc.store.postgis import PostGISStore
+    from eoc.store.seed import build_from_seed
+
+    built = PostGISStore(f"{pg_database}?schema=t_{secrets.token_hex(4)}")
+    build_from_seed(built, DEFAULT_SEED_DIR, now=SEED_TIME)
+    rows = wf.current_alerts(built.sql, now=SEED_TIME)
+    assert sorted(r.scope for r in rows) == ["Public", "Restricted"]
+    assert all(schema_problems(r.cap_xml) == [] for r in rows)
