@@ -147,10 +147,8 @@ def test_update_then_cancel_chain_replaces_what_it_references(store, earthquake_
     assert update.identifier not in now_ids and first.alert_id not in now_ids
 
 
-def test_fresh_store_holds_the_seed_alerts(store):
-    if not isinstance(store, GeoPackageStore):
-        pytest.skip("the PostGIS copy here is built without build_from_seed")
-    rows = wf.list_alerts(store.sql, states=(wf.PUBLISHED,))
+def test_fresh_store_holds_the_seed_alerts(seed_store):
+    rows = wf.list_alerts(seed_store.sql, states=(wf.PUBLISHED,))
     scopes = sorted(r.scope for r in rows if r.alert_id.endswith(("seed01", "seed02")))
     assert scopes == ["Public", "Restricted"]
     for r in rows:
