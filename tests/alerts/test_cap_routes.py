@@ -59,3 +59,13 @@ def test_a_restricted_alert_is_not_found_for_the_public_but_served_to_staff(app)
         response = cap_file(RESTRICTED_SEED)
     assert response.status_code == 200
     assert b"<scope>Restricted</scope>" in response.data
+
+
+def test_the_public_page_lists_public_alerts_only(app):
+    from eoc.web.pages.public import layout
+
+    with signed_in(app, None):
+        page = str(layout())
+    assert "Strong earthquake in eastern GBAO" in page
+    assert f"/cap/{PUBLIC_SEED}.xml" in page
+    assert "Barsem" not in page and RESTRICTED_SEED not in page
