@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
@@ -130,7 +130,3 @@ def compose_alert(
         infos=tuple(infos),
         area=area,
     )
-
-
-def default_expiry(now: datetime, *, hours: int = 24) -> datetime:
-    return now + timedelta(hours=hours)

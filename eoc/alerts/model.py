@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from eoc.errors import EocError
@@ -198,20 +198,3 @@ def _choice(name: str, value: str, allowed: Sequence[str]) -> None:
             name,
             _("'{value}' is not one of {allowed}").format(value=value, allowed=", ".join(allowed)),
         )
-
-
-@dataclass(frozen=True)
-class AlertRecord:
-    """An alert as the store keeps it: the CAP content and where it is in the workflow."""
-
-    alert_id: str
-    state: str  # draft, approved, published
-    alert: Alert
-    drafted_by: str
-    drafted_at: datetime
-    approved_by: str | None = None
-    approved_at: datetime | None = None
-    published_by: str | None = None
-    published_at: datetime | None = None
-    source: str = ""  # what it was started from: "hazard_zones/TJ-HZ-001", "incidents/..."
-    extra: dict = field(default_factory=dict)
