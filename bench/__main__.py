@@ -1,4 +1,8 @@
-"""Run every benchmark (or those whose module name contains an argument) and print figures."""
+"""Run every benchmark (or those whose module name contains an argument) and print figures.
+
+Every `bench/bench_*.py` module is one: exposure, influx, live, load (a real gunicorn under a public
+flood and a day of EOC work: `python -m bench load`), relocation, sitrep.
+"""
 
 from __future__ import annotations
 

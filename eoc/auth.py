@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import gzip
 import math
 import os
 import re
@@ -15,6 +17,7 @@ from pathlib import Path
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from eoc.config import PROJECT_DIR
 from eoc.errors import EocError
 from eoc.i18n import _
 from eoc.permissions import USER_ROLES
@@ -48,20 +51,50 @@ class User(UserMixin):
         return self.name
 
 
-def hash_password(password: str) -> str:
+# 19,640 common passwords (lower-cased), as Django ships them: data/seed/SOURCES.md.
+COMMON_PASSWORDS_FILE = PROJECT_DIR / "data" / "common-passwords.txt.gz"
+ONE_TIME_PASSWORD_BYTES = 12  # 16 URL-safe characters, ~96 bits
+
+
+@functools.cache
+def common_passwords() -> frozenset[str]:
+    with gzip.open(COMMON_PASSWORDS_FILE, "rt", encoding="utf-8") as handle:
+        return frozenset(line.strip() for line in handle if line.strip())
+
+
+def check_password(password: str) -> None:
+    """Refuse (EocError) a password that is too short or on the list of common passwords."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise EocError(
             _("the password must have at least {count} characters").format(
                 count=MIN_PASSWORD_LENGTH
             )
         )
+    if password.strip().lower() in common_passwords():
+        raise EocError(_("this password is too common (attackers try it first); choose another"))
+
+
+def hash_password(password: str) -> str:
+    check_password(password)
     return generate_password_hash(password, method=PASSWORD_METHOD)
+
+
+def new_one_time_password() -> str:
+    return secrets.token_urlsafe(ONE_TIME_PASSWORD_BYTES)
 
 
 def create_user(
     store: Store, name: str, *, role: str, password: str, now: datetime, by: str = "system"
 ) -> None:
     """Add a user account; the password is kept only as a hash."""
+    _check_name(name)
+    _check_role(role)
+    accounts.create_account(
+        store.sql, name, role=role, password_hash=hash_password(password), by=by, now=now
+    )
+
+
+def _check_name(name: str) -> None:
     if not USERNAME_PATTERN.match(name):
         raise EocError(
             _(
@@ -69,8 +102,6 @@ def create_user(
                 "starting with a letter"
             ).format(name=name)
         )
-    _check_role(role)
-    store.add_user(name, role=role, password_hash=hash_password(password), now=now, by=by)
 
 
 def load_user(store: Store, name: str) -> User | None:
@@ -89,14 +120,107 @@ def change_password(store: Store, name: str, password: str, *, by: str, now: dat
     )
 
 
-def set_role(store: Store, name: str, role: str, *, by: str, now: datetime) -> int:
+def set_role(
+    store: Store, name: str, role: str, *, by: str, now: datetime, reason: str = "account changed"
+) -> int:
+    """Give `name` another role (refused for the last active admin)."""
     _check_role(role)
-    return accounts.update_account(store.sql, name, by=by, now=now, role=role)
+    return accounts.update_account(store.sql, name, by=by, now=now, role=role, reason=reason)
 
 
-def set_disabled(store: Store, name: str, disabled: bool, *, by: str, now: datetime) -> int:
-    """Disable an account (its password stops working) or enable it again."""
-    return accounts.update_account(store.sql, name, by=by, now=now, disabled=disabled)
+def set_disabled(
+    store: Store,
+    name: str,
+    disabled: bool,
+    *,
+    by: str,
+    now: datetime,
+    reason: str = "account changed",
+) -> int:
+    """Disable an account (its password stops working) or enable it again.
+
+    The last active admin cannot be disabled.
+    """
+    return accounts.update_account(
+        store.sql, name, by=by, now=now, disabled=disabled, reason=reason
+    )
+
+
+def reset_password(store: Store, name: str, *, by: str, now: datetime, reason: str) -> str:
+    """Give `name` a random one-time password (returned, to be shown once, never stored).
+
+    Its user must choose a new password at the next sign-in before anything else.
+    """
+    password = new_one_time_password()
+    accounts.update_account(
+        store.sql,
+        name,
+        by=by,
+        now=now,
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        one_time=True,
+        reason=reason,
+    )
+    return password
+
+
+def add_user_with_one_time_password(
+    store: Store, name: str, *, role: str, by: str, now: datetime, reason: str
+) -> str:
+    """Add an account with a one-time password (returned once): the admin never picks it."""
+    password = new_one_time_password()
+    _check_name(name)
+    _check_role(role)
+    accounts.create_account(
+        store.sql,
+        name,
+        role=role,
+        password_hash=generate_password_hash(password, method=PASSWORD_METHOD),
+        by=by,
+        now=now,
+        one_time=True,
+        reason=reason,
+    )
+    return password
+
+
+def change_own_password(store: Store, name: str, *, current: str, new: str, now: datetime) -> int:
+    """The user's own change: the current password is required (a left-open session cannot)."""
+    record = store.get_user(name)
+    if record is None or record.disabled or not check_password_hash(record.password_hash, current):
+        raise AuthError(_("the current password is not right"))
+    if new == current:
+        raise EocError(_("the new password must differ from the current one"))
+    return accounts.update_account(
+        store.sql,
+        name,
+        by=name,
+        now=now,
+        password_hash=hash_password(new),
+        reason="own password changed",
+    )
+
+
+def must_change_password(store: Store, name: str) -> bool:
+    return accounts.account_state(store.sql, name).must_change_password
+
+
+def unlock_name(store: Store, name: str, *, by: str, now: datetime, reason: str) -> int:
+    """Clear a name's failed sign-ins from every address (audited); returns the counts cleared."""
+    name = name.strip().lower()[:64]
+    if store.get_user(name) is None:
+        raise EocError(_("user '{name}' does not exist").format(name=name))
+    cleared = login_throttle.forget_name(store.sql, pair_suffix=f" {name}", name_key=f"name:{name}")
+    accounts.audit_note(
+        store.sql,
+        action="user_unlock",
+        name=name,
+        new={"cleared": cleared},
+        by=by,
+        now=now,
+        reason=reason,
+    )
+    return cleared
 
 
 def _check_role(role: str) -> None:
@@ -196,6 +320,7 @@ def start_session(store: Store, user: User, *, now: float, max_age_s: float) -> 
     record = store.get_user(user.name)
     if record is None or record.disabled:
         raise AuthError(_("wrong user name or password"))
+    accounts.record_sign_in(store.sql, record.name, now=now)
     return accounts.create_session(
         store.sql,
         user=record.name,

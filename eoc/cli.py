@@ -9,9 +9,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import layers
+from eoc.accounts_cli import add_display_commands
+from eoc.accounts_cli import add_user_commands as add_account_user_commands
 from eoc.auth import change_password, create_user, set_disabled, set_role
 from eoc.config import Settings, language_from_environment, load_settings
 from eoc.errors import EocError, StoreNotInitialisedError, ValidationError
+from eoc.feeds_cli import add_commands as add_feed_commands
+from eoc.flows.seed import load_seed_flows
+from eoc.flows_cli import add_commands as add_flows_commands
 from eoc.i18n import LANGUAGES, _, language
 from eoc.io_cli import add_commands as add_io_commands
 from eoc.permissions import USER_ROLES
@@ -19,6 +24,7 @@ from eoc.relocation_cli import add_commands as add_relocation_commands
 from eoc.reports_cli import add_commands as add_report_commands
 from eoc.store import Store, open_store
 from eoc.store.seed import build_from_seed
+from eoc.store_cli import add_commands as add_store_commands
 
 
 def add_store_argument(parser: argparse.ArgumentParser) -> None:
@@ -36,11 +42,18 @@ def add_lang_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    add_store_argument(parser)
+    add_lang_argument(parser)
+
+
 def ensure_store(settings: Settings, *, rebuild: bool = False) -> Store:
     """The configured store, built from the seed if it does not exist yet (or `rebuild`)."""
     store = open_store(settings.store)
     if rebuild or not store.exists():
         version = build_from_seed(store, settings.seed_dir, now=datetime.now(UTC), progress=_say)
+        flows = load_seed_flows(store, settings.seed_dir, now=datetime.now(UTC))
+        version = flows.version if flows else version
         _say(
             _("store {store} built from the seed (version {version})").format(
                 store=store.location, version=version
@@ -229,6 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_store_argument(set_role_parser)
     add_lang_argument(set_role_parser)
     set_role_parser.set_defaults(run=cmd_users_set_role)
+    add_account_user_commands(users, _add_common)
+    add_display_commands(sub, _add_common)
 
     audit = sub.add_parser("audit", help="print the audit log, newest first")
     audit.add_argument("--layer")
@@ -248,7 +263,10 @@ def build_parser() -> argparse.ArgumentParser:
     publish.set_defaults(run=cmd_publish_map)
     add_io_commands(sub)
     add_report_commands(sub)
+    add_feed_commands(sub)
     add_relocation_commands(sub)
+    add_store_commands(sub)
+    add_flows_commands(sub)
     return parser
 
 

@@ -64,6 +64,17 @@ class Settings:
     upload_max_age_s: float = 3600.0  # unconfirmed uploads older than this are removed
     session_idle_min: float = 60.0  # a session unused this long ends
     session_max_h: float = 12.0  # and every session ends this long after sign-in
+    # -- serving (gunicorn workers, the shared cache of public answers) --------------------
+    workers: int | None = None  # None: sized to the machine (see eoc/web/gunicorn_app.py)
+    threads: int | None = None
+    redis_url: str | None = None  # the public cache shared by several app servers
+    cache_dir: Path | None = None  # None: a `cache` folder beside a GeoPackage store
+    # -- live feeds (eoc feeds run); an empty URL switches a feed off --
+    feed_usgs_url: str = "2.5_day"  # a USGS summary feed name or URL
+    feed_usgs_interval_s: float = 60.0
+    feed_gdacs_url: str = "https://www.gdacs.org/gdacsapi/api/events/geteventlist/EVENTS4APP"
+    feed_gdacs_interval_s: float = 600.0
+    feed_timeout_s: float = 10.0
 
     def __post_init__(self) -> None:
         self._check_relocation()
@@ -75,7 +86,18 @@ class Settings:
             raise ConfigError(_("the refresh interval must be 0.5 to 3600 seconds"))
         if self.secret_key is not None and len(self.secret_key) < 32:
             raise ConfigError(_("EOC_SECRET_KEY must have at least 32 characters"))
+        for name in ("workers", "threads"):
+            count = getattr(self, name)
+            if count is not None and not 1 <= count <= 64:
+                raise ConfigError(
+                    _("EOC_{name} must be a whole number from 1 to 64").format(name=name.upper())
+                )
         _check_sign_in(self)
+        for name in ("feed_usgs_interval_s", "feed_gdacs_interval_s", "feed_timeout_s"):
+            if not 0.1 <= getattr(self, name) <= 86400:
+                raise ConfigError(
+                    _("EOC_{name} must be 0.1 to 86400 seconds").format(name=name.upper())
+                )
         for name in _IMPORT_NUMBERS:
             if not getattr(self, name) > 0:
                 raise ConfigError(
@@ -135,10 +157,12 @@ def load_settings(
     if env.get("EOC_UPLOAD_DIR"):
         from_env["upload_dir"] = Path(env["EOC_UPLOAD_DIR"])
     from_env.update(_sign_in_from_env(env))
+    from_env.update(_feeds_from_env(env))
     if env.get("EOC_SECRET_KEY"):
         from_env["secret_key"] = env["EOC_SECRET_KEY"]
     if env.get("EOC_SECRET_KEY_FILE"):
         from_env["secret_key_file"] = Path(env["EOC_SECRET_KEY_FILE"])
+    from_env.update(_serving_from_env(env))
     values = {**from_env, **given}
     if "seed_dir" in values:
         values["seed_dir"] = Path(values["seed_dir"])
@@ -170,6 +194,23 @@ def _sign_in_from_env(env: Mapping[str, str]) -> dict[str, object]:
     return values
 
 
+def _feeds_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    values: dict[str, object] = {}
+    for name in ("feed_usgs_url", "feed_gdacs_url"):
+        if f"EOC_{name.upper()}" in env:  # set but empty: that feed is off
+            values[name] = env[f"EOC_{name.upper()}"].strip()
+    for name in ("feed_usgs_interval_s", "feed_gdacs_interval_s", "feed_timeout_s"):
+        raw = env.get(f"EOC_{name.upper()}")
+        if raw:
+            try:
+                values[name] = float(raw)
+            except ValueError:
+                raise ConfigError(
+                    _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
+                ) from None
+    return values
+
+
 def _check_sign_in(settings: Settings) -> None:
     if settings.login_max_failures < 1 or settings.login_address_max_failures < 1:
         raise ConfigError(_("the sign-in failure limits must be at least 1"))
@@ -179,6 +220,25 @@ def _check_sign_in(settings: Settings) -> None:
         raise ConfigError(
             _("the session idle time must be at least 1 minute and at most the session maximum")
         )
+
+
+def _serving_from_env(env: Mapping[str, str]) -> dict[str, object]:
+    """EOC_WORKERS, EOC_THREADS, EOC_REDIS_URL and EOC_CACHE_DIR."""
+    values: dict[str, object] = {}
+    for name in ("workers", "threads"):
+        raw = env.get(f"EOC_{name.upper()}")
+        if raw:
+            try:
+                values[name] = int(raw)
+            except ValueError:
+                raise ConfigError(
+                    _("EOC_{name} must be a whole number from 1 to 64").format(name=name.upper())
+                ) from None
+    if env.get("EOC_REDIS_URL"):
+        values["redis_url"] = env["EOC_REDIS_URL"]
+    if env.get("EOC_CACHE_DIR"):
+        values["cache_dir"] = Path(env["EOC_CACHE_DIR"])
+    return values
 
 
 def language_from_environment(environ: Mapping[str, str] | None = None) -> str | None:

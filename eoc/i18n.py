@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import flask
+from babel.core import Locale, get_global
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
 from babel.messages.pofile import read_po
@@ -100,6 +101,23 @@ def format_time(value: datetime | None, *, fmt: str = "short") -> str:
     return _babel_datetime(value, fmt, tzinfo=DUSHANBE_TZ, locale=current_language())
 
 
+# The zone every local time is shown in, named beside it (Tajikistan keeps UTC+5 all year).
+ZONE_NAME = N_("Dushanbe time, UTC+5")
+
+
+def format_zoned_time(value: datetime | None, *, fmt: str = "short") -> str:
+    """A UTC datetime as Dushanbe local time with its zone named: '22.11.2026, 15:00 (…UTC+5)'."""
+    if value is None:
+        return "—"
+    return f"{format_time(value, fmt=fmt)} ({gettext(ZONE_NAME)})"
+
+
+def country_name(code: str) -> str:
+    """An ISO 3166 country code (alpha-2 or alpha-3) as the country's name in the language."""
+    alpha2 = get_global("territory_aliases").get(code.upper(), [code.upper()])[0]
+    return Locale.parse(current_language()).territories.get(alpha2, code)
+
+
 def format_day(value: date | datetime | None, *, fmt: str = "medium") -> str:
     if value is None:
         return "—"
@@ -144,6 +162,8 @@ __all__ = [
     "format_number",
     "format_percentage",
     "format_time",
+    "format_zoned_time",
+    "country_name",
     "gettext",
     "language",
     "resolve_language",

@@ -13,15 +13,18 @@ class Role(StrEnum):
     CCCM = "cccm"
     VIEWER = "viewer"  # internal, read-only
     PUBLIC = "public"  # anonymous visitors and donors
+    DISPLAY = "display"  # a wall screen opened with a display token (eoc/displays.py)
 
 
 INTERNAL_ROLES = frozenset({Role.ADMIN, Role.DUTY_OFFICER, Role.CCCM, Role.VIEWER})
-USER_ROLES = tuple(r.value for r in Role if r is not Role.PUBLIC)  # roles a user account can have
+# roles a user account can have
+USER_ROLES = tuple(r.value for r in Role if r not in (Role.PUBLIC, Role.DISPLAY))
 
 
 class Action(StrEnum):
     VIEW_PUBLIC = "view_public"  # the donor map and its summaries
     VIEW_INTERNAL = "view_internal"  # every internal page and layer, sensitive rows included
+    VIEW_WALL = "view_wall"  # the wall screen's read-only callbacks (staff and display tokens)
     EDIT_INCIDENTS = "edit_incidents"  # incident log, checkpoint status, hazard zones
     EDIT_SITES = "edit_sites"  # displacement site figures and status, relocation plans
     IMPORT_DATA = "import_data"  # whole-layer imports
@@ -32,12 +35,14 @@ class Action(StrEnum):
     CHANGE_PROTECTION = "change_protection"  # un-flag or re-type a protected (sensitive) row
     DRAFT_ALERTS = "draft_alerts"  # CAP alert drafts and the messaging library's texts
     APPROVE_ALERTS = "approve_alerts"  # approve another's draft, publish an approved alert
+    ENTER_FLOWS = "enter_flows"  # flow monitoring counts at border points (form and import)
 
 
 # Action names as shown in refusals ("role 'viewer' may not edit sites").
 ACTION_LABELS = (
     N_("view public"),
     N_("view internal"),
+    N_("view wall"),
     N_("edit incidents"),
     N_("edit sites"),
     N_("import data"),
@@ -48,11 +53,13 @@ ACTION_LABELS = (
     N_("change protection"),
     N_("draft alerts"),
     N_("approve alerts"),
+    N_("enter flows"),
 )
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.VIEW_PUBLIC: frozenset(Role),
     Action.VIEW_INTERNAL: INTERNAL_ROLES,
+    Action.VIEW_WALL: INTERNAL_ROLES | {Role.DISPLAY},
     Action.EDIT_INCIDENTS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
     Action.EDIT_SITES: frozenset({Role.ADMIN, Role.CCCM}),
     Action.IMPORT_DATA: frozenset({Role.ADMIN, Role.DUTY_OFFICER, Role.CCCM}),
@@ -64,6 +71,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.DRAFT_ALERTS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
     # Never one's own draft (eoc/alerts/workflow.py): the second person is checked there.
     Action.APPROVE_ALERTS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
+    Action.ENTER_FLOWS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
 }
 
 # Which action edits which layer, on its screens and by import alike (one table for both).

@@ -12,7 +12,7 @@ SPEC = LayerSpec(
     seed_file="tj_earthquakes.geojson",
     fields=(
         Field("usgs_id", required=True, unique=True, public=True),
-        Field("time_utc", "datetime", label=N_("Time (UTC)"), required=True, public=True),
+        Field("time_utc", "datetime", label=N_("Time"), required=True, public=True),
         Field(
             "magnitude", "float", label=N_("Magnitude"), required=True, min=0, max=10, public=True
         ),

@@ -25,7 +25,8 @@ SPEC = LayerSpec(
     seed_file="incidents.geojson",
     fields=(
         Field("incident_id", label=N_("Incident ID"), required=True, unique=True),
-        Field("time_utc", "datetime", label=N_("Time (UTC)"), required=True, public=True),
+        # Stored in UTC (the column says so); shown in Dushanbe time with the zone named.
+        Field("time_utc", "datetime", label=N_("Time"), required=True, public=True),
         Field(
             "incident_type", label=N_("Type"), required=True, allowed=INCIDENT_TYPES, public=True
         ),
@@ -40,12 +41,14 @@ SPEC = LayerSpec(
         Field("people_affected", "int", label=N_("People affected"), min=0, max=MAX_PEOPLE),
         Field("description", label=N_("Description"), max_length=LONG_TEXT_LENGTH),
         Field("reporter", label=N_("Reported by")),
+        # Region and district are derived from the location when an incident is saved.
         Field("adm1_iso", label=N_("Region"), allowed=ADM1_CODES, codes=True, public=True),
+        Field("adm2_name", label=N_("District")),
         Field("source", label=N_("Source"), required=True),
         Field("external_id", label=N_("Source event ID")),
         Field("magnitude", "float", label=N_("Magnitude"), min=0, max=10, public=True),
         Field("depth_km", "float", label=N_("Depth km"), min=-10, max=800),
-        Field("source_updated", "datetime", label=N_("Source updated (UTC)")),
+        Field("source_updated", "datetime", label=N_("Source updated")),
         Field("url", label=N_("Source link"), max_length=LONG_TEXT_LENGTH),
     ),
     style=Style(

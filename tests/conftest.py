@@ -69,6 +69,28 @@ def signed_in(app, role: str | None):
         yield
 
 
+def find_component(component, component_id: str):
+    """The component with `component_id` in a layout tree, or None."""
+    if getattr(component, "id", None) == component_id:
+        return component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and not isinstance(child, str):
+            found = find_component(child, component_id)
+            if found is not None:
+                return found
+    return None
+
+
+def incident_form_token(app, role: str = "duty_officer") -> dict:
+    """The write token the operations page issues with its incident form to `role`'s user."""
+    from eoc.web import ids
+    from eoc.web.pages import operations
+
+    with signed_in(app, role):
+        return find_component(operations.layout(), ids.INC_TOKEN).data
+
+
 @pytest.fixture
 def fresh_store(tmp_path: Path) -> GeoPackageStore:
     """A store path in a fresh folder, not built yet."""

@@ -32,6 +32,13 @@ from eoc.store.edits import Edit
 # strong quakes just across the border (Afghan Badakhshan, Kyrgyz Alay) are kept.
 TAJIKISTAN_BBOX = (66.5, 36.0, 76.0, 42.0)
 MIN_MAGNITUDE = 4.5
+# The summary feeds (https://earthquake.usgs.gov/earthquakes/feed/v1.0/geojson.php), by the
+# names `eoc feed usgs` accepts in place of a URL.
+SUMMARY_URL = "https://earthquake.usgs.gov/earthquakes/feed/v1.0/summary/{name}.geojson"
+SUMMARY_FEEDS = tuple(
+    f"{size}_{period}" for size in ("2.5", "significant") for period in ("hour", "day", "week")
+)
+DELETED = "deleted"  # properties.status of an event its network withdrew
 SOURCE = "USGS"
 REPORTER = "USGS feed"
 ZONE_PREFIX = "USGS-"
@@ -41,6 +48,10 @@ ZONE_PREFIX = "USGS-"
 ALERT_SEVERITY = {"green": "low", "yellow": "moderate", "orange": "high", "red": "critical"}
 MAGNITUDE_SEVERITY = ((7.0, "critical"), (6.0, "high"), (5.0, "moderate"))  # else "low"
 _SEVERITY_ORDER = ("low", "moderate", "high", "critical")
+
+# Why a withdrawn event's incident was closed, kept in its description (the audit reason says
+# it too). Not translated: it is stored data, read by every language's duty officer alike.
+WITHDRAWN_NOTE = '[closed: the event was deleted by USGS (status "deleted")]'
 
 # On an update the feed rewrites only what it owns; status, people affected and the reporter
 # are the duty officers'.
@@ -80,9 +91,15 @@ class FeedError(EocError):
 # -- reading ---------------------------------------------------------------------------------
 
 
+def summary_url(source: str | Path) -> str:
+    """`source`, or the URL of the summary feed it names (`2.5_day`, `significant_week`, …)."""
+    text = str(source)
+    return SUMMARY_URL.format(name=text) if text in SUMMARY_FEEDS else text
+
+
 def read_feed(source: str | Path, *, timeout_s: float = 10.0) -> dict[str, Any]:
     """The feed's GeoJSON from a file path or an http(s) URL (with a timeout)."""
-    text = str(source)
+    text = summary_url(source)
     try:
         if text.startswith(("http://", "https://")):
             with urllib.request.urlopen(text, timeout=timeout_s) as response:  # noqa: S310
@@ -92,6 +109,12 @@ def read_feed(source: str | Path, *, timeout_s: float = 10.0) -> dict[str, Any]:
     except (OSError, urllib.error.URLError) as exc:
         reason = getattr(exc, "reason", None) or getattr(exc, "strerror", None) or exc
         raise FeedError(f"could not read the USGS feed from {text}: {reason}") from exc
+    return decode_feed(raw, text)
+
+
+def decode_feed(raw: bytes, source: str) -> dict[str, Any]:
+    """A feed body (bytes as read) as GeoJSON, or FeedError naming `source`."""
+    text = source
     try:
         feed = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -107,7 +130,11 @@ def parse_events(feed: Mapping[str, Any]) -> gpd.GeoDataFrame:
     for number, feature in enumerate(feed.get("features") or [], start=1):
         try:
             props = feature.get("properties") or {}
-            lon, lat, depth = (list(feature["geometry"]["coordinates"]) + [None])[:3]
+            if props.get("status") == DELETED and not feature.get("geometry"):
+                # A withdrawn event may come without its epicentre; it only closes what we hold.
+                lon, lat, depth = float("nan"), float("nan"), None
+            else:
+                lon, lat, depth = (list(feature["geometry"]["coordinates"]) + [None])[:3]
             rows.append(
                 {
                     "event_id": str(feature["id"]),
@@ -143,12 +170,18 @@ def filter_events(
     bbox: tuple[float, float, float, float] = TAJIKISTAN_BBOX,
     min_magnitude: float = MIN_MAGNITUDE,
 ) -> gpd.GeoDataFrame:
-    """Events with an epicentre in `bbox` (lon_min, lat_min, lon_max, lat_max), M ≥ min."""
+    """Events with an epicentre in `bbox` (lon_min, lat_min, lon_max, lat_max), M ≥ min.
+
+    Deleted events are kept wherever they are: they add nothing and only close an event the
+    store already holds (which passed the filter when it came in).
+    """
     lon_min, lat_min, lon_max, lat_max = bbox
     lon, lat = events.geometry.x, events.geometry.y
     inside = lon.between(lon_min, lon_max) & lat.between(lat_min, lat_max)
     strong = pd.to_numeric(events["magnitude"]).ge(min_magnitude).fillna(False)
-    return events[(inside & strong).to_numpy(dtype=bool)].reset_index(drop=True)
+    deleted = events["status"].eq(DELETED).fillna(False)
+    keep = ((inside & strong) | deleted).to_numpy(dtype=bool)
+    return events[keep].reset_index(drop=True)
 
 
 def load_events(
@@ -244,11 +277,15 @@ def plan_feed_edits(
     so planning twice in a row gives no edits the second time.
     """
     stored_updated = _stored_updates(existing_incidents)
+    stored_sources = _stored_sources(existing_incidents)
     stored_zones = _stored_zone_ids(existing_zones)
+    withdrawn = events["status"].eq(DELETED).fillna(False).to_numpy(dtype=bool)
+    incident_edits, zone_edits = _withdrawal_edits(
+        events[withdrawn], existing_incidents, stored_updated, stored_zones
+    )
+    events = events[~withdrawn].reset_index(drop=True)
     incidents = events_to_incidents(events, regions=regions)
     spec = layers.get("incidents")
-    incident_edits: list[Edit] = []
-    zone_edits: list[Edit] = []
     for position, incident in enumerate(incidents.itertuples(index=False)):
         row = incident._asdict()
         incident_id = row["incident_id"]
@@ -259,6 +296,8 @@ def plan_feed_edits(
                 continue
             fields = FEED_FIELDS + (("adm1_iso",) if regions is not None else ())
             changes = {name: _plain(row[name]) for name in fields} | {"geometry": row["geometry"]}
+            # Another feed that reported the same event (GDACS) stays listed.
+            changes["source"] = merge_sources(stored_sources.get(incident_id), SOURCE)
             incident_edits.append(
                 Edit(incident_id, changes, expected={"source_updated": _plain(before)})
             )
@@ -271,6 +310,47 @@ def plan_feed_edits(
             )
         event = events.iloc[position]
         zone_edits.extend(_zone_edits(event, stored_zones, levels))
+    return incident_edits, zone_edits
+
+
+def _withdrawal_edits(
+    deleted: gpd.GeoDataFrame,
+    existing: gpd.GeoDataFrame | None,
+    stored_updated: Mapping[str, pd.Timestamp],
+    stored_zones: set[str],
+) -> tuple[list[Edit], list[Edit]]:
+    """Close the held incidents of withdrawn events (saying why) and remove their zones.
+
+    A withdrawn event the store never held plans nothing; one already closed at this
+    `updated` plans nothing either.
+    """
+    incident_edits: list[Edit] = []
+    zone_edits: list[Edit] = []
+    held = {} if existing is None else existing.set_index(existing["incident_id"].astype(str))
+    for event in deleted.itertuples(index=False):
+        incident_id = f"{ZONE_PREFIX}{event.event_id}"
+        if incident_id not in stored_updated:
+            continue
+        before = stored_updated[incident_id]
+        updated = pd.Timestamp(event.updated).floor("s") if not pd.isna(event.updated) else None
+        if not pd.isna(before) and (updated is None or updated <= before):
+            continue
+        description = str(held.loc[incident_id, "description"] or "")
+        note = WITHDRAWN_NOTE
+        changes = {
+            "status": "closed",
+            "source_updated": _plain(updated),
+            "description": description if note in description else f"{description} {note}".strip(),
+        }
+        incident_edits.append(
+            Edit(incident_id, changes, expected={"source_updated": _plain(before)})
+        )
+        prefix = f"{ZONE_PREFIX}{event.event_id}-MMI"
+        zone_edits.extend(
+            Edit(zone_id, op="delete")
+            for zone_id in sorted(stored_zones)
+            if zone_id.startswith(prefix)
+        )
     return incident_edits, zone_edits
 
 
@@ -300,6 +380,18 @@ def _stored_updates(incidents: gpd.GeoDataFrame | None) -> dict[str, pd.Timestam
         return {}
     stamps = pd.to_datetime(incidents["source_updated"], utc=True).dt.floor("s")
     return dict(zip(incidents["incident_id"].astype(str), stamps, strict=True))
+
+
+def _stored_sources(incidents: gpd.GeoDataFrame | None) -> dict[str, object]:
+    if incidents is None or incidents.empty:
+        return {}
+    return dict(zip(incidents["incident_id"].astype(str), incidents["source"], strict=True))
+
+
+def merge_sources(stored: object, own: str) -> str:
+    """`stored` sources ("USGS, GDACS") with `own` added, in the order they came."""
+    names = [s.strip() for s in str(stored or "").split(",") if s.strip()]
+    return ", ".join(names if own in names else [*names, own])
 
 
 def _stored_zone_ids(zones: gpd.GeoDataFrame | None) -> set[str]:

@@ -1,6 +1,7 @@
 """Tables for sign-in state, described once in SQLAlchemy Core for both store backends.
 
-`eoc_sessions` (server-side session records) and `eoc_login_throttle` (failed sign-ins) are
+`eoc_sessions` (server-side session records), `eoc_login_throttle` (failed sign-ins) and
+`eoc_account_state` (last sign-in, one-time password) are
 created by these definitions on SQLite (the GeoPackage) and on PostgreSQL alike. `eoc_users`,
 `eoc_audit` and `eoc_meta` are created by each backend's own schema; they are described here
 only as far as the shared account operations (eoc/store/accounts.py) use them.
@@ -32,6 +33,15 @@ throttle = sa.Table(
     sa.Column("failures", sa.Integer, nullable=False),
     sa.Column("first_at", sa.Float, nullable=False),  # when the counting window began
 )
+# What an account has beside its users row: its last sign-in, and whether its password is a
+# one-time password (set by an admin) that must be changed before anything else.
+account_state = sa.Table(
+    "eoc_account_state",
+    METADATA,
+    sa.Column("user_name", sa.Text, primary_key=True),
+    sa.Column("last_sign_in_at", sa.Float),  # seconds since the epoch (UTC)
+    sa.Column("must_change_password", sa.Boolean, nullable=False, default=False),
+)
 
 
 # Created by the backends' own schemas; never by METADATA.create_all.
@@ -42,6 +52,7 @@ users = sa.Table(
     sa.Column("name", sa.Text, primary_key=True),
     sa.Column("role", sa.Text, nullable=False),
     sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", IsoTime, nullable=False),
     sa.Column("lang", sa.Text),
 )
 audit = sa.Table(

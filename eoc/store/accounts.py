@@ -21,6 +21,8 @@ from eoc.store import account_tables as t
 from eoc.store.records import DISABLED_MARK
 from eoc.store.sql_engine import SqlBackend
 
+ADMIN = "admin"  # the role that manages accounts (eoc.permissions.Role.ADMIN)
+
 
 def credential_digest(password_hash: str) -> str:
     """What a session remembers of the password: changes when it or the disable mark does."""
@@ -34,6 +36,62 @@ def _token_id(token: str) -> str:
 # -- account changes (audited) ---------------------------------------------------------------
 
 
+def create_account(
+    backend: SqlBackend,
+    name: str,
+    *,
+    role: str,
+    password_hash: str,
+    by: str,
+    now: datetime,
+    one_time: bool = False,
+    reason: str = "new user account",
+) -> int:
+    """Add a user in one audited transaction; returns the new store version.
+
+    With `one_time` the password must be changed at the first sign-in.
+    """
+    users = t.users
+    with backend.transaction() as con:
+        version = backend.bump_version(con)
+        if con.execute(sa.select(users.c.name).where(users.c.name == name)).first():
+            raise EocError(_("user '{name}' already exists").format(name=name))
+        con.execute(
+            sa.insert(users).values(
+                name=name, role=role, password_hash=password_hash, created_at=now, lang=None
+            )
+        )
+        _set_state(con, name, must_change_password=one_time)
+        _audit(con, "user_add", name, None, {"role": role}, by, now, reason, version)
+    return version
+
+
+def audit_note(
+    backend: SqlBackend, *, action: str, name: str, new: dict, by: str, now: datetime, reason: str
+) -> int:
+    """An audited account event that changes no account row (an unlock); the new version."""
+    with backend.transaction() as con:
+        version = backend.bump_version(con)
+        _audit(con, action, name, None, new, by, now, reason, version)
+    return version
+
+
+def _audit(con, action, name, old, new, by, now, reason, version) -> None:
+    con.execute(
+        sa.insert(t.audit).values(
+            at=now,
+            user=by,
+            action=action,
+            layer=None,
+            feature_id=name,
+            old=old,
+            new=new,
+            reason=reason,
+            version=version,
+        )
+    )
+
+
 def update_account(
     backend: SqlBackend,
     name: str,
@@ -43,8 +101,15 @@ def update_account(
     role: str | None = None,
     password_hash: str | None = None,
     disabled: bool | None = None,
+    one_time: bool = False,
+    reason: str = "account changed",
 ) -> int:
     """Change a user's role, password or disabled state; return the new store version.
+
+    A new password set with `one_time` must be changed by its user at the next sign-in;
+    any other new password clears that. The last active admin cannot be disabled or given
+    another role (LastAdminError), checked inside the transaction that holds the version
+    lock, so two admins demoting each other at once cannot both succeed.
 
     The user's sessions end in the same transaction; each request also compares its
     session with the account (eoc.auth.session_user), so a change made any other way ends
@@ -74,31 +139,88 @@ def update_account(
             old["disabled"], new["disabled"] = was_disabled, now_disabled
         if not new:
             raise EocError(_("user '{name}': nothing to change").format(name=name))
+        was_admin = old_role == ADMIN and not was_disabled
+        if was_admin and (now_disabled or values.get("role", ADMIN) != ADMIN):
+            _refuse_last_admin(con, name)
         stored = (DISABLED_MARK if now_disabled else "") + plain_hash
         if stored != old_hash:
             values["password_hash"] = stored
         con.execute(sa.update(users).where(users.c.name == name).values(**values))
+        if password_hash is not None:
+            _set_state(con, name, must_change_password=one_time)
+            if one_time:
+                new["password"] = "one-time"
         con.execute(sa.delete(t.sessions).where(t.sessions.c.user_name == name))
-        con.execute(
-            sa.insert(t.audit).values(
-                at=now,
-                user=by,
-                action=_action(new),
-                layer=None,
-                feature_id=name,
-                old=old,
-                new=new,
-                reason="account changed",
-                version=version,
+        _audit(con, _action(new), name, old, new, by, now, reason, version)
+    return version
+
+
+class LastAdminError(EocError):
+    """The change would leave the store without an active admin."""
+
+
+def _refuse_last_admin(con: sa.Connection, name: str) -> None:
+    users = t.users
+    others = con.execute(
+        sa.select(sa.func.count())
+        .select_from(users)
+        .where(users.c.role == ADMIN, users.c.name != name)
+        .where(sa.not_(users.c.password_hash.startswith(DISABLED_MARK, autoescape=True)))
+    ).scalar_one()
+    if not others:
+        raise LastAdminError(
+            _("refused: {name} is the last active admin; make another user admin first").format(
+                name=name
             )
         )
-    return version
+
+
+def _set_state(con: sa.Connection, name: str, **values: object) -> None:
+    """Upsert the user's account-state row (one statement on both databases)."""
+    st = t.account_state
+    done = con.execute(sa.update(st).where(st.c.user_name == name).values(**values))
+    if done.rowcount == 0:
+        defaults = {"last_sign_in_at": None, "must_change_password": False}
+        con.execute(sa.insert(st).values(user_name=name, **{**defaults, **values}))
+
+
+@dataclass(frozen=True)
+class AccountState:
+    last_sign_in_at: float | None = None
+    must_change_password: bool = False
+
+
+def account_states(backend: SqlBackend) -> dict[str, AccountState]:
+    """Every user's last sign-in and one-time-password flag (users without a row: defaults)."""
+    st = t.account_state
+    with backend.reading() as con:
+        rows = con.execute(
+            sa.select(st.c.user_name, st.c.last_sign_in_at, st.c.must_change_password)
+        ).all()
+    return {name: AccountState(last, bool(must)) for name, last, must in rows}
+
+
+def account_state(backend: SqlBackend, name: str) -> AccountState:
+    st = t.account_state
+    with backend.reading() as con:
+        row = con.execute(
+            sa.select(st.c.last_sign_in_at, st.c.must_change_password).where(st.c.user_name == name)
+        ).first()
+    return AccountState() if row is None else AccountState(row[0], bool(row[1]))
+
+
+def record_sign_in(backend: SqlBackend, name: str, *, now: float) -> None:
+    """Remember when `name` last signed in (a record, not data: no version, no audit)."""
+    with backend.transaction() as con:
+        _set_state(con, name, last_sign_in_at=now)
 
 
 def _action(new: dict[str, object]) -> str:
     if "disabled" in new:
         return "user_disable" if new["disabled"] else "user_enable"
-    return "user_password" if "password" in new else "user_role"
+    if "password" in new:
+        return "user_password_reset" if new["password"] == "one-time" else "user_password"
+    return "user_role"
 
 
 def set_user_language(backend: SqlBackend, name: str, lang: str) -> None:

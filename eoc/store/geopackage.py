@@ -302,22 +302,37 @@ class GeoPackageStore:
         Every edit is validated against the layer spec and checked against what the editor
         saw (`Edit.expected`); one refused edit writes nothing at all.
         """
-        spec = layers.get(layer)
+        return self.apply_edit_sets(
+            [(layer, edits)], user=user, reason=reason, now=now, protection=protection
+        )
+
+    def apply_edit_sets(
+        self,
+        sets: Sequence[tuple[str, Sequence[Edit]]],
+        *,
+        user: str,
+        reason: str,
+        now: datetime,
+        protection: bool = False,
+    ) -> int:
+        """Apply edits to several layers (`(layer, edits)` pairs) in one transaction."""
+        specs = [(layers.get(layer), edits) for layer, edits in sets]
         reason = required_reason(reason)
         with self._transaction() as con:
-            _index_id(con, spec)
-            version = self._bump(con, now, [layer])
-            for edit in edits:
-                self._apply_one(
-                    con,
-                    spec,
-                    edit,
-                    user=user,
-                    reason=reason,
-                    now=now,
-                    version=version,
-                    protection=protection,
-                )
+            version = self._bump(con, now, [spec.name for spec, _e in specs])
+            for spec, edits in specs:
+                _index_id(con, spec)
+                for edit in edits:
+                    self._apply_one(
+                        con,
+                        spec,
+                        edit,
+                        user=user,
+                        reason=reason,
+                        now=now,
+                        version=version,
+                        protection=protection,
+                    )
         return version
 
     def _apply_one(

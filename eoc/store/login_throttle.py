@@ -99,3 +99,24 @@ def forget_stale(backend: SqlBackend, *, now: float, window_s: float) -> int:
     )
     with backend.transaction() as con:
         return con.execute(sa.delete(tbl).where(tbl.c.key.in_(stale.scalar_subquery()))).rowcount
+
+
+def forget_name(backend: SqlBackend, *, pair_suffix: str, name_key: str) -> int:
+    """An admin's unlock: drop a name's counts from every address; returns the rows dropped.
+
+    `pair_suffix` ends every name-and-address key of the name; `name_key` is its own count.
+    An address's count over all names is left alone (spraying stays limited).
+    """
+    tbl = t.throttle
+    with backend.transaction() as con:
+        return con.execute(
+            sa.delete(tbl).where(
+                sa.or_(
+                    tbl.c.key == name_key,
+                    sa.and_(
+                        tbl.c.key.startswith("pair:"),
+                        tbl.c.key.endswith(pair_suffix, autoescape=True),
+                    ),
+                )
+            )
+        ).rowcount

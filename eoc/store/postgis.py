@@ -135,15 +135,43 @@ class PostGISStore:
 
     # -- connections -----------------------------------------------------------------------
 
-    def _connect(self, *, autocommit: bool = False) -> psycopg.Connection:
-        try:
-            return psycopg.connect(
-                self._conninfo, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S
-            )
-        except psycopg.OperationalError as exc:
-            raise StoreError(
-                _("cannot read {store}: {error}").format(store=self._label, error=exc)
-            ) from exc
+    @contextmanager
+    def _connect(self, *, autocommit: bool = False) -> Iterator[psycopg.Connection]:
+        """A connection from this process's pool, returned to it after the block.
+
+        One pool per process (gunicorn workers fork after the store is opened), opened on
+        first use; like a plain connection, the block commits on a clean exit and rolls
+        back on an exception.
+        """
+        import threading
+        from contextlib import ExitStack
+        from os import getpid
+
+        from psycopg_pool import ConnectionPool, PoolTimeout
+
+        # By process: a pool inherited through fork is never used, nor closed (its sockets
+        # are the parent's).
+        pools = self.__dict__.setdefault("_pools", {})
+        with self.__dict__.setdefault("_pools_lock", threading.Lock()):
+            if getpid() not in pools:
+                pools[getpid()] = ConnectionPool(
+                    self._conninfo,
+                    min_size=1,
+                    max_size=8,  # a worker's threads
+                    num_workers=1,
+                    kwargs={"connect_timeout": CONNECT_TIMEOUT_S},
+                    open=True,
+                    name=f"eoc-{self.schema}",
+                )
+        with ExitStack() as stack:
+            try:
+                con = stack.enter_context(pools[getpid()].connection(timeout=CONNECT_TIMEOUT_S))
+            except (psycopg.OperationalError, PoolTimeout) as exc:
+                raise StoreError(
+                    _("cannot read {store}: {error}").format(store=self._label, error=exc)
+                ) from exc
+            con.autocommit = autocommit
+            yield con
 
     def _table(self, name: str) -> sql.Composed:
         # Identifiers come from the layer registry or this module, never from user text.
@@ -328,17 +356,33 @@ class PostGISStore:
         Every edit is validated against the layer spec and checked against what the editor
         saw (`Edit.expected`); one refused edit writes nothing at all.
         """
-        spec = layers.get(layer)
+        return self.apply_edit_sets(
+            [(layer, edits)], user=user, reason=reason, now=now, protection=protection
+        )
+
+    def apply_edit_sets(
+        self,
+        sets: Sequence[tuple[str, Sequence[Edit]]],
+        *,
+        user: str,
+        reason: str,
+        now: datetime,
+        protection: bool = False,
+    ) -> int:
+        """Apply edits to several layers (`(layer, edits)` pairs) in one transaction."""
+        specs = [(layers.get(layer), edits) for layer, edits in sets]
         reason = required_reason(reason)
         with self._transaction() as con:
-            version = self._bump(con, now, [layer])
-            for edit in edits:
+            version = self._bump(con, now, [spec.name for spec, _e in specs])
+            for spec, edit in ((spec, e) for spec, edits in specs for e in edits):
                 current = self._fetch(con, spec, edit.feature_id)
                 row, old, new = prepare_edit(
                     spec,
                     edit,
                     current,
-                    last_change=lambda fid=edit.feature_id: self._last_change(con, spec, fid),
+                    last_change=lambda fid=edit.feature_id, sp=spec: self._last_change(
+                        con, sp, fid
+                    ),
                     protection=protection,
                 )
                 self._write(con, spec, edit.op, row, current)

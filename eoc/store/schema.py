@@ -17,7 +17,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 METADATA = sa.MetaData()
-TABLE_MODULES = ("eoc.store.account_tables", "eoc.store.alert_tables")
+TABLE_MODULES = (
+    "eoc.store.account_tables",
+    "eoc.store.feed_tables",
+    "eoc.store.displays",
+    "eoc.store.flow_tables",
+    "eoc.store.alert_tables",
+)
 
 
 def shared_metadata() -> sa.MetaData:

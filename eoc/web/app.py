@@ -13,9 +13,10 @@ from eoc.web.cache import VersionedCache
 from eoc.web.cap_routes import register_cap_routes
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.headers import install_security_headers
-from eoc.web.language import LocalisedDash, install_language, language_links
+from eoc.web.language import install_language, language_links
 from eoc.web.login import install_auth
 from eoc.web.pages import (
+    admin_users,
     alerts,
     audit,
     capacity,
@@ -28,13 +29,14 @@ from eoc.web.pages import (
 )
 from eoc.web.routes import register_routes
 from eoc.web.security import current_role, current_username
+from eoc.web.serving import EocDash, install_serving, public_answers_for
 
 ASSETS_DIR = PROJECT_DIR / "assets"
 
 
 def create_app(store: Store, settings: Settings) -> Dash:
     """A Dash app serving `store`; nothing is read until a page asks."""
-    app = LocalisedDash(
+    app = EocDash(
         __name__,
         use_pages=True,
         pages_folder="",
@@ -43,15 +45,18 @@ def create_app(store: Store, settings: Settings) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
-    app.server.config[CACHE_KEY] = VersionedCache(store)
+    cache = VersionedCache(store)
+    app.server.config[CACHE_KEY] = cache
     app.server.config[SETTINGS_KEY] = settings
     # Uploads arrive base64-encoded: a file at the import limit is 4/3 of it as a request.
     app.server.config["MAX_CONTENT_LENGTH"] = settings.import_max_bytes * 4 // 3 + 2 * 1024 * 1024
     install_language(app.server)
     install_auth(app.server, store, settings)
+    install_serving(app.server, public_answers_for(store, settings, probe=cache.probe))
     operations.register(app)
     public.register(app)
     audit.register(app)
+    admin_users.register(app)
     wall.register(app)
     capacity.register(app)
     relocation.register(app)
@@ -96,7 +101,15 @@ def _nav_links() -> list:
     user = current_username()
     if user:
         label = _("Sign out ({user})").format(user=user)
-        links.append(html.A(label, href="/logout", className="nav-user"))
+        # A form, not a link: signing out changes state, so it is a POST (no GET writes).
+        links.append(
+            html.Form(
+                html.Button(label, type="submit", className="nav-user link-button"),
+                action="/logout",
+                method="POST",
+                className="nav-signout",
+            )
+        )
     else:
         links.append(html.A(_("Sign in"), href="/login"))
     return links

@@ -16,13 +16,15 @@ from eoc.auth import (
     authenticate,
     end_session,
     load_or_create_secret_key,
+    must_change_password,
     session_user,
     start_session,
 )
 from eoc.config import Settings
 from eoc.i18n import LANG_COOKIE, LANGUAGES, _, current_language, normalise_language
 from eoc.store import Store
-from eoc.web.security import gate
+from eoc.web.password_page import change_password_page
+from eoc.web.security import PASSWORD_CHANGE_PATH, gate
 
 THROTTLE_KEY = "EOC_LOGIN_THROTTLE"
 SETTINGS_KEY = "EOC_AUTH_SETTINGS"
@@ -108,6 +110,8 @@ def login() -> flask.Response:
     flask.session.clear()
     flask.session[TOKEN_KEY], flask.session[SEEN_KEY] = token, now
     login_user(user)
+    if must_change_password(store, user.name):
+        return flask.redirect(PASSWORD_CHANGE_PATH)
     return flask.redirect(next_url)
 
 
@@ -119,6 +123,10 @@ def _remember_language_with_account(store: Store, name: str, account_lang: str |
 
 
 def logout() -> flask.Response:
+    """Sign out (POST only, from this site: another site cannot sign a user out)."""
+    origin = flask.request.headers.get("Origin")
+    if origin and urlparse(origin).netloc != flask.request.host:
+        return flask.make_response(_("cross-site sign-out refused"), 403)
     token = flask.session.get(TOKEN_KEY)
     if token:
         end_session(flask.current_app.config["EOC_STORE"], token)
@@ -171,5 +179,8 @@ def install_auth(server: flask.Flask, store: Store, settings: Settings) -> None:
     manager.session_protection = "strong"
     manager.user_loader(lambda name: load_session_user(store, settings, name))
     server.add_url_rule("/login", "login", login, methods=["GET", "POST"])
-    server.add_url_rule("/logout", "logout", logout, methods=["GET", "POST"])
+    server.add_url_rule("/logout", "logout", logout, methods=["POST"])
+    server.add_url_rule(
+        PASSWORD_CHANGE_PATH, "change_password", change_password_page, methods=["GET", "POST"]
+    )
     server.before_request(gate)

@@ -61,11 +61,13 @@ def pg_database():
 
 @pytest.fixture
 def pg_store(pg_database, seed_frames):
-    """A PostGIS store (two small layers are enough here) with the accounts, in its own schema."""
+    """A PostGIS store (the layers the operations page reads) with the accounts."""
+    import layers
     from eoc.store.postgis import PostGISStore
 
     store = PostGISStore(f"{pg_database}?schema=a_{secrets.token_hex(4)}")
-    store.replace_all({n: seed_frames[n] for n in ("places", "incidents")}, now=SEED_TIME)
+    names = ("places", "regions", "districts", *layers.OPERATIONAL)
+    store.replace_all({n: seed_frames[n] for n in names}, now=SEED_TIME)
     add_accounts(store)
     return store
 

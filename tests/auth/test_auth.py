@@ -162,7 +162,7 @@ def test_a_cross_site_sign_in_post_is_refused(client):
 def test_sign_out_ends_the_session(client):
     client.post("/login", data={"username": "duty1", "password": STAFF_PASSWORD})
     assert client.get("/").status_code == 200
-    client.get("/logout")
+    client.post("/logout")
     assert client.get("/").status_code == 302
 
 

@@ -67,9 +67,9 @@ def served(gpkg_store, tmp_path):
         deadline = time.monotonic() + 120
         while True:
             try:
-                urllib.request.urlopen(f"{url}/login", timeout=5)
+                urllib.request.urlopen(f"{url}/login", timeout=30)
                 break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, OSError):  # refused, reset, or still loading
                 if time.monotonic() > deadline or server.poll() is not None:
                     pytest.fail(f"gunicorn did not start: {server.stderr.read1().decode()}")
                 time.sleep(0.5)

@@ -12,7 +12,7 @@ import pytest
 
 from eoc.auth import change_password, set_disabled, set_role
 from eoc.web import create_app, ids
-from tests.conftest import STAFF_PASSWORD, settings_for
+from tests.conftest import STAFF_PASSWORD, incident_form_token, settings_for
 
 COOKIE = "eoc_session"
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -37,7 +37,7 @@ def copy_of(app, client):
     return thief
 
 
-def save_incident(client, description: str):
+def save_incident(client, description: str, app):
     """POST the operations page's save-incident callback as the browser would."""
     deps = client.get("/_dash-dependencies").get_json()
     [dep] = [d for d in deps if {"id": ids.INC_SAVE, "property": "n_clicks"} in d["inputs"]]
@@ -49,6 +49,7 @@ def save_incident(client, description: str):
         ids.INC_LAT: "38.5",
         ids.INC_LON: "68.8",
         ids.INC_REASON: "seen by the duty officer",
+        ids.INC_TOKEN: incident_form_token(app),
     }
     outputs = [
         {"id": o.split(".")[0], "property": o.split(".")[1].split("@")[0]}
@@ -60,7 +61,7 @@ def save_incident(client, description: str):
         "inputs": [{"id": ids.INC_SAVE, "property": "n_clicks", "value": 1}],
         "changedPropIds": [f"{ids.INC_SAVE}.n_clicks"],
         "state": [
-            {"id": s["id"], "property": s["property"], "value": values[s["id"]]}
+            {"id": s["id"], "property": s["property"], "value": values.get(s["id"])}
             for s in dep["state"]
         ],
     }
@@ -79,16 +80,16 @@ def test_a_live_session_opens_pages_and_saves_incidents(app, any_store):
     client = signed_in_client(app)
     thief = copy_of(app, client)
     assert opens_capacity(thief)
-    assert save_incident(thief, "Rockfall near Rushan").status_code == 200
+    assert save_incident(thief, "Rockfall near Rushan", app).status_code == 200
     assert incident_saved(any_store, "Rockfall near Rushan")
 
 
 def test_a_cookie_copied_before_sign_out_opens_nothing_after_it(app, any_store):
     client = signed_in_client(app)
     thief = copy_of(app, client)
-    assert client.get("/logout").status_code == 302
+    assert client.post("/logout").status_code == 302
     assert not opens_capacity(thief)
-    assert save_incident(thief, "Forged after sign-out").status_code == 403
+    assert save_incident(thief, "Forged after sign-out", app).status_code == 403
     assert not incident_saved(any_store, "Forged after sign-out")
 
 
@@ -109,7 +110,7 @@ def test_an_account_change_ends_its_sessions(app, any_store, change):
     change(any_store)
     assert not opens_capacity(thief)
     assert not opens_capacity(client)
-    assert save_incident(thief, "Forged after the change").status_code == 403
+    assert save_incident(thief, "Forged after the change", app).status_code == 403
     assert not incident_saved(any_store, "Forged after the change")
 
 
@@ -167,3 +168,14 @@ def test_a_next_with_control_characters_or_backslashes_goes_home(gpkg_store, tar
     assert response.headers["Location"] == "/"
     page = client.get("/login", query_string={"next": target})
     assert page.status_code == 200
+
+
+def test_sign_out_is_a_post_from_this_site_only(app, any_store):
+    client = signed_in_client(app)
+    client.get("/logout")  # a link (or an image) on another site signs nobody out
+    assert opens_capacity(client)
+    refused = client.post("/logout", headers={"Origin": "https://evil.example"})
+    assert refused.status_code == 403
+    assert opens_capacity(client)
+    assert client.post("/logout").status_code == 302
+    assert not opens_capacity(client)

@@ -16,7 +16,7 @@ def test_init_builds_the_store_and_layers_lists_it(tmp_path, capsys):
     store = tmp_path / "x.gpkg"
     assert main(["init", "--store", str(store)]) == 0
     assert store.is_file()
-    assert "built from the seed (version 1)" in capsys.readouterr().err
+    assert "built from the seed (version 2)" in capsys.readouterr().err  # layers, then flows
     assert main(["layers", "--store", str(store)]) == 0
     out = capsys.readouterr().out
     assert "displacement_sites         operational        51  ok" in out
@@ -29,7 +29,7 @@ def test_init_refuses_to_overwrite_without_force(tmp_path, capsys):
     assert main(["init", "--store", str(store)]) == 1
     assert "use --force" in capsys.readouterr().err
     assert main(["init", "--store", str(store), "--force"]) == 0
-    assert "(version 2)" in capsys.readouterr().err
+    assert "(version 4)" in capsys.readouterr().err
 
 
 def test_layers_on_a_missing_store_says_what_to_do(tmp_path, capsys):

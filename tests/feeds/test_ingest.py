@@ -29,7 +29,7 @@ def test_the_feed_adds_incidents_and_zones_once(store):
     before = store.version()
     first = ingest_usgs(store, SAMPLE, now=NOW)
     assert set(first.new_incidents) == IN_AREA and not first.updated_incidents
-    assert first.zones_added > 0 and first.version == before + 2  # zones, then incidents
+    assert first.zones_added > 0 and first.version == before + 1  # one transaction
     incidents = store.read_layer("incidents")
     assert set(incidents["incident_id"]) >= IN_AREA
     zones = store.read_layer("hazard_zones")
@@ -49,25 +49,27 @@ def test_magnitude_and_box_narrow_the_events(store):
     assert result.new_incidents == ("USGS-us7000tjk2",)
 
 
-def test_a_zone_write_without_its_incident_is_repaired_by_the_next_run(store, monkeypatch):
-    real = store.apply_edits
+def test_a_failure_midway_writes_nothing_and_the_next_run_writes_all(store, monkeypatch):
+    from eoc.store import geopackage
 
-    def fail_on_incidents(layer, edits, **kwargs):
-        if layer == "incidents":
+    real = geopackage._write
+    zones_before = set(store.read_layer("hazard_zones")["zone_id"])
+    version = store.version()
+
+    def fail_on_incidents(con, spec, *args, **kwargs):
+        if spec.name == "incidents":
             raise OSError("disk full")
-        return real(layer, edits, **kwargs)
+        return real(con, spec, *args, **kwargs)
 
-    monkeypatch.setattr(store, "apply_edits", fail_on_incidents)
+    monkeypatch.setattr(geopackage, "_write", fail_on_incidents)
     with pytest.raises(OSError):
         ingest_usgs(store, SAMPLE, now=NOW)
-    zones = set(store.read_layer("hazard_zones")["zone_id"])
-    assert any(z.startswith("USGS-") for z in zones)  # the zones were written, not the events
-    monkeypatch.setattr(store, "apply_edits", real)
+    # The zones were written first in the transaction, and rolled back with it.
+    assert set(store.read_layer("hazard_zones")["zone_id"]) == zones_before
+    assert store.version() == version
+    monkeypatch.setattr(geopackage, "_write", real)
     repaired = ingest_usgs(store, SAMPLE, now=NOW)
-    assert set(repaired.new_incidents) == IN_AREA
-    # The same rings again: nothing to rewrite, nothing lost.
-    assert (repaired.zones_added, repaired.zones_updated, repaired.zones_removed) == (0, 0, 0)
-    assert set(store.read_layer("hazard_zones")["zone_id"]) == zones
+    assert set(repaired.new_incidents) == IN_AREA and repaired.zones_added == 3
 
 
 def test_a_missing_feed_changes_nothing(store, tmp_path):

@@ -44,11 +44,12 @@ def test_a_2_mb_csv_of_one_repeated_id_is_refused_in_under_a_second(tmp_path):
     path = tmp_path / "filled_down.csv"
     path.write_text("site_id,name,lat,lon\n" + "TJ-DS-0001,a,37.5,71.6\n" * 105_000)
     assert 2e6 < path.stat().st_size < 2.5e6
-    started = time.perf_counter()
+    # CPU time of this process: the figure does not move with the machine's other load.
+    started = time.process_time()
     with pytest.raises(ImportRefusedError) as refused:
         prepare_import(path, "displacement_sites", country_path=COUNTRY)
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"took {elapsed:.2f} s"
+    elapsed = time.process_time() - started
+    assert elapsed < 1.0, f"took {elapsed:.2f} s of CPU"
     message = str(refused.value)
     assert "filled_down.csv has more than 50,000 rows" in message and len(message) < 300
 

@@ -21,13 +21,14 @@ SHARED = Path("/work/shared/data")
 METRIC = 32642  # UTM 42N, as used for all lengths in the seed data
 SCENARIO_NOW = datetime(2026, 11, 22, tzinfo=UTC)
 
-POINT_LAYERS = ("displacement_sites", "infrastructure_projects", "border_checkpoints")
+POINT_LAYERS = ("displacement_sites", "infrastructure_projects", "border_checkpoints", "incidents")
 ID_FIELDS = {
     "displacement_sites": "site_id",
     "hazard_zones": "zone_id",
     "border_checkpoints": "checkpoint_id",
     "infrastructure_projects": "project_id",
     "roads": "road_id",
+    "incidents": "incident_id",
 }
 TRAINING = "border_guard_training_centre"
 COMMUNITY_CATEGORIES = {

@@ -113,6 +113,8 @@ def incident_values(app, **overrides) -> dict[str, object]:
         ({ids.INC_LAT: "NaN"}, ["outside Tajikistan"]),
         ({ids.INC_TYPE: {"$ne": 1}}, ["incident_type"]),
         ({f"{ids.INC_TOKEN}.data": {"forged": True}}, ["reload the page"]),
+        ({f"{ids.INC_TIME}.value": {"$gt": ""}}, ["not a date and time"]),
+        ({f"{ids.INC_TIME}.value": "2999-01-01T00:00"}, ["is in the future"]),
     ],
 )
 def test_a_hostile_incident_is_refused_in_words(app, store, overrides, words):

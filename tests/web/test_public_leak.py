@@ -16,6 +16,12 @@ searched for:
 It does so twice: on the seed store, and on a canary store where every non-public field of
 every operational layer holds a unique, unmistakable value (so numbers such as checkpoint
 staff or latrines, and dates, are checked too, and a field added later is covered).
+
+Public answers are cached (per store version, language and layer choice, shared by the
+workers): before the anonymous walk an admin asks for every public answer, so the walk is
+served the entries an admin's requests built, and the basemap GeoJSON the figures point to
+is fetched and searched too. After a write, an answer kept for the old version is never
+served: a site made sensitive disappears from the very next public answer.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import base64
 import html
 import json
 import re
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -34,11 +41,13 @@ import pandas as pd
 import pytest
 
 import layers
+from eoc.auth import create_user
 from eoc.export.public_map import write_public_map
 from eoc.store import GeoPackageStore
-from eoc.web import create_app
+from eoc.store.edits import Edit
+from eoc.web import create_app, ids
 from eoc.web.security import CALLBACK_ACTIONS_KEY
-from tests.conftest import settings_for
+from tests.conftest import SEED_TIME, STAFF, STAFF_PASSWORD, settings_for
 
 PUBLIC_GETS = (
     "/public",
@@ -108,12 +117,14 @@ def canary_store(tmp_path_factory, seed_frames) -> GeoPackageStore:
                 gdf[f.name] = pd.array([f"Qz{v:05d}Canary" for v in values], dtype="string")
     store = GeoPackageStore(tmp_path_factory.mktemp("canary") / "canary.gpkg")
     store.replace_all(frames, now=datetime(2026, 11, 22, 6, 0, tzinfo=UTC))
+    create_user(store, STAFF["admin"], role="admin", password=STAFF_PASSWORD, now=SEED_TIME)
     return store
 
 
 @pytest.fixture(scope="module", params=["seed", "canary"])
-def store(request, seed_store, canary_store) -> GeoPackageStore:
-    return seed_store if request.param == "seed" else canary_store
+def store(request, staff_store, canary_store) -> GeoPackageStore:
+    """The seed (with staff accounts) or the canary store."""
+    return staff_store if request.param == "seed" else canary_store
 
 
 @pytest.fixture(scope="module")
@@ -123,8 +134,17 @@ def secrets(store) -> Secrets:
 
 @pytest.fixture(scope="module")
 def served(store, tmp_path_factory) -> Served:
-    app = create_app(store, settings_for(store))
+    cache_dir = tmp_path_factory.mktemp("public-cache")
+    app = create_app(store, settings_for(store, cache_dir=cache_dir))
+    # An admin asks first: every public answer the walk gets was built for an admin.
+    admin = app.server.test_client()
+    signed = admin.post("/login", data={"username": STAFF["admin"], "password": STAFF_PASSWORD})
+    assert signed.status_code == 302
+    walk_public_routes(app, client=admin)
+    kept = sorted(cache_dir.rglob("v*/*"))
+    assert kept, "the admin's public answers were not cached"
     served = walk_public_routes(app)
+    assert sorted(cache_dir.rglob("v*/*")) == kept, "the walk was not served from the cache"
     out = write_public_map(store, tmp_path_factory.mktemp("export") / "public.html")
     served.add("exported public.html", 200, out.read_bytes())
     return served
@@ -148,6 +168,58 @@ def test_the_walk_reached_every_public_route(served):
     everything = b"".join(body for _, _, body in served.bodies).decode("utf-8", "replace")
     assert "Khorog School No. 3 collective centre" in everything
     assert "Government of Japan" in everything
+
+
+def test_the_walk_fetched_the_public_geojson(served):
+    fetched = [what for what, _, _ in served.bodies if what.startswith("GET /public/geojson/")]
+    assert len(fetched) >= 8
+    for what in fetched:
+        assert served.status(what) == 200, what
+
+
+def test_an_answer_kept_for_an_old_version_is_not_served_after_a_write(staff_store, tmp_path):
+    """A site made sensitive leaves the very next public answer, in every language."""
+    store = GeoPackageStore(tmp_path / "eoc.gpkg")
+    shutil.copyfile(staff_store.path, store.path)
+    app = create_app(store, settings_for(store, cache_dir=tmp_path / "cache"))
+    client = app.server.test_client()
+    name = "Khorog School No. 3 collective centre"
+    for lang in ("en", "ru", "tg"):
+        assert name in public_answer(client, lang)
+        assert name in public_answer(client, lang)  # now from the cache
+    sites = store.read_layer("displacement_sites")
+    site_id = str(sites.loc[sites["name"] == name, "site_id"].iloc[0])
+    store.apply_edits(
+        "displacement_sites",
+        [Edit(site_id, {"sensitive": True})],
+        user=STAFF["cccm"],
+        reason="leak test: the centre now shelters people at risk",
+        now=SEED_TIME,
+    )
+    for lang in ("en", "ru", "tg"):
+        assert name not in public_answer(client, lang), lang
+
+
+def test_a_cached_answer_is_kept_per_language(staff_store, tmp_path):
+    store = GeoPackageStore(tmp_path / "eoc.gpkg")
+    shutil.copyfile(staff_store.path, store.path)
+    app = create_app(store, settings_for(store, cache_dir=tmp_path / "cache"))
+    client = app.server.test_client()
+    english = public_answer(client, "en")
+    assert "Projects by donor" in english
+    russian = public_answer(client, "ru")
+    assert "Projects by donor" not in russian
+    assert public_answer(client, "en") == english
+
+
+def public_answer(client, lang: str) -> str:
+    """The /public figure callback's answer (all layers on) in `lang`, as text."""
+    dependencies = client.get("/_dash-dependencies").get_json()
+    dep = next(d for d in dependencies if f"{ids.PUBLIC_MAP}.figure" in d["output"])
+    all_on = list(layers.OPERATIONAL)
+    response = post(client, dep, lambda i: all_on, headers={"Accept-Language": lang})
+    assert response.status_code == 200
+    return "\n".join(readings(response.data))
 
 
 def test_the_secrets_are_real(secrets, store, canary_store):
@@ -205,9 +277,9 @@ def test_no_exact_location_of_a_small_site_is_served(served, secrets):
 # -- walking the routes ---------------------------------------------------------------------
 
 
-def walk_public_routes(app: dash.Dash) -> Served:
+def walk_public_routes(app: dash.Dash, *, client=None) -> Served:
     served = Served()
-    client = app.server.test_client()  # anonymous: no session, no login
+    client = client or app.server.test_client()  # anonymous: no session, no login
     for path in PUBLIC_GETS:
         response = client.get(path)
         served.add(f"GET {path}", response.status_code, response.data)
@@ -239,10 +311,15 @@ def walk_public_routes(app: dash.Dash) -> Served:
             served.add(
                 f"POST {action} {dep['output']} {label}", response.status_code, response.data
             )
+    # The GeoJSON the public figures point to (their basemap, by URL).
+    everything = "\n".join(readings(body)[1] for _, _, body in served.bodies)
+    for path in sorted(set(re.findall(r"/public/geojson/[0-9a-f]+\.json", everything))):
+        response = client.get(path)
+        served.add(f"GET {path}", response.status_code, response.data)
     return served
 
 
-def post(client, dep: dict, value_of) -> object:
+def post(client, dep: dict, value_of, *, headers: dict | None = None) -> object:
     """POST a callback request for `dep` as the Dash renderer builds it."""
     inputs = [dict(i, value=value_of(i)) for i in dep["inputs"]]
     state = [dict(s, value=value_of(s)) for s in dep["state"]]
@@ -257,7 +334,7 @@ def post(client, dep: dict, value_of) -> object:
         "changedPropIds": [f"{i['id']}.{i['property']}" for i in dep["inputs"]],
         "state": state,
     }
-    return client.post("/_dash-update-component", json=body)
+    return client.post("/_dash-update-component", json=body, headers=headers or {})
 
 
 def input_variants(dep: dict, components: dict) -> Iterator[tuple[str, object]]:

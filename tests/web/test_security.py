@@ -7,17 +7,22 @@ import itertools
 import pytest
 
 import layers
+from eoc.displays import issue_display
 from eoc.permissions import LAYER_EDIT_ACTIONS, PERMISSIONS, Action, Role, is_allowed, may_import
 from eoc.web import create_app
-from eoc.web.pages import audit, capacity, data_io, operations, public, relocation
+from eoc.web.pages import admin_users, audit, capacity, data_io, operations, public, relocation
+from eoc.web.pages.wall import VIEWS
 from eoc.web.security import CALLBACK_ACTIONS_KEY, ROUTER_OUTPUTS
-from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
+from tests.conftest import SEED_TIME, STAFF, STAFF_PASSWORD, settings_for, signed_in
 
 ROLES = [None, *STAFF]  # None = anonymous
+# The principals the table is pinned for: the roles, and a wall screen's display token.
+PRINCIPALS = [*ROLES, "display"]
 # The permission table, pinned: changing who may do what must change this test too.
 EXPECTED = {
-    Action.VIEW_PUBLIC: {None, "admin", "duty_officer", "cccm", "viewer"},
+    Action.VIEW_PUBLIC: {None, "admin", "duty_officer", "cccm", "viewer", "display"},
     Action.VIEW_INTERNAL: {"admin", "duty_officer", "cccm", "viewer"},
+    Action.VIEW_WALL: {"admin", "duty_officer", "cccm", "viewer", "display"},
     Action.EDIT_INCIDENTS: {"admin", "duty_officer"},
     Action.EDIT_SITES: {"admin", "cccm"},
     Action.IMPORT_DATA: {"admin", "duty_officer", "cccm"},
@@ -28,6 +33,7 @@ EXPECTED = {
     Action.CHANGE_PROTECTION: {"admin"},
     Action.DRAFT_ALERTS: {"admin", "duty_officer"},
     Action.APPROVE_ALERTS: {"admin", "duty_officer"},
+    Action.ENTER_FLOWS: {"admin", "duty_officer"},
 }
 # Who may import into which layer, pinned likewise (the screens' edit rights, no more).
 EXPECTED_IMPORTS = {
@@ -49,6 +55,19 @@ def app(staff_store):
 
 def client_as(app, role: str | None):
     client = app.server.test_client()
+    if role == "display":
+        # A wall screen: no user, only a display token from its kiosk URL.
+        _id, token = issue_display(
+            app.server.config["EOC_STORE"],
+            "matrix wall",
+            view=None,
+            views=list(VIEWS),
+            by="admin1",
+            now=SEED_TIME,
+            reason="security matrix",
+        )
+        assert client.get(f"/wall?display={token}").status_code == 200
+        return client
     if role is not None:
         response = client.post(
             "/login", data={"username": STAFF[role], "password": STAFF_PASSWORD, "next": "/"}
@@ -57,7 +76,7 @@ def client_as(app, role: str | None):
     return client
 
 
-@pytest.mark.parametrize(("action", "role"), itertools.product(Action, ROLES))
+@pytest.mark.parametrize(("action", "role"), itertools.product(Action, PRINCIPALS))
 def test_the_permission_table(action, role):
     assert is_allowed(role, action) is (role in EXPECTED[action])
 
@@ -104,6 +123,7 @@ def _initial_values(app) -> dict[str, object]:
         walk(capacity.layout())
         walk(relocation.layout())
         walk(data_io.layout())
+        walk(admin_users.layout())
     return values
 
 
@@ -147,7 +167,7 @@ def test_every_callback_has_a_registered_permission(app):
     assert set(outputs) <= set(actions)
 
 
-@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("role", PRINCIPALS)
 def test_every_callback_is_refused_or_served_as_the_table_says(app, staff_store, role):
     client = client_as(app, role)
     version = staff_store.version()
@@ -196,3 +216,40 @@ def test_the_navigation_shows_only_what_the_role_may_open(app):
     assert "Operations" not in anonymous and "Sign in" in anonymous
     viewer = client_as(app, "viewer").get("/_dash-layout").get_data(as_text=True)
     assert "Operations" in viewer and "Sign out (viewer1)" in viewer
+
+
+@pytest.mark.parametrize(
+    "path", ["/", "/capacity", "/relocation", "/reports", "/data", "/admin/audit", "/admin/users"]
+)
+def test_a_display_token_opens_no_page_but_the_wall(app, path):
+    client = client_as(app, "display")
+    assert client.get("/wall").status_code == 200
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=/")
+
+
+def test_a_display_token_gets_no_internal_page_layout_from_the_router(app):
+    """Dash's router returns layouts to anyone: each page's layout checks the role itself."""
+    client = client_as(app, "display")
+    deps = client.get("/_dash-dependencies").get_json()
+    [router] = [
+        d for d in deps if d["output"] in ROUTER_OUTPUTS and "_pages_content" in d["output"]
+    ]
+    for path, allowed in (("/capacity", False), ("/admin/users", False), ("/wall", True)):
+        body = {
+            "output": router["output"],
+            "outputs": [
+                {"id": "_pages_content", "property": "children"},
+                {"id": "_pages_store", "property": "data"},
+            ],
+            "inputs": [
+                {"id": "_pages_location", "property": "pathname", "value": path},
+                {"id": "_pages_location", "property": "search", "value": ""},
+            ],
+            "changedPropIds": ["_pages_location.pathname"],
+            "state": [],
+        }
+        text = client.post("/_dash-update-component", json=body).get_data(as_text=True)
+        assert ("wall-map" in text) is allowed, path
+        assert ("This page is for signed-in staff." in text) is (not allowed), path

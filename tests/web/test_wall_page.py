@@ -77,9 +77,10 @@ def test_anonymous_callbacks_are_refused_by_the_server(app):
     deps = app.server.test_client().get("/_dash-dependencies").get_json()
     wall_outputs = [d["output"] for d in deps if "wall-" in d["output"]]
     server_side = [d for d in deps if "wall-" in d["output"] and not d.get("clientside_function")]
-    assert len(server_side) == 4 and len(wall_outputs) == 6  # + the clock and the screen size
+    # + the clock and the screen size; feed health and arrivals are server callbacks too
+    assert len(server_side) == 6 and len(wall_outputs) == 8
     for dep in server_side:
-        assert app.server.config[CALLBACK_ACTIONS_KEY][dep["output"]] == Action.VIEW_INTERNAL
+        assert app.server.config[CALLBACK_ACTIONS_KEY][dep["output"]] == Action.VIEW_WALL
         body = {"output": dep["output"], "outputs": [], "inputs": [], "state": []}
         response = app.server.test_client().post("/_dash-update-component", json=body)
         assert response.status_code == 403, dep["output"]

@@ -21,9 +21,17 @@ MORE_INCIDENTS = N_("and {count} more")
 SHOWN_INCIDENTS = 3
 
 
-def build_stale_banner(data_time: datetime | None, *, now: datetime) -> html.Div:
-    """The stale-data warning (shown only when the caller found the data stale)."""
-    if data_time is None:
+def build_stale_banner(
+    data_time: datetime | None, *, now: datetime, feed_down: str | None = None
+) -> html.Div:
+    """The stale-data warning (shown only when the caller found the data stale).
+
+    `feed_down` says which feeds are failing: then the data is old because nothing can
+    arrive; without it the feeds answer and there is simply no new data.
+    """
+    if feed_down:
+        detail = feed_down
+    elif data_time is None:
         detail = _(STALE_UNKNOWN)
     else:
         age = as_utc(now) - as_utc(data_time)

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from dash import Patch
 
 import layers
-from eoc.i18n import _, format_number, format_time
+from eoc.i18n import _, format_number, format_zoned_time
 from eoc.web.components.geojson import to_geojson
 from eoc.web.components.view import MapView
 
@@ -204,7 +204,7 @@ def format_value(value: object, field: layers.Field | None = None) -> str:
     if isinstance(value, pd.Timestamp):
         if field is not None and field.type == "date":
             return value.strftime("%Y-%m-%d")
-        return format_time(value.to_pydatetime())
+        return format_zoned_time(value.to_pydatetime())
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, int | float):

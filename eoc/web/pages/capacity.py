@@ -44,6 +44,7 @@ from eoc.web.components.capacity_settings import (
     rules_from,
     standards_for,
 )
+from eoc.web.components.flows_section import build_flows_section, register_flows
 from eoc.web.components.footer import build_footer
 from eoc.web.context import current_cache, current_settings, current_write_tokens
 from eoc.web.polling import poll_version
@@ -104,6 +105,7 @@ def layout(**_query: str) -> html.Div:
                 figure=build_placeholder(_(SELECT_A_SITE)),
                 config={"displaylogo": False},
             ),
+            build_flows_section(),
             html.Footer(id=ids.CAP_FOOTER, className="data-footer"),
             dcc.Interval(id=ids.CAP_POLL, interval=int(current_settings().refresh_s * 1000)),
             dcc.Store(id=ids.CAP_VERSION),
@@ -287,6 +289,7 @@ def register(app: Dash) -> None:
         action=Action.VIEW_INTERNAL,
     )
     view = Action.VIEW_INTERNAL
+    register_flows(app, version_id=ids.CAP_VERSION)
     guarded_callback(
         app,
         view,

@@ -9,14 +9,16 @@ from dash import Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 import layers
+from eoc.analysis.capacity import site_capacity
 from eoc.analysis.regions import features_in_region, region_geometry
 from eoc.analysis.view_filter import situation_at
 from eoc.errors import EocError, ValidationError
-from eoc.i18n import N_, _, format_time, localised
+from eoc.i18n import N_, ZONE_NAME, _, format_time, localised
 from eoc.incident_log import (
     NEW_INCIDENT,
     STATUS_CHANGE,
     IncidentForm,
+    LikelyDuplicateError,
     change_status,
     log_incident,
     status_state,
@@ -25,6 +27,7 @@ from eoc.permissions import Action, is_allowed
 from eoc.web import ids
 from eoc.web.components.activity_feed import build_activity_feed
 from eoc.web.components.detail_panel import build_detail, build_incident_form
+from eoc.web.components.feed_health import feed_health_placeholder, register_feed_health
 from eoc.web.components.footer import DUSHANBE, build_footer
 from eoc.web.components.kpi_tiles import build_kpi_tiles
 from eoc.web.components.map_figure import (
@@ -36,7 +39,7 @@ from eoc.web.components.map_figure import (
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
 from eoc.web.context import current_cache, current_settings, current_write_tokens
-from eoc.web.headline import build_headline
+from eoc.web.headline import build_headline, default_rules
 from eoc.web.past import describe_moment, layers_at
 from eoc.web.polling import poll_version
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
@@ -153,7 +156,6 @@ def layout(**_query: str) -> html.Div:
             html.Aside(
                 className="ops-side",
                 children=[
-                    html.Div(id=ids.MESSAGE, className="ops-message", role="status"),
                     html.Div(
                         id=ids.DETAIL,
                         className="detail-panel",
@@ -162,10 +164,16 @@ def layout(**_query: str) -> html.Div:
                         ),
                     ),
                     build_incident_form(_incident_token()) if can_log else None,
-                    html.H2(_("Latest activity")),
+                    html.H2(
+                        [
+                            _("Latest activity"),
+                            html.Span(" (" + _(ZONE_NAME) + ")", className="muted zone-note"),
+                        ]
+                    ),
                     html.Div(id=ids.FEED, className="ops-feed"),
                 ],
             ),
+            feed_health_placeholder(ids.FEED_HEALTH),
             html.Footer(id=ids.FOOTER, className="data-footer"),
             dcc.Interval(id=ids.POLL, interval=int(current_settings().refresh_s * 1000)),
             dcc.Store(id=ids.VERSION),
@@ -328,15 +336,20 @@ def show_detail(click: dict | None):
     curve = point.get("curveNumber")
     if curve is None or curve >= len(slots):
         raise PreventUpdate
-    name = slots[curve][0]
+    return _detail(slots[curve][0], point.get("id") or point.get("location"))
+
+
+def _detail(name: str, feature_id: object, *, message: object = None, now=None) -> list:
+    """The panel for one feature as the store holds it now (re-read: after a status change
+    it shows the new status), with a fresh status token where the role may edit."""
     spec = layers.get(name)
-    feature_id = point.get("id") or point.get("location")
     cache = current_cache()
     version = cache.store.version()
-    gdf = cache.read_layers([name], version=version)[name]
+    frames = cache.read_layers([name, "regions"], version=version)
+    gdf = frames[name]
     match = gdf[gdf[spec.id_field].astype(str) == str(feature_id)]
     feature = None if match.empty else match.iloc[0]
-    token = None
+    token = assessed = None
     if feature is not None and is_allowed(current_role(), Action.EDIT_INCIDENTS):
         token = current_write_tokens().issue(
             STATUS_CHANGE,
@@ -344,7 +357,20 @@ def show_detail(click: dict | None):
             version=version,
             state=status_state(name, feature[spec.id_field], feature.get("status")),
         )
-    return build_detail(feature, spec, token=token)
+    if feature is not None and name == "displacement_sites":
+        rules = default_rules(cache, version=version, on=now or datetime.now(UTC))
+        assessed = site_capacity(match.iloc[:1], rules=rules).iloc[0]
+    region_names = {
+        str(row.adm1_iso): localised(row, "adm1_name") for row in frames["regions"].itertuples()
+    }
+    return build_detail(
+        feature,
+        spec,
+        token=token,
+        region_names=region_names,
+        assessed=assessed,
+        message=message,
+    )
 
 
 def _incident_token() -> str:
@@ -372,7 +398,15 @@ def fill_location(_clicks: int | None, click: dict | None, relayout: dict | None
 
 def _failure(exc: EocError) -> html.Div:
     text = exc.render(_) if isinstance(exc, ValidationError) else str(exc)
-    return html.Div(text, className="message-error", style={"whiteSpace": "pre-line"})
+    return html.Div(text, className="message-error", role="alert", style={"whiteSpace": "pre-line"})
+
+
+SHOWN = {"display": "block"}
+HIDDEN = {"display": "none"}
+# The form's fields, cleared after a save: type, severity, description, people, lat, lon,
+# source, time, "save anyway".
+CLEARED_FORM = (None, None, "", None, "", "", "", "", [])
+KEPT_FORM = (dash.no_update,) * len(CLEARED_FORM)
 
 
 def save_incident(
@@ -385,28 +419,46 @@ def save_incident(
     lon: object,
     reason: str | None,
     token: str | None = None,
+    when: object = None,
+    save_anyway: list | None = None,
     *,
     now: datetime | None = None,
 ):
     """Write a new incident (one audited transaction) and refresh every open page.
 
     The form's write token is redeemed once: a second click on the same form is refused,
-    and a saved incident gives the form a fresh token for the next one.
+    and a saved incident gives the form a fresh token for the next one and clears it. A
+    likely duplicate is not saved until the officer ticks "Save anyway".
+    Returns (message, version, token, "save anyway" box style, *form values).
     """
     if not clicks:
         raise PreventUpdate
     store = current_cache().store
     user = current_username() or "?"
-    form = IncidentForm(incident_type, severity, description, people, lat, lon, reason)
+    form = IncidentForm(
+        incident_type,
+        severity,
+        description,
+        people,
+        lat,
+        lon,
+        reason,
+        time_local=when,
+        save_anyway=isinstance(save_anyway, list) and "yes" in save_anyway,
+    )
     try:
         with current_write_tokens().redeem(token, purpose=NEW_INCIDENT, user=user) as issued:
             incident_id = log_incident(
                 store, form, token=issued, user=user, now=now or datetime.now(UTC)
             )
+    except LikelyDuplicateError as exc:
+        warning = html.Div(str(exc), className="message-warning", role="alert")
+        return warning, dash.no_update, dash.no_update, SHOWN, *KEPT_FORM
     except EocError as exc:
-        return _failure(exc), dash.no_update, dash.no_update
+        return _failure(exc), dash.no_update, dash.no_update, dash.no_update, *KEPT_FORM
     message = _("Incident {id} saved.").format(id=incident_id)
-    return html.Div(message, className="message-ok"), store.version(), _incident_token()
+    saved = html.Div(message, className="message-ok")
+    return saved, store.version(), _incident_token(), HIDDEN, *CLEARED_FORM
 
 
 def save_status(
@@ -417,7 +469,10 @@ def save_status(
     *,
     now: datetime | None = None,
 ):
-    """Change the status of the feature the form was issued for, unless it changed since."""
+    """Change the status of the feature the form was issued for, unless it changed since.
+
+    Returns (message next to the button, the re-read detail panel, version).
+    """
     if not clicks or not status:
         raise PreventUpdate
     store = current_cache().store
@@ -434,16 +489,18 @@ def save_status(
                 now=now or datetime.now(UTC),
             )
     except EocError as exc:
-        return _failure(exc), dash.no_update
+        return _failure(exc), dash.no_update, dash.no_update
     layer, feature_id = issued.state["layer"], issued.state["id"]
     message = _("Status of {id} set to {status}.").format(
         id=feature_id,
         status=_(layers.get(str(layer)).field("status").value_label(status)),
     )
-    return html.Div(message, className="message-ok"), store.version()
+    panel = _detail(str(layer), feature_id, message=html.Div(message, className="message-ok"))
+    return dash.no_update, panel, store.version()
 
 
 def register(app: Dash) -> None:
+    register_feed_health(app, poll_id=ids.POLL, target_id=ids.FEED_HEALTH)
     dash.register_page(
         __name__,
         path="/",
@@ -529,9 +586,19 @@ def register(app: Dash) -> None:
     guarded_callback(
         app,
         edit,
-        Output(ids.MESSAGE, "children", allow_duplicate=True),
+        Output(ids.INC_MESSAGE, "children"),
         Output(ids.VERSION, "data", allow_duplicate=True),
         Output(ids.INC_TOKEN, "data"),
+        Output(ids.INC_SAVE_ANYWAY_BOX, "style"),
+        Output(ids.INC_TYPE, "value"),
+        Output(ids.INC_SEVERITY, "value"),
+        Output(ids.INC_DESCRIPTION, "value"),
+        Output(ids.INC_PEOPLE, "value"),
+        Output(ids.INC_LAT, "value", allow_duplicate=True),
+        Output(ids.INC_LON, "value", allow_duplicate=True),
+        Output(ids.INC_REASON, "value"),
+        Output(ids.INC_TIME, "value"),
+        Output(ids.INC_SAVE_ANYWAY, "value"),
         Input(ids.INC_SAVE, "n_clicks"),
         State(ids.INC_TYPE, "value"),
         State(ids.INC_SEVERITY, "value"),
@@ -541,12 +608,15 @@ def register(app: Dash) -> None:
         State(ids.INC_LON, "value"),
         State(ids.INC_REASON, "value"),
         State(ids.INC_TOKEN, "data"),
+        State(ids.INC_TIME, "value"),
+        State(ids.INC_SAVE_ANYWAY, "value"),
         prevent_initial_call=True,
     )(save_incident)
     guarded_callback(
         app,
         edit,
-        Output(ids.MESSAGE, "children", allow_duplicate=True),
+        Output(ids.STATUS_MESSAGE, "children"),
+        Output(ids.DETAIL, "children", allow_duplicate=True),
         Output(ids.VERSION, "data", allow_duplicate=True),
         Input(ids.STATUS_SAVE, "n_clicks"),
         State(ids.STATUS_VALUE, "value"),

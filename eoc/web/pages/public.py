@@ -1,12 +1,18 @@
 """The public donor map (`/public`): the public view of the operational layers, no sign-in.
 
 Everything this page sends goes through `eoc.publish.public_layers` first; the callback
-never touches a raw frame after reading it.
+never touches a raw frame after reading it. Its answer is the same for every visitor, so it
+is built once per (store version, language, layers chosen) and served from the cache the
+workers share (`eoc.web.public_cache`). The basemap's GeoJSON is not embedded in the figure
+but sent by URL (`/public/geojson/<hash>.json`, addressed by its content, kept by browsers).
 """
 
 from __future__ import annotations
 
+import json
+
 import dash
+import flask
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
@@ -22,6 +28,7 @@ from eoc.web.components.map_figure import build_map_figure
 from eoc.web.components.project_chart import build_project_chart
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
 from eoc.web.context import current_cache, current_settings
+from eoc.web.public_cache import ANSWERS_KEY, CachedCallback, current_answers
 from eoc.web.security import guarded_callback, guarded_layout
 
 PUBLIC_OPERATIONAL = tuple(
@@ -38,6 +45,13 @@ SUMMARIES = (
     (ids.PUBLIC_BY_REGION, "adm1_iso", N_("Projects by region")),
 )
 GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+PAGE_OUTPUTS = (
+    Output(ids.PUBLIC_MAP, "figure"),
+    *(Output(graph_id, "figure") for graph_id, _by, _title in SUMMARIES),
+    Output(ids.PUBLIC_FOOTER, "children"),
+)
+GEOJSON_ROUTE = "/public/geojson/"
+GEOJSON_TYPE = "application/geo+json"
 
 
 @guarded_layout(Action.VIEW_PUBLIC)
@@ -97,18 +111,19 @@ def update_public_page(visible: list[str] | None) -> tuple:
     """The donor map of the chosen layers, the project summaries and the footer, at one version."""
     cache = current_cache()
     version = cache.store.version()
-    public = cache.get(
+    # Kept by the frames they come from: an edit of a layer the public never sees (incidents)
+    # or of one operational layer does not rebuild the basemap.
+    public = cache.get_derived(
         "public-layers",
+        PAGE_LAYERS,
         lambda: public_layers(cache.read_layers(PAGE_LAYERS, version=version)),
         version=version,
     )
     online = current_settings().online_tiles
-    basemap = cache.get(
-        ("public-basemap", online),
-        lambda: build_basemap_style(
-            {name: public[name] for name in BASEMAP_LAYERS if name in public},
-            online_tiles=online,
-        ),
+    basemap = cache.get_derived(
+        ("public-basemap-by-url", online),
+        PAGE_LAYERS,
+        lambda: public_basemap(public, online_tiles=online),
         version=version,
     )
     chosen = [name for name in PUBLIC_OPERATIONAL if name in (visible or []) and name in public]
@@ -124,6 +139,49 @@ def update_public_page(visible: list[str] | None) -> tuple:
         *_summaries(public),
         build_footer(version, cache.store.data_time()),
     )
+
+
+def public_basemap(public: dict, *, online_tiles: bool) -> dict:
+    """The basemap style of the public frames, its GeoJSON kept in the shared cache."""
+    context = {name: public[name] for name in BASEMAP_LAYERS if name in public}
+    return basemap_by_url(build_basemap_style(context, online_tiles=online_tiles))
+
+
+def basemap_by_url(style: dict) -> dict:
+    """`style` with each embedded GeoJSON source kept in the shared cache and sent by URL."""
+    answers = current_answers()
+    sources = {}
+    for name, source in style["sources"].items():
+        if source.get("type") == "geojson" and isinstance(source.get("data"), dict):
+            body = json.dumps(source["data"], separators=(",", ":")).encode()
+            source = {**source, "data": f"{GEOJSON_ROUTE}{answers.put_blob(body)}.json"}
+        sources[name] = source
+    return {**style, "sources": sources}
+
+
+def serve_geojson(digest: str) -> flask.Response:
+    """A basemap source of the public map, by its content hash (ETag, kept a year)."""
+    answers = current_answers()
+    found = answers.blob_response(digest, mimetype=GEOJSON_TYPE)
+    if found is None:
+        # Not kept (expired, or cleared since the figure was sent): build the current
+        # basemap, which keeps its sources again; a hash of nothing public stays unknown.
+        cache = current_cache()
+        version = cache.store.version()
+        frames = cache.read_layers(PAGE_LAYERS, version=version)
+        public_basemap(public_layers(frames), online_tiles=current_settings().online_tiles)
+        found = answers.blob_response(digest, mimetype=GEOJSON_TYPE)
+    return found if found is not None else flask.abort(404)
+
+
+def layers_key(inputs: list) -> str | None:
+    """The cache key of the layer toggles' value: the public layers chosen, in page order."""
+    visible = inputs[0].get("value") if inputs and isinstance(inputs[0], dict) else None
+    if visible is None:
+        visible = []
+    if not isinstance(visible, list) or not all(isinstance(v, str) for v in visible):
+        return None
+    return ",".join(name for name in PUBLIC_OPERATIONAL if name in visible) or "-"
 
 
 def _summaries(public: dict) -> list[go.Figure]:
@@ -152,11 +210,13 @@ def register(app: Dash) -> None:
         name=N_("Public map"),
         action=Action.VIEW_PUBLIC,
     )
+    before = set(app.callback_map)
     guarded_callback(
         app,
         Action.VIEW_PUBLIC,
-        Output(ids.PUBLIC_MAP, "figure"),
-        *(Output(graph_id, "figure") for graph_id, _by, _title in SUMMARIES),
-        Output(ids.PUBLIC_FOOTER, "children"),
+        *PAGE_OUTPUTS,
         Input(ids.PUBLIC_LAYER_TOGGLES, "value"),
     )(update_public_page)
+    (output_key,) = set(app.callback_map) - before
+    app.server.config[ANSWERS_KEY].add(CachedCallback(output_key, layers_key))
+    app.server.add_url_rule(f"{GEOJSON_ROUTE}<string:digest>.json", "public_geojson", serve_geojson)

@@ -27,12 +27,19 @@ from eoc.alerts.workflow import current_alerts
 from eoc.analysis.active import AnalysisInputError, as_utc
 from eoc.analysis.kpis import is_stale, new_severe_incidents
 from eoc.analysis.regions import region_geometry
+from eoc.feeds.state import read_states
 from eoc.i18n import N_, _, current_language, localised
 from eoc.permissions import Action
 from eoc.web import ids
 from eoc.web.components.activity_feed import build_activity_feed
 from eoc.web.components.alert_banner import build_alert_banners
 from eoc.web.components.banners import build_incident_banner, build_stale_banner
+from eoc.web.components.feed_health import (
+    feed_down_text,
+    feed_health_placeholder,
+    register_feed_health,
+)
+from eoc.web.components.flows_section import build_wall_flows, register_wall_flows
 from eoc.web.components.footer import SCENARIO_NOTICE, format_data_time
 from eoc.web.components.kpi_tiles import build_kpi_tiles
 from eoc.web.components.map_figure import (
@@ -128,7 +135,7 @@ def _now(params: dict | None) -> datetime:
     return as_utc(given).to_pydatetime() if given else datetime.now(UTC)
 
 
-@guarded_layout(Action.VIEW_INTERNAL)
+@guarded_layout(Action.VIEW_WALL)
 def layout(**query: str) -> html.Div:
     settings = current_settings()
     params = parse_wall_params(query, stale_after_min=settings.stale_after_min)
@@ -145,6 +152,7 @@ def layout(**query: str) -> html.Div:
                         children=[html.H1(_("EOC Tajikistan")), html.Span(_(TITLE))],
                     ),
                     html.Div(id=ids.WALL_DATA_TIME, className="wall-data-time"),
+                    feed_health_placeholder(ids.WALL_FEED_HEALTH),
                     html.Div(
                         className="wall-clock",
                         children=[
@@ -182,6 +190,7 @@ def layout(**query: str) -> html.Div:
                             html.Div(id=ids.WALL_FEED, className="wall-feed"),
                         ],
                     ),
+                    build_wall_flows(),
                 ],
             ),
             html.Footer(_(SCENARIO_NOTICE), className="wall-footer"),
@@ -259,7 +268,8 @@ def update_wall_panels(
     data_time = cache.get("data_time", store.data_time, version=version)
     banners = []
     if is_stale(data_time, now=now, stale_after_min=params["stale_after_min"]):
-        banners.append(build_stale_banner(data_time, now=now))
+        down = feed_down_text(read_states(store))
+        banners.append(build_stale_banner(data_time, now=now, feed_down=down))
     severe = new_severe_incidents(frames["incidents"], now=now, hours=BANNER_HOURS)
     incident_banner = build_incident_banner(severe, hours=BANNER_HOURS)
     if incident_banner is not None:
@@ -366,24 +376,28 @@ def build_wall_layer_patch(frames, *, changed, scale: float = MARKER_SCALE, grey
 
 
 def register(app: Dash) -> None:
+    register_feed_health(
+        app, poll_id=ids.WALL_POLL, target_id=ids.WALL_FEED_HEALTH, action=Action.VIEW_WALL
+    )
     dash.register_page(
         __name__,
         path="/wall",
         title=N_("EOC Tajikistan — Operations wall"),
         layout=layout,
         name=TITLE,
-        action=Action.VIEW_INTERNAL,
+        action=Action.VIEW_WALL,
     )
+    register_wall_flows(app, version_id=ids.WALL_VERSION)
     guarded_callback(
         app,
-        Action.VIEW_INTERNAL,
+        Action.VIEW_WALL,
         Output(ids.WALL_VERSION, "data"),
         Input(ids.WALL_POLL, "n_intervals"),
         State(ids.WALL_VERSION, "data"),
     )(poll_version)
     guarded_callback(
         app,
-        Action.VIEW_INTERNAL,
+        Action.VIEW_WALL,
         Output(ids.WALL_KPIS, "children"),
         Output(ids.WALL_BANNERS, "children"),
         Output(ids.WALL_DATA_TIME, "children"),
@@ -395,7 +409,7 @@ def register(app: Dash) -> None:
     )(update_wall_panels)
     guarded_callback(
         app,
-        Action.VIEW_INTERNAL,
+        Action.VIEW_WALL,
         Output(ids.WALL_MAP, "figure"),
         Output(ids.WALL_MAP_STATE, "data"),
         Input(ids.WALL_VERSION, "data"),
@@ -405,7 +419,7 @@ def register(app: Dash) -> None:
     )(update_wall_map)
     guarded_callback(
         app,
-        Action.VIEW_INTERNAL,
+        Action.VIEW_WALL,
         Output(ids.WALL_MAP, "figure", allow_duplicate=True),
         Output(ids.WALL_VIEW_NAME, "children"),
         Input(ids.WALL_ROTATE, "n_intervals"),

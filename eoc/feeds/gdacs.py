@@ -1,0 +1,368 @@
+"""GDACS multi-hazard alerts (events API, GeoJSON) turned into incidents and hazard zones.
+
+GDACS, the Global Disaster Alert and Coordination System of the UN and the European
+Commission, publishes its events list at
+https://www.gdacs.org/gdacsapi/api/events/geteventlist/... as a GeoJSON FeatureCollection. Each
+feature's properties carry `eventtype` (EQ, TC, FL, VO, DR, WF), `eventid`, `episodeid`,
+`name`, `alertlevel` (Green/Orange/Red), `alertscore`, `severitydata`, `fromdate`, `todate`,
+`datemodified`, `country`, `iso3`, `affectedcountries` and `url{geometry, report, details}`;
+an event's polygons come from `polygons/getgeometry?eventtype=…&eventid=…&episodeid=…` (the
+`url.geometry` link), or are the feature's own geometry.
+
+Everything here is pure: the caller reads the feed and any geometry responses and passes them
+in; `plan_gdacs_edits` returns the edits that bring the store up to date and plans nothing
+when run again on the same feed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+import layers
+from eoc.feeds.usgs import FeedError, _plain, merge_sources
+from eoc.store.edits import Edit
+
+SOURCE = "GDACS"
+REPORTER = "GDACS feed"
+PREFIX = "GDACS-"
+TAJIKISTAN_ISO3 = "TJK"
+# An event outside Tajikistan still matters when it is this close to the border (a flood on
+# the Panj/Amu Darya seen from Afghanistan, an earthquake in the Alay valley).
+BORDER_BUFFER_KM = 100.0
+METRIC_CRS = "EPSG:32642"  # UTM 42N, as eoc/analysis works in
+
+# GDACS alert levels (https://www.gdacs.org/Knowledge/overview.aspx, "Alert levels"): Green —
+# no need for international assistance expected; Orange — the event may need international
+# assistance; Red — international assistance is likely needed. On the EOC's four-step
+# incident scale Green is a local (low) event, Orange high and Red critical; zones use the
+# hazard layer's own scale.
+ALERT_SEVERITY = {"green": "low", "orange": "high", "red": "critical"}
+ALERT_ZONE_SEVERITY = {"green": "low", "orange": "high", "red": "very_high"}
+# What each GDACS event type is on the incidents layer; hazard zones are drawn for the types
+# the hazard layer knows (the others become incidents with their polygons left out).
+INCIDENT_TYPE = {
+    "EQ": "earthquake",
+    "FL": "flood",
+    "TC": "other",
+    "DR": "other",
+    "VO": "other",
+    "WF": "other",
+}
+ZONE_HAZARD = {"EQ": "earthquake", "FL": "flood"}
+EVENT_NAMES = {
+    "EQ": "earthquake",
+    "FL": "flood",
+    "TC": "tropical cyclone",
+    "DR": "drought",
+    "VO": "volcano",
+    "WF": "wildfire",
+}
+# A GDACS earthquake is the USGS one when their origins are this close: GDACS takes its
+# earthquake parameters from seismological agencies (NEIC/USGS among them), so the same event
+# has the same origin within seconds and a few km; other agencies' solutions differ more.
+MATCH_MINUTES = 5.0
+MATCH_KM = 100.0
+FEED_FIELDS = (
+    "time_utc",
+    "incident_type",
+    "severity",
+    "description",
+    "external_id",
+    "magnitude",
+    "source_updated",
+    "url",
+)
+
+
+@dataclass(frozen=True)
+class GdacsEvent:
+    """One GDACS event at its latest episode."""
+
+    event_type: str
+    event_id: str
+    episode_id: str
+    name: str
+    alert_level: str
+    alert_score: float | None
+    severity_text: str | None
+    magnitude: float | None
+    from_date: pd.Timestamp
+    to_date: pd.Timestamp | None
+    modified: pd.Timestamp
+    countries: frozenset[str]
+    geometry: Any  # the feature's own geometry (a point or polygons)
+    report_url: str | None
+    geometry_url: str | None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.event_type}-{self.event_id}"
+
+    @property
+    def incident_id(self) -> str:
+        return f"{PREFIX}{self.key}"
+
+    @property
+    def point(self) -> shapely.Point:
+        geometry = self.geometry
+        return geometry if geometry.geom_type == "Point" else geometry.representative_point()
+
+    @property
+    def polygons(self) -> list[shapely.Geometry]:
+        return _polygon_parts(self.geometry)
+
+
+def decode_gdacs(raw: bytes, source: str) -> dict[str, Any]:
+    """A GDACS response body as GeoJSON, or FeedError naming `source`."""
+    try:
+        feed = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise FeedError(f"the GDACS feed from {source} is not GeoJSON: {exc}") from exc
+    if not isinstance(feed, dict) or feed.get("type") != "FeatureCollection":
+        raise FeedError(f"the GDACS feed from {source} is not a GeoJSON FeatureCollection")
+    return feed
+
+
+def parse_gdacs(feed: Mapping[str, Any]) -> list[GdacsEvent]:
+    """Every event of the feed, one per event (its latest episode), in feed order."""
+    events: dict[str, GdacsEvent] = {}
+    for number, feature in enumerate(feed.get("features") or [], start=1):
+        try:
+            event = _event(feature)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise FeedError(f"feature {number} of the GDACS feed is malformed: {exc!r}") from exc
+        held = events.get(event.key)
+        if held is None or (event.modified, _int(event.episode_id)) > (
+            held.modified,
+            _int(held.episode_id),
+        ):
+            events[event.key] = event
+    return list(events.values())
+
+
+def _event(feature: Mapping[str, Any]) -> GdacsEvent:
+    props = feature["properties"]
+    event_type = str(props["eventtype"]).upper()
+    if event_type not in INCIDENT_TYPE:
+        raise ValueError(f"eventtype {event_type!r} is not one of {sorted(INCIDENT_TYPE)}")
+    severity = props.get("severitydata") or {}
+    unit = str(severity.get("severityunit") or "")
+    magnitude = None
+    if event_type == "EQ" and severity.get("severity") is not None and unit.upper() == "M":
+        magnitude = float(severity["severity"])
+    countries = {str(c.get("iso3") or "").upper() for c in props.get("affectedcountries") or []}
+    countries.add(str(props.get("iso3") or "").upper())
+    urls = props.get("url") or {}
+    geometry = shapely.geometry.shape(feature["geometry"])
+    if geometry.is_empty:
+        raise ValueError("the geometry is empty")
+    return GdacsEvent(
+        event_type=event_type,
+        event_id=str(props["eventid"]),
+        episode_id=str(props.get("episodeid") or ""),
+        name=str(props.get("name") or props.get("eventname") or "").strip(),
+        alert_level=str(props["alertlevel"]).lower(),
+        alert_score=None if props.get("alertscore") is None else float(props["alertscore"]),
+        severity_text=severity.get("severitytext"),
+        magnitude=magnitude,
+        from_date=_time(props["fromdate"], "fromdate"),
+        to_date=_time(props["todate"], "todate") if props.get("todate") else None,
+        modified=_time(props.get("datemodified") or props["fromdate"], "datemodified"),
+        countries=frozenset(countries - {""}),
+        geometry=geometry,
+        report_url=urls.get("report") or urls.get("details"),
+        geometry_url=urls.get("geometry"),
+    )
+
+
+def events_near(
+    events: list[GdacsEvent],
+    country: gpd.GeoDataFrame,
+    *,
+    buffer_km: float = BORDER_BUFFER_KM,
+) -> list[GdacsEvent]:
+    """Events affecting Tajikistan, or whose geometry comes within `buffer_km` of its border."""
+    if not events:
+        return []
+    area = country.to_crs(METRIC_CRS).geometry.union_all().buffer(buffer_km * 1000.0)
+    shapes = gpd.GeoSeries([e.geometry for e in events], crs=4326).to_crs(METRIC_CRS)
+    near = shapes.intersects(area).to_numpy()
+    return [
+        e for e, close in zip(events, near, strict=True) if close or TAJIKISTAN_ISO3 in e.countries
+    ]
+
+
+def polygons_from_response(response: Mapping[str, Any]) -> list[shapely.Geometry]:
+    """The polygons of a getgeometry response (a FeatureCollection of polygons and points)."""
+    parts: list[shapely.Geometry] = []
+    for feature in response.get("features") or []:
+        if feature.get("geometry"):
+            parts.extend(_polygon_parts(shapely.geometry.shape(feature["geometry"])))
+    return parts
+
+
+# -- planning ---------------------------------------------------------------------------------
+
+
+def plan_gdacs_edits(
+    events: list[GdacsEvent],
+    existing_incidents: gpd.GeoDataFrame,
+    existing_zones: gpd.GeoDataFrame,
+    *,
+    polygons: Mapping[str, list[shapely.Geometry]] | None = None,
+) -> tuple[list[Edit], list[Edit]]:
+    """(incident edits, hazard zone edits) for `events` already narrowed to the area.
+
+    A new event inserts its incident and zones; a newer `datemodified` (a new episode) updates
+    the incident's feed fields and redraws its zones; an earthquake the store holds from USGS
+    (same origin within MATCH_MINUTES and MATCH_KM) gains "GDACS" in its sources instead of a
+    second incident. `polygons` maps an event key to polygons fetched from its geometry link.
+    """
+    polygons = polygons or {}
+    stored = _by_id(existing_incidents)
+    zone_ids = {str(z) for z in existing_zones["zone_id"] if str(z).startswith(PREFIX)}
+    incident_edits: list[Edit] = []
+    zone_edits: list[Edit] = []
+    for event in events:
+        if event.event_type == "EQ" and event.incident_id not in stored:
+            twin = match_earthquake(event, existing_incidents)
+            if twin is not None:
+                incident_edits.extend(_listed_as_source(twin))
+                continue
+        held = stored.get(event.incident_id)
+        row = _incident_row(event)
+        if held is None:
+            incident_edits.append(Edit(event.incident_id, row, op="insert"))
+        else:
+            before = (
+                pd.Timestamp(held["source_updated"])
+                if not pd.isna(held["source_updated"])
+                else None
+            )
+            if before is not None and row["source_updated"] <= before:
+                continue
+            changes = {name: row[name] for name in FEED_FIELDS} | {"geometry": row["geometry"]}
+            incident_edits.append(
+                Edit(event.incident_id, changes, expected={"source_updated": _plain(before)})
+            )
+        parts = event.polygons or list(polygons.get(event.key, []))
+        zone_edits.extend(_zone_edits(event, parts, zone_ids))
+    return incident_edits, zone_edits
+
+
+def match_earthquake(event: GdacsEvent, incidents: gpd.GeoDataFrame) -> pd.Series | None:
+    """The earthquake incident from another source that is this GDACS earthquake, if any."""
+    if incidents.empty:
+        return None
+    quakes = incidents[
+        incidents["incident_type"].eq("earthquake")
+        & ~incidents["incident_id"].astype(str).str.startswith(PREFIX)
+    ]
+    if quakes.empty:
+        return None
+    times = pd.to_datetime(quakes["time_utc"], utc=True)
+    close_in_time = (times - event.from_date).abs() <= pd.Timedelta(minutes=MATCH_MINUTES)
+    candidates = quakes[close_in_time.to_numpy()]
+    if candidates.empty:
+        return None
+    here = gpd.GeoSeries([event.point], crs=4326).to_crs(METRIC_CRS).iloc[0]
+    distance_m = candidates.geometry.to_crs(METRIC_CRS).distance(here)
+    nearest = distance_m.idxmin()
+    return candidates.loc[nearest] if distance_m[nearest] <= MATCH_KM * 1000.0 else None
+
+
+def _listed_as_source(twin: pd.Series) -> list[Edit]:
+    sources = merge_sources(twin["source"], SOURCE)
+    if sources == str(twin["source"]):
+        return []
+    return [Edit(str(twin["incident_id"]), {"source": sources})]
+
+
+def _incident_row(event: GdacsEvent) -> dict[str, object]:
+    kind = EVENT_NAMES[event.event_type]
+    episode = f", episode {event.episode_id}" if event.episode_id else ""
+    detail = f" ({event.severity_text})" if event.severity_text else ""
+    description = f"GDACS {event.alert_level.title()} {kind} alert: {event.name}{detail}{episode}"
+    return {
+        "time_utc": event.from_date.floor("s").to_pydatetime(),
+        "incident_type": INCIDENT_TYPE[event.event_type],
+        "severity": ALERT_SEVERITY.get(event.alert_level, "low"),
+        "status": "reported",
+        "people_affected": None,
+        "description": description[: layers.get("incidents").field("description").max_length],
+        "reporter": REPORTER,
+        "adm1_iso": None,
+        "source": SOURCE,
+        "external_id": f"{event.key}/{event.episode_id}" if event.episode_id else event.key,
+        "magnitude": event.magnitude,
+        "depth_km": None,
+        "source_updated": event.modified.floor("s"),
+        "url": event.report_url,
+        "geometry": event.point,
+    }
+
+
+def _zone_edits(event: GdacsEvent, parts: list[shapely.Geometry], held: set[str]) -> list[Edit]:
+    hazard = ZONE_HAZARD.get(event.event_type)
+    prefix = f"{PREFIX}{event.key}-"
+    edits: list[Edit] = []
+    drawn: set[str] = set()
+    if hazard is not None:
+        for number, polygon in enumerate(parts, start=1):
+            zone_id = f"{prefix}{number}"
+            drawn.add(zone_id)
+            changes = {
+                "name": f"GDACS {EVENT_NAMES[event.event_type]}: {event.name}"[:200],
+                "hazard_type": hazard,
+                "severity": ALERT_ZONE_SEVERITY.get(event.alert_level, "low"),
+                "mmi": None,
+                "source": SOURCE,
+                "valid_from": event.from_date.floor("s").to_pydatetime(),
+                "valid_to": None
+                if event.to_date is None
+                else event.to_date.floor("s").to_pydatetime(),
+                "adm1_iso": None,
+                "geometry": shapely.set_precision(polygon, 1e-6),
+            }
+            edits.append(Edit(zone_id, changes, op="update" if zone_id in held else "insert"))
+    gone = sorted(z for z in held if z.startswith(prefix) and z not in drawn)
+    edits.extend(Edit(zone_id, op="delete") for zone_id in gone)
+    return edits
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _by_id(incidents: gpd.GeoDataFrame) -> dict[str, pd.Series]:
+    gdacs = incidents[incidents["incident_id"].astype(str).str.startswith(PREFIX)]
+    return {str(row["incident_id"]): row for _i, row in gdacs.iterrows()}
+
+
+def _polygon_parts(geometry: shapely.Geometry) -> list[shapely.Geometry]:
+    if geometry is None or geometry.is_empty:
+        return []
+    if geometry.geom_type == "Polygon":
+        return [geometry]
+    if geometry.geom_type in ("MultiPolygon", "GeometryCollection"):
+        return [p for g in geometry.geoms for p in _polygon_parts(g)]
+    return []
+
+
+def _time(value: object, name: str) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{name} {value!r} is not a time") from exc
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+
+
+def _int(text: str) -> int:
+    return int(text) if text.isdigit() else -1

@@ -1,0 +1,1 @@
+"""Flow monitoring at border points (IOM DTM registry): its values, import, store and seed."""

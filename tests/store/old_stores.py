@@ -1,0 +1,69 @@
+"""The stores built by the release before schema versions (tests/data/upgrade), opened for a test.
+
+`old_geopackage` copies the committed .gpkg; `old_postgis` loads the committed pg_dump into a
+throwaway database. Both hold seed layers, two users, a site edit, an incident import and a
+published report written by that release (tests/data/upgrade/make_fixtures.py).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from eoc.config import PROJECT_DIR
+from eoc.store import open_store
+
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "upgrade"
+SERVER = os.environ.get("EOC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def old_geopackage(folder: Path):
+    path = folder / "old_store.gpkg"
+    shutil.copy(FIXTURES / "old_store.gpkg", path)
+    return open_store(str(path))
+
+
+@pytest.fixture(scope="module")
+def database():
+    """The URL of a throwaway PostgreSQL database with PostGIS, dropped afterwards."""
+    psycopg = pytest.importorskip("psycopg")
+    try:
+        con = psycopg.connect(SERVER, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {SERVER}: {exc}")
+    name = f"eoc_test_{secrets.token_hex(4)}"
+    with con:
+        con.execute(f"CREATE DATABASE {name}")
+    url = urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
+    with psycopg.connect(url, autocommit=True) as db:
+        db.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    try:
+        yield url
+    finally:
+        with psycopg.connect(SERVER, autocommit=True) as con:
+            con.execute(f"DROP DATABASE {name} WITH (FORCE)")
+        # An upgrade copies the seed's grid file to data/rasters/<schema>/ (eoc/io/raster.py).
+        for folder in (PROJECT_DIR / "data" / "rasters").glob("old_*"):
+            shutil.rmtree(folder)
+
+
+def old_postgis(database: str):
+    """The old release's PostGIS store, loaded from its dump into a schema of its own."""
+    schema = f"old_{secrets.token_hex(4)}"
+    dump = (FIXTURES / "old_store_postgis.sql").read_text()
+    # The dump names its schema `eoc`; each test gets its own copy under another name.
+    dump = dump.replace("eoc.", f"{schema}.").replace("SCHEMA eoc;", f"SCHEMA {schema};")
+    subprocess.run(
+        ["psql", "-q", "-v", "ON_ERROR_STOP=1", database],
+        input=dump,
+        text=True,
+        check=True,
+        capture_output=True,
+    )
+    return open_store(f"{database}?schema={schema}")

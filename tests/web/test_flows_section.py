@@ -1,0 +1,103 @@
+"""The flow-monitoring section on /capacity and the wall: seed shown, what-if reacts, the form."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from eoc.flows.registry import read_counts
+from eoc.flows.seed import load_seed_flows
+from eoc.store import GeoPackageStore
+from eoc.web import create_app
+from eoc.web.components import flows_section
+from eoc.web.pages import capacity, wall
+from tests.conftest import settings_for, signed_in
+
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+SEED = Path(__file__).resolve().parents[2] / "data" / "seed"
+
+
+@pytest.fixture(scope="module")
+def flows_store(staff_store, tmp_path_factory) -> GeoPackageStore:
+    copy = GeoPackageStore(tmp_path_factory.mktemp("flows") / "flows.gpkg")
+    shutil.copyfile(staff_store.path, copy.path)
+    load_seed_flows(copy, SEED, now=NOW)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def app(flows_store):
+    return create_app(flows_store, settings_for(flows_store))
+
+
+def days_by_region(table) -> dict[str, str]:
+    body = table.children[0].children[1].children
+    return {row.children[0].children: row.children[3].children for row in body}
+
+
+def test_seed_registry_shows_with_days_to_full(app):
+    with signed_in(app, "viewer"):
+        arrivals, projection, table = flows_section.flows_view(1)
+    names = {trace.name for trace in arrivals.data}
+    assert any(name.startswith("Panji Poyon") for name in names)
+    assert any(name.startswith("Tem (Khorog)") for name in names)
+    assert len(projection.data) == 3  # band edges and the expected line
+    days = days_by_region(table)
+    assert days, "every region with usable sites is listed"
+    assert all(value == "—" or int(value.replace(",", "")) >= 0 for value in days.values())
+
+
+def test_what_if_controls_move_the_days(app):
+    with signed_in(app, "viewer"):
+        *_, base = flows_section.flows_view(1, 1.0)
+        *_, faster = flows_section.flows_view(1, 3.0)
+        *_, bigger = flows_section.flows_view(1, 1.0, "TJ-KT", 50000)
+
+    def number(value: str) -> float:
+        return float("inf") if value == "—" else float(value.replace(",", ""))
+
+    base, faster, bigger = (days_by_region(t) for t in (base, faster, bigger))
+    khatlon = next(k for k in base if "Khatlon" in k)
+    assert number(faster[khatlon]) < number(base[khatlon])
+    assert number(bigger[khatlon]) > number(base[khatlon])
+
+
+def test_wall_shows_arrivals(app):
+    with signed_in(app, "viewer"):
+        figure = flows_section.wall_flows(1)
+        page = wall.layout()
+    assert figure.data
+    assert "wall-flows" in str(page)
+
+
+def test_capacity_page_has_the_section(app):
+    with signed_in(app, "duty_officer"):
+        page = capacity.layout()
+    assert "flows-arrivals" in str(page)
+    assert "flows-entry-save" in str(page)
+
+
+def test_form_saves_once_and_refuses_bad_input(app, flows_store):
+    with signed_in(app, "duty_officer"):
+        page = str(capacity.layout())
+        token = flows_section.current_write_tokens().issue(
+            flows_section.ENTRY, user="duty1", version=flows_store.version()
+        )
+        bad, _ = flows_section.save_flow_count(
+            1, "2026-11-23", "TJ-BCP-04", "in", "refugees", "male", "60+", -3, token, now=NOW
+        )
+        ok, fresh = flows_section.save_flow_count(
+            1, "2026-11-23", "TJ-BCP-04", "in", "refugees", "male", "60+", 17, token, now=NOW
+        )
+        again, _ = flows_section.save_flow_count(
+            1, "2026-11-23", "TJ-BCP-04", "in", "refugees", "male", "60+", 17, token, now=NOW
+        )
+    assert "flows-entry-token" in page
+    assert "count: -3 is outside 0 to 1000000" in str(bad)
+    assert "Count saved: 17" in str(ok) and fresh
+    assert "already sent" in str(again)
+    held = read_counts(flows_store.sql)
+    assert (held["day"].astype(str).str.startswith("2026-11-23")).sum() == 1
