@@ -176,11 +176,15 @@ def test_the_database_itself_refuses_to_change_a_published_alert(store, earthqua
 
 def test_a_postgis_store_built_from_the_seed_holds_the_seed_alerts(pg_database):
     from eoc.config import DEFAULT_SEED_DIR
+    from eoc.io.raster import grid_folder
     from eoc.store.postgis import PostGISStore
     from eoc.store.seed import build_from_seed
 
     built = PostGISStore(f"{pg_database}?schema=t_{secrets.token_hex(4)}")
-    build_from_seed(built, DEFAULT_SEED_DIR, now=SEED_TIME)
-    rows = wf.current_alerts(built.sql, now=SEED_TIME)
+    try:
+        build_from_seed(built, DEFAULT_SEED_DIR, now=SEED_TIME)
+        rows = wf.current_alerts(built.sql, now=SEED_TIME)
+    finally:
+        shutil.rmtree(grid_folder(built), ignore_errors=True)  # the seed's grid file copy
     assert sorted(r.scope for r in rows) == ["Public", "Restricted"]
     assert all(schema_problems(r.cap_xml) == [] for r in rows)
