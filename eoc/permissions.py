@@ -33,6 +33,8 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     EDIT_CONTEXT = "edit_context"  # base layers (regions, rivers, ...) and layers no screen edits
     CHANGE_PROTECTION = "change_protection"  # un-flag or re-type a protected (sensitive) row
+    DRAFT_ALERTS = "draft_alerts"  # CAP alert drafts and the messaging library's texts
+    APPROVE_ALERTS = "approve_alerts"  # approve another's draft, publish an approved alert
     ENTER_FLOWS = "enter_flows"  # flow monitoring counts at border points (form and import)
 
 
@@ -49,6 +51,8 @@ ACTION_LABELS = (
     N_("manage users"),
     N_("edit context"),
     N_("change protection"),
+    N_("draft alerts"),
+    N_("approve alerts"),
     N_("enter flows"),
 )
 
@@ -64,6 +68,9 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.MANAGE_USERS: frozenset({Role.ADMIN}),
     Action.EDIT_CONTEXT: frozenset({Role.ADMIN}),
     Action.CHANGE_PROTECTION: frozenset({Role.ADMIN}),
+    Action.DRAFT_ALERTS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
+    # Never one's own draft (eoc/alerts/workflow.py): the second person is checked there.
+    Action.APPROVE_ALERTS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
     Action.ENTER_FLOWS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
 }
 

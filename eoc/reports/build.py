@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 import geopandas as gpd
 import pandas as pd
 
+from eoc.alerts.sitrep import alert_table
 from eoc.analysis.active import active_at, as_utc
 from eoc.analysis.capacity import OCCUPIED_SITE_STATUSES, CapacityRules, load_standards
 from eoc.analysis.exposure import concat_exposure, exposed_features
@@ -178,6 +179,7 @@ def compose_sitrep(
         coverage=basis.notes,
         region_names=_region_names(frames["regions"]),
         free_text=free_text,
+        alerts=alert_table(snapshot.alerts, moment),
     )
     if draw_map:
         report = with_map(report, snapshot, zones)

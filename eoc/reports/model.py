@@ -16,7 +16,8 @@ from typing import Any
 # How a table cell is shown: plain text, a whole number, a number with one decimal, a
 # percentage (0–100), a time (shown in Dushanbe time), a message id to translate (a hazard
 # type, a status) or a region code (shown as the region's name in the report's language).
-CELL_KINDS = ("text", "int", "decimal", "pct", "time", "label", "region")
+CELL_KINDS = ("text", "int", "decimal", "pct", "time", "label", "region", "languages")
+# ("languages": a tuple of (language, text) pairs, shown in the report's language.)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ class Sitrep:
     map_png: bytes | None = None
     # How the people figures were made and what they cover (shown with every exposure table).
     coverage: tuple[Sentence, ...] = ()
+    alerts: Table | None = None  # CAP alerts in force (eoc/alerts/sitrep.py)
 
     def figure(self, key: str) -> int:
         """The value of key figure `key`."""

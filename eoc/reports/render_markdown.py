@@ -89,6 +89,8 @@ def render_markdown(report: Sitrep) -> str:
     section("checkpoints", report.checkpoints)
     section("infrastructure", report.infrastructure)
     section("incidents", report.incidents)
+    if report.alerts is not None:
+        section("alerts", report.alerts)
     free("response", report.free_text.response)
     free("gaps", report.free_text.gaps)
     out += [f"## {_(S['sources'])}", ""]

@@ -40,6 +40,7 @@ class Snapshot:
     data_time: datetime | None
     frames: dict[str, gpd.GeoDataFrame]
     grid_file: Path | None = None  # the file of the population grid in use, if there is one
+    alerts: tuple = ()  # published CAP alerts (eoc.alerts.workflow.AlertRow), for the sitrep
 
 
 def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
@@ -53,8 +54,17 @@ def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
         data_time = store.data_time()
         frames = {name: store.read_layer(name) for name in names}
         if store.version() == before:
-            return Snapshot(before, data_time, frames, _grid_file(store, frames))
+            return Snapshot(
+                before, data_time, frames, _grid_file(store, frames), _published_alerts(store)
+            )
     raise StoreError(_("the store kept changing while the report was read; try again in a minute"))
+
+
+def _published_alerts(store) -> tuple:
+    from eoc.alerts.workflow import PUBLISHED, list_alerts  # late: alerts import the store
+
+    sql = getattr(store, "sql", None)
+    return () if sql is None else tuple(list_alerts(sql, states=(PUBLISHED,), limit=10_000))
 
 
 def _grid_file(store, frames: dict[str, gpd.GeoDataFrame]) -> Path | None:

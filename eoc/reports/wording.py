@@ -31,6 +31,7 @@ SECTIONS = {
     "checkpoints": N_("Border checkpoints"),
     "infrastructure": N_("Infrastructure at risk"),
     "incidents": N_("Incidents of the period"),
+    "alerts": N_("Alerts in force (CAP)"),
     "response": N_("Response"),
     "gaps": N_("Gaps and constraints"),
     "sources": N_("Data sources"),
@@ -128,6 +129,9 @@ def cell(value: Any, column: Column, regions: Mapping[str, Mapping[str, str]]) -
         return "—" if column.kind != "text" else ""
     if column.kind == "label":
         return _(str(value))
+    if column.kind == "languages":
+        texts = dict(value)
+        return shorten(texts.get(current_language()) or texts.get("en") or "")
     if column.kind == "region":
         names = regions.get(str(value))
         return names.get(current_language(), names["en"]) if names else _(str(value))

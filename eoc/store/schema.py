@@ -22,6 +22,7 @@ TABLE_MODULES = (
     "eoc.store.feed_tables",
     "eoc.store.displays",
     "eoc.store.flow_tables",
+    "eoc.store.alert_tables",
 )
 
 

@@ -56,4 +56,8 @@ def build_from_seed(
         # The files first: a store row never names a grid file that is not there.
         publish_seed_grids(store, frames["population_grids"], seed_dir)
     progress(f"writing {len(frames)} layers to {store.location}")
-    return store.replace_all(frames, now=now)
+    version = store.replace_all(frames, now=now)
+    from eoc.alerts.seed import load_seed_alerts  # late: alerts import the store modules
+
+    load_seed_alerts(store.sql, seed_dir, frames, now=now)  # the scenario's alerts and messages
+    return version

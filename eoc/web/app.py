@@ -10,6 +10,7 @@ from eoc.i18n import _
 from eoc.permissions import Action, is_allowed
 from eoc.store import Store
 from eoc.web.cache import VersionedCache
+from eoc.web.cap_routes import register_cap_routes
 from eoc.web.context import CACHE_KEY, SETTINGS_KEY
 from eoc.web.headers import install_security_headers
 from eoc.web.jobs import install_jobs
@@ -17,6 +18,7 @@ from eoc.web.language import install_language, language_links
 from eoc.web.login import install_auth
 from eoc.web.pages import (
     admin_users,
+    alerts,
     audit,
     capacity,
     data_io,
@@ -62,8 +64,10 @@ def create_app(store: Store, settings: Settings) -> Dash:
     relocation.register(app)
     reports.register(app)
     data_io.register(app)
+    alerts.register(app)
     app.layout = _shell
     register_routes(app.server)
+    register_cap_routes(app.server)
     install_security_headers(app, online_tiles=settings.online_tiles)
     return app
 

@@ -40,6 +40,8 @@ PASSWORD_CHANGE_PATH = "/account/password"
 # Paths anyone may GET; every other page path needs an internal role.
 PUBLIC_PATHS = frozenset({"/public", "/login", "/logout", "/language", "/healthz"})
 PUBLIC_PREFIXES = ("/assets/", "/_dash-", "/_reload-hash", "/_favicon", "/favicon.ico", "/public/")
+# The CAP outputs check the role themselves (eoc/web/cap_routes.py): Public alerts for anyone.
+PUBLIC_PREFIXES += ("/cap/",)
 # Dash's own router callbacks (page_container): they only return layouts, which check roles.
 ROUTER_OUTPUTS = frozenset(
     {".._pages_content.children..._pages_store.data..", "_pages_dummy.children"}

@@ -49,7 +49,16 @@ from eoc.web import create_app, ids
 from eoc.web.security import CALLBACK_ACTIONS_KEY
 from tests.conftest import SEED_TIME, STAFF, STAFF_PASSWORD, settings_for
 
-PUBLIC_GETS = ("/public", "/_dash-layout", "/_dash-dependencies", "/healthz", "/assets/public.css")
+PUBLIC_GETS = (
+    "/public",
+    "/_dash-layout",
+    "/_dash-dependencies",
+    "/healthz",
+    "/assets/public.css",
+    "/cap/feed.xml",
+)
+# The seed's Restricted CAP alert: its file is refused and no byte of its text is served.
+RESTRICTED_ALERT = "TJ-CoES-EOC.20261121T060000.seed02"
 # Finer than the public 0.01° grid for small sites: a coordinate within this of the true
 # location (3, 4 or 5 decimals, or the raw value) is a leak.
 NEAR_DEG = 0.0006
@@ -150,6 +159,7 @@ def test_the_walk_reached_every_public_route(served):
     for path in PUBLIC_GETS:
         assert served.status(f"GET {path}") == 200
     assert served.status("POST router /public") == 200
+    assert served.status("GET restricted CAP alert") == 404
     public_posts = [what for what in asked if what.startswith("POST view_public")]
     assert len(public_posts) >= 6
     for what in public_posts:
@@ -222,6 +232,18 @@ def test_the_secrets_are_real(secrets, store, canary_store):
         assert len(secrets.numbers) > 100
 
 
+def test_no_restricted_alert_is_served(served, store):
+    from eoc.alerts.workflow import list_alerts
+
+    restricted = [r.alert for r in list_alerts(store.sql) if r.scope == "Restricted"]
+    texts = {RESTRICTED_ALERT} | {
+        text for a in restricted for i in a.infos for text in (i.headline, i.description)
+    }
+    for what, _, body in served.bodies:
+        found = [text for text in texts if any(text in v for v in readings(body))]
+        assert not found, f"{what} served a Restricted alert's text: {found[:3]}"
+
+
 def test_no_sensitive_or_private_text_is_served(served, secrets):
     for what, _, body in served.bodies:
         found = [text for text in secrets.texts if any(text in v for v in readings(body))]
@@ -261,6 +283,11 @@ def walk_public_routes(app: dash.Dash, *, client=None) -> Served:
     for path in PUBLIC_GETS:
         response = client.get(path)
         served.add(f"GET {path}", response.status_code, response.data)
+    for link in re.findall(rb'href="[^"]*(/cap/[^"]+[.]xml)"', client.get("/cap/feed.xml").data):
+        response = client.get(link.decode())  # each alert the feed links to
+        served.add(f"GET {link.decode()}", response.status_code, response.data)
+    response = client.get(f"/cap/{RESTRICTED_ALERT}.xml")
+    served.add("GET restricted CAP alert", response.status_code, response.data)
     dependencies = client.get("/_dash-dependencies").get_json()
     shell = client.get("/_dash-layout").get_json()
     router = next(d for d in dependencies if "_pages_content.children" in d["output"])

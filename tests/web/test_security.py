@@ -31,6 +31,8 @@ EXPECTED = {
     Action.MANAGE_USERS: {"admin"},
     Action.EDIT_CONTEXT: {"admin"},
     Action.CHANGE_PROTECTION: {"admin"},
+    Action.DRAFT_ALERTS: {"admin", "duty_officer"},
+    Action.APPROVE_ALERTS: {"admin", "duty_officer"},
     Action.ENTER_FLOWS: {"admin", "duty_officer"},
 }
 # Who may import into which layer, pinned likewise (the screens' edit rights, no more).

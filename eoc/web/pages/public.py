@@ -68,6 +68,7 @@ def layout(**_query: str) -> html.Div:
                         _(PUBLIC_NOTE),
                         className="public-note",
                     ),
+                    public_alerts(),
                     dcc.Checklist(
                         id=ids.PUBLIC_LAYER_TOGGLES,
                         options=options,
@@ -92,6 +93,18 @@ def layout(**_query: str) -> html.Div:
             html.Footer(id=ids.PUBLIC_FOOTER, className="data-footer public-footer"),
         ],
     )
+
+
+def public_alerts() -> html.Section | None:
+    """The Public CAP alerts in force (eoc/alerts; Restricted ones never reach this page)."""
+    from datetime import UTC, datetime
+
+    from eoc.alerts.workflow import current_alerts
+    from eoc.i18n import current_language
+    from eoc.web.components.alert_banner import build_public_alert_list
+
+    rows = current_alerts(current_cache().store.sql, now=datetime.now(UTC), scope="Public")
+    return build_public_alert_list(rows, lang=current_language())
 
 
 def update_public_page(visible: list[str] | None) -> tuple:

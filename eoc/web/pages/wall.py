@@ -23,6 +23,7 @@ import dash
 from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, html
 
 import layers
+from eoc.alerts.workflow import current_alerts
 from eoc.analysis.active import AnalysisInputError, as_utc
 from eoc.analysis.kpis import is_stale, new_severe_incidents
 from eoc.analysis.regions import region_geometry
@@ -31,6 +32,7 @@ from eoc.i18n import N_, _, current_language, localised
 from eoc.permissions import Action
 from eoc.web import ids
 from eoc.web.components.activity_feed import build_activity_feed
+from eoc.web.components.alert_banner import build_alert_banners
 from eoc.web.components.banners import build_incident_banner, build_stale_banner
 from eoc.web.components.feed_health import (
     feed_down_text,
@@ -272,6 +274,8 @@ def update_wall_panels(
     incident_banner = build_incident_banner(severe, hours=BANNER_HOURS)
     if incident_banner is not None:
         banners.append(incident_banner)
+    alerts = current_alerts(store.sql, now=now)  # CAP alerts in force (eoc/alerts)
+    banners.extend(build_alert_banners(alerts, lang=current_language()))
     not_live = describe_moment(headline.past)
     if not_live:
         banners.insert(0, html.Div(not_live, className="banner banner-past", role="status"))

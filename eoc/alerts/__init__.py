@@ -1,0 +1,1 @@
+"""Warnings out: CAP 1.2 alerts, their two-person workflow and the messaging library."""

@@ -1,0 +1,65 @@
+"""The banner of CAP alerts in force, for /wall: one line, each headline in the screen's
+language (one line, so the wall still fits its screen with the other banners)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dash import html
+
+from eoc.alerts.workflow import AlertRow
+from eoc.i18n import _
+
+MAX_SHOWN = 3  # the newest; the wall is read from across the room
+
+
+def build_alert_banners(rows: Sequence[AlertRow], *, lang: str) -> list[html.Div]:
+    """No banner when no alert is in force; else one, the newest alerts first."""
+    if not rows:
+        return []
+    newest = sorted(rows, key=lambda r: r.published_at, reverse=True)
+    items = []
+    for row in newest[:MAX_SHOWN]:
+        alert = row.alert
+        info = alert.info(lang) or alert.info("en") or alert.infos[0]
+        kind = {"Update": _("Alert update"), "Cancel": _("Alert cancelled")}.get(
+            alert.msg_type, _("Alert")
+        )
+        items.append(
+            html.Span(
+                [html.B(f"{kind} · {alert.scope}: "), info.headline],
+                className=f"banner-alert-item banner-alert-{row.scope.lower()}",
+            )
+        )
+    label = _("Alerts in force (CAP)") + f" ({len(rows)})"
+    return [html.Div([html.B(label), *items], className="banner banner-alert", role="alert")]
+
+
+def build_public_alert_list(rows: Sequence[AlertRow], *, lang: str) -> html.Section | None:
+    """The Public alerts in force for /public: headline, CAP file, and the feed's address.
+
+    Refuses (AlertError) anything but published Public alerts, as the feed does.
+    """
+    from eoc.alerts.model import AlertError
+    from eoc.alerts.workflow import PUBLISHED
+
+    if not rows:
+        return None
+    items = []
+    for row in sorted(rows, key=lambda r: r.published_at, reverse=True):
+        if row.scope != "Public" or row.state != PUBLISHED:
+            raise AlertError("scope", "only published Public alerts are shown to the public")
+        alert = row.alert
+        info = alert.info(lang) or alert.info("en") or alert.infos[0]
+        items.append(
+            html.Li([info.headline, " (", html.A("CAP", href=f"/cap/{row.alert_id}.xml"), ")"])
+        )
+    return html.Section(
+        className="public-alerts",
+        role="alert",
+        children=[
+            html.H3(_("Alerts in force (CAP)")),
+            html.Ul(items),
+            html.A(_("All alerts as an Atom feed"), href="/cap/feed.xml"),
+        ],
+    )
