@@ -11,7 +11,8 @@ import plotly.graph_objects as go
 from dash import Patch
 
 import layers
-from eoc.i18n import _, format_number, format_time
+from eoc.i18n import _, current_language, format_number, format_time
+from eoc.web.components.basemap import PLACE_LABELS, localise_labels
 from eoc.web.components.geojson import to_geojson
 from eoc.web.components.view import MapView
 
@@ -29,6 +30,7 @@ def build_map_figure(
     tooltips: Mapping[str, Sequence[str]] | None = None,
     hidden: Collection[str] = (),
     greyed: Collection[str] = (),
+    label_scale: float = 1.0,
 ) -> go.Figure:
     """Traces for each layer in `frames` (registry order) over the basemap.
 
@@ -36,7 +38,8 @@ def build_map_figure(
     sit at fixed positions (`trace_slots`) and a refresh can replace just that layer's traces.
     `tooltips` replaces a layer's tooltip fields (the public map passes only public ones);
     layers in `hidden` are drawn invisible, layers in `greyed` grey (values not on record for
-    the moment shown).
+    the moment shown). Place names are in the page's language and drawn above the markers,
+    `label_scale` times their desk size.
     """
     fig = go.Figure()
     for name in _ordered(frames):
@@ -50,7 +53,7 @@ def build_map_figure(
             fig.add_trace(trace)
     fig.update_layout(
         map={
-            "style": basemap,
+            "style": localise_labels(basemap, lang=current_language(), scale=label_scale),
             "center": {"lat": view.lat, "lon": view.lon},
             "zoom": view.zoom,
             "uirevision": uirevision,
@@ -226,6 +229,7 @@ def _points(
         marker={"size": spec.style.marker_size, "color": spec.style.color_of(category)},
         customdata=customdata,
         hovertemplate=template,
+        below=PLACE_LABELS,  # place names stay readable above the markers
         **_trace_labels(spec, category),
     )
 
@@ -244,5 +248,6 @@ def _polygons(
         marker={"opacity": spec.style.fill_opacity, "line": {"color": color, "width": 1}},
         customdata=customdata,
         hovertemplate=template,
+        below=PLACE_LABELS,  # place names stay readable above the markers
         **_trace_labels(spec, category),
     )
