@@ -138,8 +138,10 @@ def _draw(name: str, spec: layers.LayerSpec, *, online_tiles: bool) -> list[dict
 
 def label_text(lang: str) -> list:
     """A MapLibre expression: the name in `lang` where the data has one, else the name."""
-    if lang in ("tg", "ru"):
-        return ["coalesce", ["get", f"name_{lang}"], ["get", "name"]]
+    if lang == "tg":
+        return ["coalesce", ["get", "name_tg"], ["get", "name"]]
+    if lang == "ru":  # the Tajik Cyrillic spelling reads better than Latin on a Russian page
+        return ["coalesce", ["get", "name_ru"], ["get", "name_tg"], ["get", "name"]]
     return ["get", "name"]
 
 
