@@ -93,6 +93,22 @@ def format_number(value: float | int | None, *, decimals: int | None = None) -> 
     return format_decimal(value, format=pattern, locale=current_language())
 
 
+def plotly_separators() -> str:
+    """Plotly's `layout.separators` for the current language: decimal mark, then the group
+    mark ("9 470" in Russian and Tajik, "9,470" in English), from CLDR."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    lang = current_language()
+    return get_decimal_symbol(lang) + get_group_symbol(lang)
+
+
+def to_dushanbe(value: datetime) -> datetime:
+    """A UTC datetime as Dushanbe wall-clock time without zone (for chart axes)."""
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo(DUSHANBE_TZ)).replace(tzinfo=None)
+
+
 def format_percentage(fraction: float | None) -> str:
     if fraction is None:
         return "—"

@@ -44,3 +44,43 @@ def test_labels_scale_without_copying_the_sources(style):
     big = localise_labels(style, lang="en", scale=2.0)
     assert label_layer(big)["layout"]["text-size"] == 2 * label_layer(style)["layout"]["text-size"]
     assert big["sources"] is style["sources"]
+
+
+def test_years_on_map_hovers_are_not_grouped_like_numbers():
+    import layers
+    from eoc.web.components.map_figure import format_value
+
+    year = layers.get("infrastructure_projects").field("year")
+    beneficiaries = layers.get("infrastructure_projects").field("beneficiaries")
+    with language("en"):
+        assert format_value(2018, year) == "2018"
+        assert format_value(12000, beneficiaries) == "12,000"
+
+
+def test_the_site_history_is_in_dushanbe_time_and_says_who_and_why():
+    from datetime import UTC, datetime
+
+    from eoc.store.records import AuditEntry
+    from eoc.web.components.capacity_charts import build_history_figure, site_history
+
+    change = AuditEntry(
+        id=1,
+        at=datetime(2026, 11, 21, 5, 0, tzinfo=UTC),
+        user="cccm1",
+        action="update",
+        layer="displacement_sites",
+        feature_id="TJ-DS-0001",
+        old={"individuals": 200},
+        new={"individuals": 260},
+        reason="arrivals from Rushon",
+        version=2,
+    )
+    history = site_history([change], people_now=260, status_now="open")
+    with language("en"):
+        figure = build_history_figure(
+            history, site_name="X", people_now=260, now=datetime(2026, 11, 22, 6, tzinfo=UTC)
+        )
+    first = figure.data[0]
+    assert str(first.x[0]).startswith("2026-11-21 10:00")  # 05:00 UTC is 10:00 in Dushanbe
+    assert "cccm1" in first.hovertext[1] and "arrivals from Rushon" in first.hovertext[1]
+    assert figure.layout.xaxis.title.text == "Dushanbe time"

@@ -19,6 +19,7 @@ from eoc.web.components.view import MapView
 # A layer whose values at the moment shown are not on record (before its history begins).
 GREYED_COLOUR = "#9e9e9e"
 GREYED_OPACITY = 0.4
+YEAR_FIELDS = frozenset({"year"})  # numbers that are years: written without grouping
 
 
 def build_map_figure(
@@ -210,6 +211,8 @@ def format_value(value: object, field: layers.Field | None = None) -> str:
         return format_time(value.to_pydatetime())
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if field is not None and field.name in YEAR_FIELDS and isinstance(value, int | float):
+        return str(int(value))  # "2018", never "2,018"
     if isinstance(value, int | float):
         return format_number(value)
     if field is not None and field.allowed is not None:

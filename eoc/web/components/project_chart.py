@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 import layers
-from eoc.i18n import _
+from eoc.i18n import _, format_number, plotly_separators
 from eoc.web.components.map_figure import format_value
 
 PROJECTS_COLOUR = "#0b5394"
@@ -46,7 +46,7 @@ def build_project_chart(
             text=totals["projects"].tolist(),
             textposition="auto",
             textangle=0,
-            hovertemplate="%{y}: %{x} projects<extra></extra>",
+            hovertemplate="%{y}<br>" + html.escape(_("Projects")) + ": %{x:,}<extra></extra>",
         ),
         row=1,
         col=1,
@@ -58,10 +58,10 @@ def build_project_chart(
             orientation="h",
             name=_("Beneficiaries"),
             marker_color=BENEFICIARIES_COLOUR,
-            text=[f"{value:,}" for value in totals["beneficiaries"]],
+            text=[format_number(int(value)) for value in totals["beneficiaries"]],
             textposition="auto",
             textangle=0,
-            hovertemplate="%{y}: %{x:,} beneficiaries<extra></extra>",
+            hovertemplate="%{y}<br>" + html.escape(_("Beneficiaries")) + ": %{x:,}<extra></extra>",
         ),
         row=1,
         col=2,
@@ -78,5 +78,6 @@ def build_project_chart(
         paper_bgcolor="rgba(0,0,0,0)",
         plot_bgcolor="rgba(0,0,0,0)",
         font={"family": "Noto Sans, DejaVu Sans, sans-serif", "size": 12},
+        separators=plotly_separators(),  # "9 470" in Russian and Tajik
     )
     return fig
