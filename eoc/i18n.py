@@ -182,6 +182,17 @@ def localised(record: object, field: str = "name") -> str:
     return str(getattr(record, field))
 
 
+def place_name(record: object) -> str:
+    """A place's name in the current language, as the maps label it: Russian, else the Tajik
+    Cyrillic spelling, on a Russian page; Tajik on a Tajik one; else the Latin name."""
+    order = {"tg": ("name_tg",), "ru": ("name_ru", "name_tg")}.get(current_language(), ())
+    for field in order:
+        value = getattr(record, field, None)
+        if isinstance(value, str) and value.strip():
+            return value
+    return str(record.name)
+
+
 def resolve_language(
     *, query: str | None, user_lang: str | None, cookie: str | None, accept: str | None
 ) -> str:

@@ -22,7 +22,7 @@ from matplotlib.patches import Patch
 
 import layers
 from eoc.analysis.exposure import SEVERITY_RANK
-from eoc.i18n import _, format_number, localised
+from eoc.i18n import _, format_number, localised, place_name
 from eoc.reports.model import Event
 
 DPI = 150
@@ -235,7 +235,7 @@ def _label_places(ax, places: gpd.GeoDataFrame | None, extent) -> None:
         point = row.geometry
         ax.plot(point.x, point.y, marker="o", markersize=2.2, color="#222222", zorder=7)
         ax.annotate(
-            localised(row), (point.x, point.y), xytext=(3, 2), textcoords="offset points",
+            place_name(row), (point.x, point.y), xytext=(3, 2), textcoords="offset points",
             fontsize=5.8, color="#111111", zorder=7, path_effects=HALO,
         )  # fmt: skip
 

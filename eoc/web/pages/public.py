@@ -25,7 +25,7 @@ from eoc.web import ids
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 from eoc.web.components.footer import build_footer
 from eoc.web.components.map_figure import build_map_figure
-from eoc.web.components.project_chart import build_project_chart
+from eoc.web.components.project_chart import build_project_chart, region_labels
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
 from eoc.web.context import current_cache, current_settings
 from eoc.web.public_cache import ANSWERS_KEY, CachedCallback, current_answers
@@ -173,9 +173,7 @@ def layers_key(inputs: list) -> str | None:
 
 def _summaries(public: dict) -> list[go.Figure]:
     projects = public[PROJECTS]
-    region_names = {
-        str(row.adm1_iso): str(row.name_short) for row in public["regions"].itertuples()
-    }
+    region_names = region_labels(public["regions"])  # in the page's language
     return [
         build_project_chart(
             project_totals(projects, by=by),
