@@ -236,15 +236,19 @@ def _add_place_labels(fmap: folium.Map, places: gpd.GeoDataFrame) -> None:
     )
     for row in ranked.head(PLACE_LABELS).itertuples(index=False):
         name = escape_text(place_name(row))
-        folium.Marker(
+        # A permanent tooltip on an invisible point: text only, no marker image to fetch.
+        folium.CircleMarker(
             [row.geometry.y, row.geometry.x],
-            icon=folium.DivIcon(
-                html=f'<span class="eoc-place">{name}</span>',
-                icon_size=(0, 0),
-                icon_anchor=(-4, 6),
-                class_name="eoc-place-icon",
-            ),
+            radius=0,
+            weight=0,
             interactive=False,
+            tooltip=folium.Tooltip(
+                f'<span class="eoc-place">{name}</span>',
+                permanent=True,
+                direction="right",
+                offset=(3, 0),
+                className="eoc-place-label",
+            ),
         ).add_to(fmap)
 
 
@@ -311,7 +315,10 @@ body {{
   white-space: nowrap; font-size: 11px; color: #222;
   text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff;
 }}
-.eoc-place-icon {{ background: none; border: none; }}
+.leaflet-tooltip.eoc-place-label {{
+  background: none; border: none; box-shadow: none; padding: 0;
+}}
+.leaflet-tooltip.eoc-place-label::before {{ display: none; }}
 .eoc-public-charts {{ order: 1; display: flex; flex-wrap: wrap; gap: 16px; padding: 12px; }}
 .eoc-chart {{ margin: 0; flex: 1 1 320px; }}
 .eoc-chart figcaption {{ font-weight: bold; font-size: 14px; margin-bottom: 4px; }}

@@ -138,8 +138,8 @@ def test_a_russian_file_names_places_in_cyrillic(operational, seed_frames):
 
 
 def place_label(name: str) -> str:
-    """A place name's label as folium writes it (a DivIcon's HTML, JSON-escaped)."""
-    return f'eoc-place\\"\\u003e{name}\\u003c/span'
+    """A place name's label as folium writes it (a permanent tooltip's HTML)."""
+    return f'<span class="eoc-place">{name}</span>'
 
 
 def json_ascii(text: str) -> str:

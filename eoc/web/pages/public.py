@@ -25,6 +25,7 @@ from eoc.web import ids
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 from eoc.web.components.footer import build_footer
 from eoc.web.components.map_figure import build_map_figure
+from eoc.web.components.map_legend import build_map_legend
 from eoc.web.components.project_chart import build_project_chart, region_labels
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
 from eoc.web.context import current_cache, current_settings
@@ -82,10 +83,17 @@ def layout(**_query: str) -> html.Div:
                 className="public-map",
                 config={**GRAPH_CONFIG, "scrollZoom": True},
             ),
+            # Beside the map, not on it: on a phone Plotly's legend covered half the map.
+            build_map_legend(PUBLIC_OPERATIONAL, element_id=ids.PUBLIC_LEGEND),
             html.Section(
                 className="public-summary",
                 children=[
-                    dcc.Graph(id=graph_id, className="public-chart", config=GRAPH_CONFIG)
+                    # No toolbar: on a phone it covered the chart's title.
+                    dcc.Graph(
+                        id=graph_id,
+                        className="public-chart",
+                        config={**GRAPH_CONFIG, "displayModeBar": False},
+                    )
                     for graph_id, _by, _title in SUMMARIES
                 ],
             ),
@@ -121,6 +129,7 @@ def update_public_page(visible: list[str] | None) -> tuple:
         uirevision="public",
         tooltips={name: public_tooltip(layers.get(name)) for name in chosen},
     )
+    figure.update_layout(showlegend=False)  # the HTML legend under the map names the colours
     return (
         figure,
         *_summaries(public),
