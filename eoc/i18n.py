@@ -109,6 +109,15 @@ def to_dushanbe(value: datetime) -> datetime:
     return value.astimezone(ZoneInfo(DUSHANBE_TZ)).replace(tzinfo=None)
 
 
+def from_dushanbe(text: str) -> datetime:
+    """An ISO 8601 date-time; one without a zone (a browser's date-time picker) is taken as
+    Dushanbe time. Raises ValueError for anything else."""
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(DUSHANBE_TZ))
+
+
 def format_percentage(fraction: float | None) -> str:
     if fraction is None:
         return "—"
