@@ -64,13 +64,13 @@ def build_result_grid(grid_id: str, kind: str) -> dag.AgGrid:
             "filter": True,
             "resizable": True,
             "wrapHeaderText": True,  # long Tajik and Russian headings wrap, not cut
-            "autoHeaderHeight": True,
         },
         columnSize="responsiveSizeToFit",
         dashGridOptions={
             "domLayout": "autoHeight",
             "animateRows": False,
             "localeText": grid_locale_text(),  # the grid's own texts in the page's language
+            "headerHeight": 52,  # two lines of a wrapped heading
         },
         className="reloc-grid",
         style={"width": "100%"},
