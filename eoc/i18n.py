@@ -7,6 +7,7 @@ times are formatted by Babel from CLDR data, never by hand.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -18,6 +19,7 @@ import flask
 from babel.core import Locale, get_global
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
+from babel.dates import get_date_format, get_day_names, get_month_names
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
@@ -28,6 +30,10 @@ DEFAULT_LANGUAGE = "en"
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DUSHANBE_TZ = "Asia/Dushanbe"
 LANG_COOKIE = "eoc_lang"
+# English dates in day-month order or ISO: "12/1/26" (US order) reads as 12 January to most
+# international staff. Short forms are ISO 8601; the others follow British English (CLDR en_GB).
+ENGLISH_DATES = "en_GB"
+ISO_SHORT = {"datetime": "yyyy-MM-dd HH:mm", "date": "yyyy-MM-dd"}
 
 _language: ContextVar[str] = ContextVar("eoc_language", default=DEFAULT_LANGUAGE)
 
@@ -88,17 +94,49 @@ def format_number(value: float | int | None, *, decimals: int | None = None) -> 
     return format_decimal(value, format=pattern, locale=current_language())
 
 
+def plotly_separators() -> str:
+    """Plotly's `layout.separators` for the current language: decimal mark, then the group
+    mark ("9 470" in Russian and Tajik, "9,470" in English), from CLDR."""
+    from babel.numbers import get_decimal_symbol, get_group_symbol
+
+    lang = current_language()
+    return get_decimal_symbol(lang) + get_group_symbol(lang)
+
+
+def to_dushanbe(value: datetime) -> datetime:
+    """A UTC datetime as Dushanbe wall-clock time without zone (for chart axes)."""
+    from zoneinfo import ZoneInfo
+
+    return value.astimezone(ZoneInfo(DUSHANBE_TZ)).replace(tzinfo=None)
+
+
+def from_dushanbe(text: str) -> datetime:
+    """An ISO 8601 date-time; one without a zone (a browser's date-time picker) is taken as
+    Dushanbe time. Raises ValueError for anything else."""
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(DUSHANBE_TZ))
+
+
 def format_percentage(fraction: float | None) -> str:
     if fraction is None:
         return "—"
     return format_percent(fraction, locale=current_language())
 
 
+def _date_locale() -> str:
+    lang = current_language()
+    return ENGLISH_DATES if lang == "en" else lang
+
+
 def format_time(value: datetime | None, *, fmt: str = "short") -> str:
-    """A UTC datetime as Dushanbe local time (UTC+5), per locale."""
+    """A UTC datetime as Dushanbe local time (UTC+5), per locale (English: ISO 8601 short)."""
     if value is None:
         return "—"
-    return _babel_datetime(value, fmt, tzinfo=DUSHANBE_TZ, locale=current_language())
+    if fmt == "short" and current_language() == "en":
+        fmt = ISO_SHORT["datetime"]
+    return _babel_datetime(value, fmt, tzinfo=DUSHANBE_TZ, locale=_date_locale())
 
 
 # The zone every local time is shown in, named beside it (Tajikistan keeps UTC+5 all year).
@@ -119,9 +157,46 @@ def country_name(code: str) -> str:
 
 
 def format_day(value: date | datetime | None, *, fmt: str = "medium") -> str:
+    """A day, per locale (English: day-month order, or ISO 8601 for the short form)."""
     if value is None:
         return "—"
-    return _babel_date(value, fmt, locale=current_language())
+    if fmt == "short" and current_language() == "en":
+        fmt = ISO_SHORT["date"]
+    return _babel_date(value, fmt, locale=_date_locale())
+
+
+_PATTERN_TOKENS = re.compile(r"'([^']*)'|(EEEE|d{1,2}|M{3,4}|y+)")
+
+
+def clock_date_parts(lang: str | None = None) -> dict:
+    """What a browser clock needs to write the full date in `lang` without its own locale data.
+
+    Chromium's ICU has no Tajik, so `Intl` falls back to English; CLDR (Babel) has it. Returns
+    `pattern` with {weekday} {day} {month} {year} slots, `days` (Monday first) and `months`.
+    """
+    code = normalise_language(lang) or current_language()
+    locale = ENGLISH_DATES if code == "en" else code
+
+    def slot(match: re.Match) -> str:
+        literal, token = match.groups()
+        if literal is not None:
+            return literal or "'"
+        if token == "EEEE":
+            return "{weekday}"
+        if token.startswith("d"):
+            return "{day}"
+        if token.startswith("M"):
+            return "{month}"
+        return "{year}"
+
+    pattern = _PATTERN_TOKENS.sub(slot, get_date_format("full", locale=locale).pattern)
+    days = get_day_names("wide", context="format", locale=locale)
+    months = get_month_names("wide", context="format", locale=locale)
+    return {
+        "pattern": pattern,
+        "days": [days[i] for i in range(7)],
+        "months": [months[i] for i in range(1, 13)],
+    }
 
 
 def localised(record: object, field: str = "name") -> str:
@@ -132,6 +207,17 @@ def localised(record: object, field: str = "name") -> str:
         if isinstance(value, str) and value.strip():
             return value
     return str(getattr(record, field))
+
+
+def place_name(record: object) -> str:
+    """A place's name in the current language, as the maps label it: Russian, else the Tajik
+    Cyrillic spelling, on a Russian page; Tajik on a Tajik one; else the Latin name."""
+    order = {"tg": ("name_tg",), "ru": ("name_ru", "name_tg")}.get(current_language(), ())
+    for field in order:
+        value = getattr(record, field, None)
+        if isinstance(value, str) and value.strip():
+            return value
+    return str(record.name)
 
 
 def resolve_language(

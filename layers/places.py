@@ -14,6 +14,9 @@ SPEC = LayerSpec(
     fields=(
         Field("geonameid", "int", required=True, unique=True, public=True),
         Field("name", label=N_("Place"), required=True, public=True),
+        # Cyrillic names from GeoNames' alternate names (tools/place_names.py), where known.
+        Field("name_tg", label=N_("Name in Tajik"), public=True),
+        Field("name_ru", label=N_("Name in Russian"), public=True),
         Field("capital", label=N_("Role"), public=True),
         Field("population", "int", label=N_("Population"), min=0, public=True),
         Field("elevation_m", "int", label=N_("Elevation m"), public=True),

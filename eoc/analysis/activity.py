@@ -22,6 +22,7 @@ CHANGE = "change"
 # Audit actions that change data; user-account entries stay on the audit page.
 DATA_ACTIONS = ("insert", "update", "delete", "replace_all")
 FEED_LIMIT = 12
+NAME_FIELDS = ("name", "title")  # the field that names a feature, first present wins
 
 
 class AuditLike(Protocol):
@@ -32,6 +33,8 @@ class AuditLike(Protocol):
     feature_id: str | None
     reason: str
     version: int
+    old: Mapping[str, object] | None
+    new: Mapping[str, object] | None
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class ActivityItem:
     severity: str | None = None
     status: str | None = None
     description: str | None = None
+    name: str | None = None  # the feature's name ("Kyzyl-Art"), where it has one
+    changes: tuple[tuple[str, object, object], ...] = ()  # CHANGE: (field, old, new)
 
 
 def incident_items(incidents: gpd.GeoDataFrame) -> list[ActivityItem]:
@@ -69,13 +74,21 @@ def incident_items(incidents: gpd.GeoDataFrame) -> list[ActivityItem]:
                 severity=_text(getattr(row, "severity", None)),
                 status=_text(getattr(row, "status", None)),
                 description=_text(getattr(row, "description", None)),
+                name=_text(getattr(row, "title", None)),
             )
         )
     return items
 
 
-def change_items(entries: Iterable[AuditLike]) -> list[ActivityItem]:
-    """One item per audit entry that changed data (user-account entries are left out)."""
+def change_items(
+    entries: Iterable[AuditLike], names: Mapping[tuple[str, str], str] | None = None
+) -> list[ActivityItem]:
+    """One item per audit entry that changed data (user-account entries are left out).
+
+    `names`: (layer, feature id) -> name (`feature_names`); a deleted feature keeps the name
+    its old values carried.
+    """
+    names = names or {}
     return [
         ActivityItem(
             at=as_utc(entry.at).to_pydatetime(),
@@ -86,10 +99,46 @@ def change_items(entries: Iterable[AuditLike]) -> list[ActivityItem]:
             user=entry.user,
             reason=entry.reason,
             version=entry.version,
+            name=names.get((entry.layer or "", str(entry.feature_id))) or _entry_name(entry),
+            changes=changed_values(entry),
         )
         for entry in entries
         if entry.action in DATA_ACTIONS
     ]
+
+
+def feature_names(frames: Mapping[str, gpd.GeoDataFrame]) -> dict[tuple[str, str], str]:
+    """(layer, feature id) -> name, for every feature in `frames` whose layer has a name field."""
+    names: dict[tuple[str, str], str] = {}
+    for layer, gdf in frames.items():
+        spec = layers.REGISTRY.get(layer)
+        if spec is None or spec.id_field not in gdf.columns:
+            continue
+        field = next((f for f in NAME_FIELDS if f in gdf.columns), None)
+        if field is None:
+            continue
+        for fid, name in zip(gdf[spec.id_field], gdf[field], strict=True):
+            text = _text(name)
+            if text:
+                names[(layer, str(fid))] = text
+    return names
+
+
+def changed_values(entry: AuditLike) -> tuple[tuple[str, object, object], ...]:
+    """(field, old, new) of an update: only the fields whose value changed."""
+    if entry.action != "update":
+        return ()
+    old, new = getattr(entry, "old", None) or {}, getattr(entry, "new", None) or {}
+    return tuple((k, old.get(k), v) for k, v in new.items() if old.get(k) != v)
+
+
+def _entry_name(entry: AuditLike) -> str | None:
+    for values in (getattr(entry, "new", None), getattr(entry, "old", None)):
+        for field in NAME_FIELDS:
+            text = _text((values or {}).get(field))
+            if text:
+                return text
+    return None
 
 
 def changes_to_features(
@@ -114,13 +163,14 @@ def latest_activity(
     *,
     now: datetime | None = None,
     limit: int = FEED_LIMIT,
+    names: Mapping[tuple[str, str], str] | None = None,
 ) -> list[ActivityItem]:
     """Incidents and data changes, newest first, at most `limit`.
 
     With `now`, anything after it is left out (a replay of an earlier moment shows what was
     known then). At equal times a change comes before the incident it may have recorded.
     """
-    items = incident_items(incidents) + change_items(audit_entries)
+    items = incident_items(incidents) + change_items(audit_entries, names)
     if now is not None:
         moment = as_utc(now).to_pydatetime()
         items = [item for item in items if item.at <= moment]

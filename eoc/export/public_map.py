@@ -21,13 +21,20 @@ import geopandas as gpd
 import xstatic.pkg.leaflet as xstatic_leaflet
 
 import layers
-from eoc.i18n import N_, _, current_language
+from eoc.analysis.projects import project_totals
+from eoc.i18n import N_, _, current_language, place_name
 from eoc.publish import PUBLIC_NOTE, PUBLISHED_LAYERS, public_layers, public_tooltip
 from eoc.store import Store
 from eoc.web.components.basemap import BASEMAP_LAYERS
 from eoc.web.components.footer import ATTRIBUTION, SCENARIO_NOTICE, format_data_time
 from eoc.web.components.geojson import to_geojson
 from eoc.web.components.map_figure import format_value
+from eoc.web.components.map_legend import legend_entries
+from eoc.web.components.project_chart import (
+    PUBLIC_SUMMARIES,
+    build_project_bars_html,
+    region_labels,
+)
 from eoc.web.components.view import COUNTRY_BOUNDS
 
 TITLE = N_("Tajikistan: displacement, hazards and community projects (public map)")
@@ -36,6 +43,8 @@ BASEMAP_SIMPLIFY_DEG = 0.002  # ~200 m: invisible at country scale, keeps the fi
 OPERATIONAL_SIMPLIFY_DEG = 0.001
 BACKGROUND = "#e4e4df"
 LEAFLET_DIR = Path(xstatic_leaflet.BASE_DIR)
+PLACE_LABELS = 30  # the capitals and the most populous places are named on the map
+PROJECTS = "infrastructure_projects"
 
 
 def build_public_map_html(
@@ -56,6 +65,7 @@ def build_public_map_html(
     fmap = folium.Map(
         location=[(south + north) / 2, (west + east) / 2],
         zoom_start=7,
+        height="72vh",  # the project charts follow below the map
         tiles=None,
         attribution_control=False,  # its default prefix links to leafletjs.com
         control_scale=True,
@@ -67,12 +77,20 @@ def build_public_map_html(
     fmap.get_root().header.add_child(folium.Element(_STYLE))
     for name, gdf in basemap.items():
         _add_context(fmap, name, gdf)
+    if "places" in basemap:
+        _add_place_labels(fmap, basemap["places"])
+    shown = []
     for name, spec in layers.REGISTRY.items():
         if name in operational and spec.kind == "operational":
             _add_operational(fmap, spec, operational[name])
+            shown.append(name)
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
-    fmap.get_root().html.add_child(folium.Element(_footer(version, data_time)))
+    root = fmap.get_root()
+    root.html.add_child(folium.Element(_title()))
+    root.html.add_child(folium.Element(_legend(shown)))
+    root.html.add_child(folium.Element(_footer(version, data_time)))
+    root.html.add_child(folium.Element(_charts(operational, basemap)))
     page = fmap.get_root().render()
     return page.replace("<html>", f'<html lang="{current_language()}">', 1)
 
@@ -100,7 +118,11 @@ def write_public_map(store: Store, out_path: str | os.PathLike[str]) -> Path:
 
 def escape_text(value: object, field: layers.Field | None = None) -> str:
     """A data value as text that is inert in HTML and inside a JavaScript template literal."""
-    text = html.escape(format_value(value, field), quote=True)
+    return _inert(format_value(value, field))
+
+
+def _inert(text: str) -> str:
+    text = html.escape(text, quote=True)
     # folium puts some text in `...` literals, where these three still mean something.
     return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
 
@@ -182,6 +204,75 @@ def _add_operational(fmap: folium.Map, spec: layers.LayerSpec, gdf: gpd.GeoDataF
     folium.GeoJson(data, **common).add_to(fmap)
 
 
+def _title() -> str:
+    return f'<div class="eoc-public-title"><h1>{escape_text(_(TITLE))}</h1></div>'
+
+
+def _legend(layer_names: list[str]) -> str:
+    """The colours of the layers on the map, as on /public (from the same layer styles)."""
+    groups = []
+    for title, rows in legend_entries(layer_names):
+        items = "".join(
+            f'<li><span class="sw" style="background:{html.escape(colour)}"></span>'
+            f"{escape_text(label)}</li>"
+            for label, colour in rows
+            if len(rows) > 1
+        )
+        swatch = (
+            f'<span class="sw" style="background:{html.escape(rows[0][1])}"></span>'
+            if len(rows) == 1
+            else ""
+        )
+        groups.append(f"<div><b>{swatch}{escape_text(title)}</b><ul>{items}</ul></div>")
+    return f'<div class="eoc-public-legend" role="note">{"".join(groups)}</div>'
+
+
+def _add_place_labels(fmap: folium.Map, places: gpd.GeoDataFrame) -> None:
+    """Permanent names of the capitals and the largest places (in Cyrillic on tg/ru)."""
+    capital = places["capital"].notna() if "capital" in places.columns else False
+    people = places["population"].fillna(0) if "population" in places.columns else 0
+    ranked = places.assign(_capital=capital, _people=people).sort_values(
+        ["_capital", "_people"], ascending=False
+    )
+    for row in ranked.head(PLACE_LABELS).itertuples(index=False):
+        name = escape_text(place_name(row))
+        # A permanent tooltip on an invisible point: text only, no marker image to fetch.
+        folium.CircleMarker(
+            [row.geometry.y, row.geometry.x],
+            radius=0,
+            weight=0,
+            interactive=False,
+            tooltip=folium.Tooltip(
+                f'<span class="eoc-place">{name}</span>',
+                permanent=True,
+                direction="right",
+                offset=(3, 0),
+                className="eoc-place-label",
+            ),
+        ).add_to(fmap)
+
+
+def _charts(operational: Mapping[str, gpd.GeoDataFrame], basemap) -> str:
+    """The public page's project summaries as static HTML bars."""
+    if PROJECTS not in operational or operational[PROJECTS].empty:
+        return ""
+    projects = operational[PROJECTS]
+    labels = region_labels(basemap["regions"]) if "regions" in basemap else {}
+    charts = [
+        build_project_bars_html(
+            project_totals(projects, by=by),
+            by=by,
+            title=_(title),
+            field=layers.get(PROJECTS).field(by),
+            labels=labels if by == "adm1_iso" else None,
+            escape=_inert,
+        )
+        for by, title in PUBLIC_SUMMARIES
+        if by in projects.columns
+    ]
+    return f'<section class="eoc-public-charts">{"".join(charts)}</section>'
+
+
 def _footer(version: int | None, data_time: datetime | None) -> str:
     parts = [
         f"<b>{escape_text(_('Data time:'))}</b> {escape_text(format_data_time(data_time))}",
@@ -199,10 +290,49 @@ def _footer(version: int | None, data_time: datetime | None) -> str:
 
 
 _STYLE = f"""<style>
+body {{
+  font: 13px "Noto Sans", "DejaVu Sans", Arial, sans-serif; color: #1d2733; margin: 0;
+  display: flex; flex-direction: column;  /* the map first, then the charts and the notes */
+}}
+.folium-map {{ order: 0; flex: none; }}
 .folium-map {{ background: {BACKGROUND}; }}
+.eoc-public-title {{
+  position: absolute; left: 50px; top: 8px; z-index: 1000; max-width: 55%;
+  background: rgba(255, 255, 255, 0.92); padding: 4px 10px; border-radius: 4px;
+}}
+.eoc-public-title h1 {{ font-size: 16px; margin: 0; }}
+.eoc-public-legend {{
+  position: absolute; right: 8px; top: calc(72vh - 8px); transform: translateY(-100%);
+  z-index: 1000; background: rgba(255, 255, 255, 0.92); padding: 4px 8px; border-radius: 4px;
+  font-size: 11px; max-height: 45vh; overflow: auto;
+}}
+.eoc-public-legend ul {{ list-style: none; margin: 0 0 4px; padding: 0; }}
+.eoc-public-legend .sw {{
+  display: inline-block; width: 10px; height: 10px; margin-right: 4px; border-radius: 50%;
+  border: 1px solid #555; vertical-align: middle;
+}}
+.eoc-place {{
+  white-space: nowrap; font-size: 11px; color: #222;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff;
+}}
+.leaflet-tooltip.eoc-place-label {{
+  background: none; border: none; box-shadow: none; padding: 0;
+}}
+.leaflet-tooltip.eoc-place-label::before {{ display: none; }}
+.eoc-public-charts {{ order: 1; display: flex; flex-wrap: wrap; gap: 16px; padding: 12px; }}
+.eoc-chart {{ margin: 0; flex: 1 1 320px; }}
+.eoc-chart figcaption {{ font-weight: bold; font-size: 14px; margin-bottom: 4px; }}
+.eoc-chart table {{ border-collapse: collapse; width: 100%; }}
+.eoc-chart th, .eoc-chart td {{ padding: 2px 4px; text-align: left; font-size: 12px; }}
+.eoc-chart th[scope=row] {{ font-weight: normal; max-width: 14em; }}
+.eoc-chart .num {{ text-align: right; }}
+.eoc-chart .bar {{ width: 55%; position: relative; }}
+.eoc-chart .bar span {{
+  display: inline-block; height: 12px; background: #c2185b; vertical-align: middle;
+  margin-right: 4px; max-width: 70%;
+}}
 .eoc-public-footer {{
-  position: absolute; right: 8px; bottom: 8px; z-index: 1000; max-width: 60%;
-  background: rgba(255, 255, 255, 0.9); padding: 4px 8px; border-radius: 4px;
-  font: 12px "Noto Sans", "DejaVu Sans", Arial, sans-serif; color: #1d2733;
+  order: 2; padding: 6px 12px 12px; font-size: 12px; color: #1d2733;
+  border-top: 1px solid #c9ced4;
 }}
 </style>"""

@@ -32,7 +32,6 @@ from eoc.analysis.kpis import (
     sites_over_declared_capacity,
 )
 from eoc.analysis.needs import (
-    NEEDS_PROFILES_FILE,
     choose_profile,
     displaced_by_zone,
     displaced_people,
@@ -270,7 +269,7 @@ def _key_figures(
             displaced,
             N_(
                 "Residents in zones times the displacement rate of the zone's hazard and "
-                "severity (data/standards/displacement_rates.csv); each person counted once, "
+                "severity (InaSAFE 4 displacement rates); each person counted once, "
                 "at the highest rate, rounded up."
             ),
         ),
@@ -423,11 +422,8 @@ def _sources(zones: gpd.GeoDataFrame, profile, residents: Source) -> tuple[Sourc
             N_("Displacement sites"),
             "EOC store, layer displacement_sites (CCCM site records)",
         ),
-        Source(N_("Displacement rates"), "data/standards/displacement_rates.csv (InaSAFE 4)"),
-        Source(
-            N_("Needs profile"),
-            f"{profile.name} ({NEEDS_PROFILES_FILE.name}): " + " · ".join(needs_sources),
-        ),
+        Source(N_("Displacement rates"), "InaSAFE 4 hazard classifications (displacement rates)"),
+        Source(N_("Needs profile"), f"{profile.name}: " + " · ".join(needs_sources)),
         Source(N_("Health facilities"), "OpenStreetMap (ODbL), layer health_facilities"),
         Source(
             N_("Schools and education facilities"),

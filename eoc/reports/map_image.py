@@ -2,7 +2,9 @@
 
 Regions and districts outlined, hazard zones coloured by hazard type (stronger fill for higher
 severity), occupied displacement sites sized by the people staying there, border checkpoints
-by status, and the event's epicentre. The legend is in the language current when drawn.
+by status, and the event's epicentre; the main places named (in Cyrillic on Tajik and Russian
+reports where the data has the name) and a scale bar. The legend is in the language current
+when drawn.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from collections.abc import Mapping
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from matplotlib import patheffects
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 import layers
 from eoc.analysis.exposure import SEVERITY_RANK
-from eoc.i18n import _
+from eoc.i18n import _, format_number, localised, place_name
 from eoc.reports.model import Event
 
 DPI = 150
@@ -30,6 +33,10 @@ MIN_SPAN_DEG = 1.6  # an event map shows at least this much around its zones
 MARGIN = 0.12
 COUNTRY_EXTENT = (67.3, 36.6, 75.2, 41.1)
 SIMPLIFY_DEG = 0.003
+PLACE_LABELS = 14  # the most populous places in view, plus every capital, are named
+KM_PER_DEG_LAT = 111.32
+SCALE_STEPS_KM = (5, 10, 20, 25, 50, 100, 200, 250, 500)
+HALO = [patheffects.withStroke(linewidth=2, foreground="#ffffff")]
 
 
 def draw_sitrep_map(
@@ -40,6 +47,20 @@ def draw_sitrep_map(
     event: Event | None = None,
 ) -> bytes:
     """A ~150 dpi PNG of the situation: the country, or the event's zones and surroundings."""
+    figure = build_sitrep_figure(frames, zones=zones, sites=sites, event=event)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI, facecolor=figure.get_facecolor())
+    return buffer.getvalue()
+
+
+def build_sitrep_figure(
+    frames: Mapping[str, gpd.GeoDataFrame],
+    *,
+    zones: gpd.GeoDataFrame,
+    sites: gpd.GeoDataFrame,
+    event: Event | None = None,
+) -> Figure:
+    """The map as a matplotlib Figure (its texts can be read back: place names, scale)."""
     figure = Figure(figsize=SIZE_IN, dpi=DPI)
     ax = figure.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
@@ -74,6 +95,8 @@ def draw_sitrep_map(
         _label_regions(ax, regions, extent)
 
     west, south, east, north = _fit(extent)
+    _label_places(ax, frames.get("places"), (west, south, east, north))
+    _draw_scale_bar(ax, (west, south, east, north))
     ax.set_xlim(west, east)
     ax.set_ylim(south, north)
     ax.set_aspect(1 / np.cos(np.radians((south + north) / 2)))
@@ -82,9 +105,7 @@ def draw_sitrep_map(
             handles=handles, loc="upper right", fontsize=6.5, frameon=True, framealpha=0.9
         )
         legend.set_zorder(10)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor=figure.get_facecolor())
-    return buffer.getvalue()
+    return figure
 
 
 def _extent(zones: gpd.GeoDataFrame, event: Event | None) -> tuple[float, float, float, float]:
@@ -186,8 +207,6 @@ def _draw_checkpoints(ax, checkpoints: gpd.GeoDataFrame | None) -> list:
 
 
 def _label_regions(ax, regions: gpd.GeoDataFrame, extent) -> None:
-    from eoc.i18n import localised
-
     west, south, east, north = extent
     points = regions.geometry.representative_point()
     for row, point in zip(regions.itertuples(index=False), points, strict=True):
@@ -196,3 +215,52 @@ def _label_regions(ax, regions: gpd.GeoDataFrame, extent) -> None:
                 localised(row, "name_short"), (point.x, point.y), fontsize=6, color="#39424d",
                 ha="center", alpha=0.8, zorder=3,
             )  # fmt: skip
+
+
+def _label_places(ax, places: gpd.GeoDataFrame | None, extent) -> None:
+    """Name the capitals and the most populous places in view, with a white halo."""
+    if places is None or places.empty:
+        return
+    west, south, east, north = extent
+    x, y = places.geometry.x, places.geometry.y
+    inside = places[((x > west) & (x < east) & (y > south) & (y < north)).to_numpy(dtype=bool)]
+    if inside.empty:
+        return
+    capital = inside["capital"].notna() if "capital" in inside.columns else False
+    people = pd.to_numeric(inside.get("population"), errors="coerce").fillna(0)
+    ranked = inside.assign(_capital=capital, _people=people).sort_values(
+        ["_capital", "_people"], ascending=False
+    )
+    for row in ranked.head(PLACE_LABELS).itertuples(index=False):
+        point = row.geometry
+        ax.plot(point.x, point.y, marker="o", markersize=2.2, color="#222222", zorder=7)
+        ax.annotate(
+            place_name(row), (point.x, point.y), xytext=(3, 2), textcoords="offset points",
+            fontsize=5.8, color="#111111", zorder=7, path_effects=HALO,
+        )  # fmt: skip
+
+
+def scale_bar_km(extent) -> float:
+    """A round length of about a fifth of the map's width, in km."""
+    west, south, east, north = extent
+    km_per_deg = KM_PER_DEG_LAT * np.cos(np.radians((south + north) / 2))
+    target = (east - west) * km_per_deg / 5
+    return max((step for step in SCALE_STEPS_KM if step <= target), default=SCALE_STEPS_KM[0])
+
+
+def _draw_scale_bar(ax, extent) -> None:
+    west, south, east, north = extent
+    length_km = scale_bar_km(extent)
+    km_per_deg = KM_PER_DEG_LAT * np.cos(np.radians((south + north) / 2))
+    x0 = west + (east - west) * 0.03
+    y0 = south + (north - south) * 0.04
+    x1 = x0 + length_km / km_per_deg
+    tick = (north - south) * 0.012
+    ax.plot([x0, x1], [y0, y0], color="#111111", linewidth=1.6, zorder=8, solid_capstyle="butt")
+    for x in (x0, x1):
+        ax.plot([x, x], [y0 - tick, y0 + tick], color="#111111", linewidth=1, zorder=8)
+    ax.annotate(
+        _("{km} km").format(km=format_number(length_km)), ((x0 + x1) / 2, y0 + tick),
+        xytext=(0, 2), textcoords="offset points", ha="center", fontsize=6, zorder=8,
+        path_effects=HALO,
+    )  # fmt: skip

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -12,7 +13,7 @@ import layers
 from eoc.analysis.exposure import SEVERITY_RANK, exposure_totals, worst_exposure
 from eoc.analysis.kpis import incidents_in_period
 from eoc.i18n import N_
-from eoc.reports.model import Column, Table
+from eoc.reports.model import Column, Sentence, Table
 
 EXPOSED_LAYERS = (
     "places",
@@ -24,6 +25,7 @@ EXPOSED_LAYERS = (
 )
 CHECKPOINT_ORDER = ("closed", "restricted", "open")
 YES, NO = N_("yes"), N_("no")
+UNNAMED = N_("{count} unnamed")  # facilities without a name, counted in one row
 
 _EXPOSURE_COLUMNS = (
     Column("residents", N_("Residents in zones"), "int"),
@@ -309,19 +311,32 @@ def infrastructure_table(
     }
     hits = exposed[exposed["layer"].isin(list(kinds)).to_numpy(dtype=bool)]
     worst = worst_exposure(hits, per=())
+    named, unnamed = [], Counter()
+    for hit in worst.itertuples(index=False):
+        row = (
+            kinds[str(hit.layer)],
+            None if pd.isna(hit.name) else str(hit.name),
+            category.get((str(hit.layer), str(hit.feature_id))),
+            None if pd.isna(hit.adm2_name) else str(hit.adm2_name),
+            value_label("hazard_zones", "hazard_type", hit.hazard_type),
+            value_label("hazard_zones", "severity", hit.severity),
+        )
+        if row[1] is None:
+            unnamed[row] += 1  # OpenStreetMap has many unnamed posts: one line per kind and place
+        else:
+            named.append(row)
+    grouped = [
+        (kind, Sentence(UNNAMED, {"count": count}), *rest)
+        for (kind, _name, *rest), count in unnamed.items()
+    ]
     rows = sorted(
-        (
-            (
-                kinds[str(hit.layer)],
-                N_("(no name)") if pd.isna(hit.name) else str(hit.name),
-                category.get((str(hit.layer), str(hit.feature_id))),
-                None if pd.isna(hit.adm2_name) else str(hit.adm2_name),
-                value_label("hazard_zones", "hazard_type", hit.hazard_type),
-                value_label("hazard_zones", "severity", hit.severity),
-            )
-            for hit in worst.itertuples(index=False)
+        named + grouped,
+        key=lambda row: (
+            row[0],
+            -SEVERITY_RANK.get(_severity_key(row[5]), 0),
+            isinstance(row[1], Sentence),
+            str(row[1] if not isinstance(row[1], Sentence) else row[3]),
         ),
-        key=lambda row: (row[0], -SEVERITY_RANK.get(_severity_key(row[5]), 0), row[1]),
     )
     return Table(
         columns=(

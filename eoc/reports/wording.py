@@ -16,6 +16,11 @@ DISPLACED_LABEL = N_("estimated displaced people")
 COVERAGE_LABEL = N_("Method and coverage")
 STORE_LABEL = N_("EOC store")
 ORGANISATION = N_("Committee of Emergency Situations and Civil Defence, Republic of Tajikistan")
+# The same notice as the dashboard's footer: the shipped operational layers are a scenario.
+SCENARIO_NOTICE = N_(
+    "Operational layers (sites, hazard zones, checkpoints, projects, incidents) are an "
+    "illustrative scenario built on real places, not real operational data. Roads are schematic."
+)
 
 # Sections in the order the report shows them: (key, heading msgid).
 SECTIONS = {
@@ -127,6 +132,8 @@ def cell(value: Any, column: Column, regions: Mapping[str, Mapping[str, str]]) -
     """One table cell as text in the current language."""
     if value is None or value == "":
         return "—" if column.kind != "text" else ""
+    if isinstance(value, Sentence):  # e.g. "12 unnamed" for facilities counted in one row
+        return sentence(value)
     if column.kind == "label":
         return _(str(value))
     if column.kind == "languages":
@@ -182,8 +189,8 @@ def coverage_line(report: Sitrep) -> str:
 
 def needs_note(report: Sitrep) -> str:
     return _(
-        "Needs of {displaced} estimated displaced people under the {profile} profile "
-        "(data/standards/needs_profiles.csv); quantities rounded up."
+        "Needs of {displaced} estimated displaced people under the {profile} minimum-needs "
+        "profile; quantities rounded up."
     ).format(displaced=format_number(report.displaced), profile=report.needs_profile)
 
 

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import layers
-from eoc.analysis.activity import ActivityItem, changes_to_features, latest_activity
+from eoc.analysis.activity import (
+    ActivityItem,
+    changes_to_features,
+    feature_names,
+    latest_activity,
+)
 from eoc.analysis.capacity import CapacityRules
 from eoc.analysis.kpis import Kpis, compute_kpis
 from eoc.analysis.regions import features_in_region
@@ -62,5 +67,11 @@ def build_headline(
         scope = _("Figures and activity: {region} only").format(region=name)
     rules = default_rules(cache, version=version, on=moment)
     kpis = compute_kpis(frames, now=moment, rules=rules)
-    feed = latest_activity(frames["incidents"], audit, now=moment, limit=feed_limit)
+    feed = latest_activity(
+        frames["incidents"],
+        audit,
+        now=moment,
+        limit=feed_limit,
+        names=feature_names(past.frames),  # "Kyzyl-Art", not "TJ-BCP-09"
+    )
     return Headline(kpis=kpis, feed=feed, scope=scope, past=past)

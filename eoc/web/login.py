@@ -30,6 +30,7 @@ THROTTLE_KEY = "EOC_LOGIN_THROTTLE"
 SETTINGS_KEY = "EOC_AUTH_SETTINGS"
 # What the signed cookie carries: the session's random token and when it was last used.
 TOKEN_KEY, SEEN_KEY = "eoc_sid", "eoc_seen"
+NAME_KEPT_CHARS = 200  # a failed sign-in keeps the name typed, within reason
 SEEN_REFRESH_S = 60  # the cookie's "last used" moves at most once a minute
 _PAGE = """<!doctype html>
 <html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>
@@ -40,9 +41,10 @@ _PAGE = """<!doctype html>
 <h1>{heading}</h1><p class="muted">{intro} <a href="/public">/public</a></p>{message}
 <form method="post" action="/login">
 <input type="hidden" name="next" value="{next}">
-<label>{username} <input name="username" autocomplete="username" required autofocus></label>
+<label>{username} <input name="username" autocomplete="username" required{name_focus}
+value="{name}"></label>
 <label>{password} <input name="password" type="password" autocomplete="current-password"
-required></label>
+required{password_focus}></label>
 <button type="submit">{submit}</button></form></main></body></html>"""
 
 
@@ -60,7 +62,10 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _render(next_url: str, message: str = "", status: int = 200) -> flask.Response:
+def _render(
+    next_url: str, message: str = "", status: int = 200, *, name: str = ""
+) -> flask.Response:
+    """The sign-in page; after a failure it keeps the `name` typed and asks for the password."""
     note = f'<p class="login-error" role="alert">{html.escape(message)}</p>' if message else ""
     here = html.escape(f"/login?next={quote(next_url)}", quote=True)
     languages = " · ".join(
@@ -76,6 +81,9 @@ def _render(next_url: str, message: str = "", status: int = 200) -> flask.Respon
         message=note,
         next=html.escape(next_url, quote=True),
         username=html.escape(_("User name")),
+        name=html.escape(name[:NAME_KEPT_CHARS], quote=True),
+        name_focus="" if name else " autofocus",
+        password_focus=" autofocus" if name else "",
         password=html.escape(_("Password")),
         submit=html.escape(_("Sign in")),
     )
@@ -102,7 +110,7 @@ def login() -> flask.Response:
         )
     except AuthError as exc:
         status = 429 if exc.throttled else 401
-        return _render(next_url, str(exc), status)
+        return _render(next_url, str(exc), status, name=request.form.get("username", ""))
     settings: Settings = flask.current_app.config[SETTINGS_KEY]
     now = time.time()
     token = start_session(store, user, now=now, max_age_s=settings.session_max_h * 3600)

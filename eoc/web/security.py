@@ -28,7 +28,7 @@ from flask_login import current_user
 from eoc.auth import must_change_password
 from eoc.displays import TOKEN_PARAMETER, display_for
 from eoc.errors import EocError
-from eoc.i18n import _
+from eoc.i18n import N_, _
 from eoc.permissions import Action, Role, is_allowed
 from eoc.web import ids
 
@@ -126,8 +126,10 @@ def guarded_layout(action: Action) -> Callable:
     def decorator(layout: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(layout)
         def checked(**query: Any) -> Any:
-            if not is_allowed(current_role(), action):
-                return sign_in_required()
+            role = current_role()
+            if not is_allowed(role, action):
+                # Signed in, but not for this page: say so (a sign-in page explains nothing).
+                return sign_in_required() if role is Role.PUBLIC else not_allowed(role)
             return layout(**query)
 
         return checked
@@ -143,6 +145,21 @@ def sign_in_required() -> html.Div:
             html.P(
                 [_("This page is for signed-in staff.") + " ", html.A(_("Sign in"), href="/login")]
             ),
+        ],
+    )
+
+
+NOT_ALLOWED = N_("This page is not allowed for your role ({role}).")
+BACK_HOME = N_("Back to the operations map")
+
+
+def not_allowed(role: Role) -> html.Div:
+    return html.Div(
+        className="not-allowed",
+        role="alert",
+        children=[
+            html.P(_(NOT_ALLOWED).format(role=role.value)),
+            html.A(_(BACK_HOME), href="/"),
         ],
     )
 

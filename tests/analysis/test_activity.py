@@ -102,3 +102,66 @@ def test_the_feed_shows_dushanbe_time_and_translated_labels(two_incidents, audit
 def test_an_empty_feed_says_so():
     with language("en"):
         assert "No recent activity" in str(build_activity_feed([]))
+
+
+@pytest.fixture
+def checkpoint_closed() -> list[AuditEntry]:
+    return [
+        AuditEntry(
+            id=7,
+            at=NOW - HOUR,
+            user="duty1",
+            action="update",
+            layer="border_checkpoints",
+            feature_id="TJ-BCP-09",
+            old={"status": "open", "notes": "same"},
+            new={"status": "closed", "notes": "same"},
+            reason="snow on the pass",
+            version=7,
+        )
+    ]
+
+
+@pytest.fixture
+def kyzyl_art() -> dict[str, gpd.GeoDataFrame]:
+    return {
+        "border_checkpoints": gpd.GeoDataFrame(
+            {"checkpoint_id": ["TJ-BCP-09"], "name": ["Kyzyl-Art"], "status": ["closed"]},
+            geometry=[Point(73.4, 39.35)],
+            crs="EPSG:4326",
+        )
+    }
+
+
+def test_a_change_names_its_feature_and_says_what_changed(checkpoint_closed, kyzyl_art):
+    from eoc.analysis.activity import feature_names
+
+    empty = gpd.GeoDataFrame({"time_utc": []}, geometry=[], crs="EPSG:4326")
+    items = latest_activity(empty, checkpoint_closed, names=feature_names(kyzyl_art))
+    assert items[0].name == "Kyzyl-Art"
+    assert items[0].changes == (("status", "open", "closed"),)  # unchanged notes left out
+    with language("en"):
+        english = str(build_activity_feed(items))
+    assert "duty1 updated checkpoint Kyzyl-Art" in english and "TJ-BCP-09" not in english
+    assert "Status: Open → Closed" in english and "snow on the pass" in english
+    with language("ru"):
+        russian = str(build_activity_feed(items))
+    assert "Open" not in russian and "Kyzyl-Art" in russian
+
+
+def test_a_deleted_feature_keeps_the_name_its_old_values_carried():
+    from eoc.analysis.activity import change_items
+
+    gone = AuditEntry(
+        id=8,
+        at=NOW,
+        user="cccm1",
+        action="delete",
+        layer="displacement_sites",
+        feature_id="TJ-DS-0099",
+        old={"name": "Tent camp Vose"},
+        new=None,
+        reason="merged",
+        version=8,
+    )
+    assert change_items([gone])[0].name == "Tent camp Vose"

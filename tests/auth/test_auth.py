@@ -188,3 +188,17 @@ def test_sign_in_and_session_limits_come_from_the_environment():
         load_settings(environ={"EOC_LOGIN_MAX_FAILURES": "many"})
     with pytest.raises(EocError, match="idle time must be at least 1 minute and at most"):
         load_settings(environ={"EOC_SESSION_IDLE_MIN": "600", "EOC_SESSION_MAX_H": "2"})
+
+
+def test_a_failed_sign_in_keeps_the_name_typed_escaped_and_asks_for_the_password(client):
+    page = client.post("/login", data={"username": "duty1", "password": "nope nope nope"}).get_data(
+        as_text=True
+    )
+    assert 'value="duty1"' in page
+    assert "required autofocus></label>" in page  # the password field has the focus
+    hostile = client.post(
+        "/login", data={"username": '"><script>alert(3)</script>', "password": "x"}
+    ).get_data(as_text=True)
+    assert "<script>alert(3)" not in hostile and "&quot;&gt;&lt;script&gt;" in hostile
+    fresh = client.get("/login").get_data(as_text=True)
+    assert 'value=""' in fresh and 'autocomplete="username" required autofocus' in fresh

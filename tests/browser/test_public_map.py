@@ -44,7 +44,7 @@ const named = l => l.feature && String(l.feature.properties.name).includes(argum
 const feature = all.find(named);
 if (!feature) { return null; }
 feature.fire('mouseover', {latlng: feature.getLatLng()}, true);
-const tip = document.querySelector('.leaflet-tooltip');
+const tip = document.querySelector('.leaflet-tooltip:not(.eoc-place-label)');  // not a place name
 return tip ? tip.textContent : '';
 """
 

@@ -48,6 +48,41 @@ return [...document.querySelectorAll('#wall-kpis .kpi-value')]
 """
 
 
+LEGEND_JS = """
+const box = e => { if (!e) return null; const r = e.getBoundingClientRect();
+  return [r.left, r.top, r.right, r.bottom]; };
+const legend = document.querySelector('#wall-legend');
+return {
+  legend: box(legend),
+  map: box(document.querySelector('.wall-map-box')),
+  view: box(document.querySelector('#wall-view-name')),
+  rows: legend ? legend.querySelectorAll('.legend-row').length : 0,
+  clipped: legend ? [...legend.querySelectorAll('.legend-row, .legend-title')]
+    .filter(e => { const r = e.getBoundingClientRect(), l = legend.getBoundingClientRect();
+      return r.right > l.right + 0.5 || r.bottom > l.bottom + 0.5; })
+    .map(e => e.textContent) : [],
+  font: legend ? parseFloat(getComputedStyle(legend).fontSize) : 0,
+  feed: [...document.querySelectorAll('#wall-feed .feed-item')].map(e => box(e)),
+  feedBox: box(document.querySelector('.wall-feed-box')),
+};
+"""
+
+
+def check_legend(driver, *, min_font_px: float) -> None:
+    """The legend is on the map, whole, clear of the view name, and large enough to read."""
+    boxes = driver.execute_script(LEGEND_JS)
+    legend, frame = boxes["legend"], boxes["map"]
+    assert legend, "the wall map has no legend"
+    assert boxes["rows"] == 17, "a legend entry is missing"
+    assert frame[0] <= legend[0] and legend[2] <= frame[2], "the legend runs off the map"
+    assert frame[1] <= legend[1] and legend[3] <= frame[3], "the legend runs off the map"
+    assert not overlaps(legend, boxes["view"]), "the legend covers the view name"
+    assert boxes["clipped"] == [], "legend entries are cut off"
+    assert boxes["font"] >= min_font_px, f"legend text {boxes['font']} px is too small"
+    area = lambda r: (r[2] - r[0]) * (r[3] - r[1])  # noqa: E731
+    assert area(legend) < 0.25 * area(frame), "the legend hides too much of the map"
+
+
 def overlaps(a, b) -> bool:
     return a[0] < b[2] - 0.5 and b[0] < a[2] - 0.5 and a[1] < b[3] - 0.5 and b[1] < a[3] - 0.5
 
@@ -107,6 +142,7 @@ def test_the_wall_warns_of_stale_data_and_fits_a_1080p_screen(dash_duo, staff_st
     shot = ARTEFACTS / "wall-1080p.png"
     driver.save_screenshot(str(shot))
     check_fits_and_tiles_apart(driver)
+    check_legend(driver, min_font_px=15)
     canvas = driver.find_element("css selector", "#wall-map .maplibregl-canvas")
     assert distinct_colours(canvas.screenshot_as_png) > 50, "the map is blank"
     assert driver.find_elements("css selector", "#wall-feed .feed-item")
@@ -145,4 +181,18 @@ def test_the_wall_fits_a_4k_screen(dash_duo, staff_store, tmp_path):
     driver = open_wall(dash_duo, store_copy, f"now={A_DAY_LATER}", size=(3840, 2160))
     dash_duo.wait_for_element(".banner-stale", timeout=15)
     check_fits_and_tiles_apart(driver)
+    check_legend(driver, min_font_px=30)
     driver.save_screenshot(str(ARTEFACTS / "wall-2160p.png"))
+
+
+def test_a_russian_wall_writes_its_date_in_russian(dash_duo, staff_store):
+    driver = open_wall(dash_duo, staff_store, f"now={A_DAY_LATER}&lang=ru")
+    # 2026-11-23 06:00 UTC is 11:00 on Monday 23 November in Dushanbe.
+    wait_for(
+        lambda: "понедельник, 23 ноября 2026" in dash_duo.find_element("#wall-clock-date").text,
+        what="the date in Russian",
+    )
+    check_legend(driver, min_font_px=15)
+    assert "Места размещения" in driver.find_element("css selector", "#wall-legend").text
+    shot = ARTEFACTS / "wall-1080p-ru.png"
+    driver.save_screenshot(str(shot))

@@ -113,3 +113,36 @@ def test_write_public_map_writes_one_file(seed_store, tmp_path: Path):
     assert "2026-11-22 06:00 UTC" in text
     assert not EXTERNAL.search(text)
     assert [p.name for p in out.parent.iterdir()] == ["public.html"]  # no temporary left
+
+
+def test_the_file_has_a_title_a_legend_place_names_and_the_project_charts(seed_html):
+    assert '<div class="eoc-public-title"><h1>Tajikistan: displacement' in seed_html
+    legend = seed_html.split('class="eoc-public-legend"')[1].split("</div></div>")[0]
+    for text in ("Displacement sites", "Open", "Hazard zones", "Earthquake", "Border checkpoints"):
+        assert text in legend, text
+    assert place_label("Dushanbe") in seed_html and place_label("Khorugh") in seed_html
+    charts = seed_html.split('class="eoc-public-charts"')[1].split("</section>")[0]
+    for title in ("Projects by donor", "Projects by kind", "Projects by region"):
+        assert f"<figcaption>{title}</figcaption>" in charts
+    assert "Government of Japan" in charts and "<script" not in charts
+
+
+def test_a_russian_file_names_places_in_cyrillic(operational, seed_frames):
+    from eoc.i18n import language
+
+    with language("ru"):
+        page = build_public_map_html(operational, seed_frames, version=7)
+    assert place_label("Хорог") in page or place_label(json_ascii("Хорог")) in page
+    assert "Проекты" in page.split('class="eoc-public-charts"')[1]
+    assert not EXTERNAL.search(page)
+
+
+def place_label(name: str) -> str:
+    """A place name's label as folium writes it (a permanent tooltip's HTML)."""
+    return f'<span class="eoc-place">{name}</span>'
+
+
+def json_ascii(text: str) -> str:
+    import json
+
+    return json.dumps(text)[1:-1]

@@ -78,3 +78,40 @@ def test_a_signed_in_user_keeps_the_language_they_chose(app, staff_store):
 def test_the_cli_speaks_the_chosen_language(tmp_path, capsys):
     assert main(["layers", "--store", str(tmp_path / "none.gpkg"), "--lang", "tg"]) == 1
     assert "анбор дар" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [("short", "2026-01-12 09:05"), ("medium", "12 Jan 2026, 09:05:00")],
+)
+def test_english_times_never_put_the_month_first(fmt, expected):
+    # "1/12/26" reads as 1 December to most international staff: ISO or day-month order.
+    with language("en"):
+        assert format_time(datetime(2026, 1, 12, 4, 5, tzinfo=UTC), fmt=fmt) == expected
+
+
+def test_english_days_never_put_the_month_first():
+    from datetime import date
+
+    from eoc.i18n import format_day
+
+    with language("en"):
+        assert format_day(date(2026, 1, 12)) == "12 Jan 2026"
+        assert format_day(date(2026, 1, 12), fmt="short") == "2026-01-12"
+
+
+@pytest.mark.parametrize(
+    ("lang", "weekday", "month", "pattern"),
+    [
+        ("tg", "Сешанбе", "Декабр", "{weekday}, {day} {month} {year}"),
+        ("ru", "вторник", "декабря", "{weekday}, {day} {month} {year}\u202fг."),
+        ("en", "Tuesday", "December", "{weekday}, {day} {month} {year}"),
+    ],
+)
+def test_the_wall_clock_gets_its_date_words_in_the_wall_language(lang, weekday, month, pattern):
+    from eoc.i18n import clock_date_parts
+
+    parts = clock_date_parts(lang)
+    # 1 December 2026 is a Tuesday: index 1 of the Monday-first list.
+    assert parts["days"][1] == weekday and parts["months"][11] == month
+    assert parts["pattern"] == pattern and len(parts["days"]) == 7

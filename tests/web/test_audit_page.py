@@ -56,7 +56,15 @@ def test_no_match_says_so(app):
         assert "No audit entries match" in texts(update_audit("all", "nobody", ""))
 
 
-@pytest.mark.parametrize("role", [None, "viewer", "duty_officer", "cccm"])
-def test_only_admins_get_the_page(app, role):
-    with signed_in(app, role):
+def test_anonymous_visitors_are_asked_to_sign_in(app):
+    with signed_in(app, None):
         assert "sign-in-required" in texts(layout())
+
+
+@pytest.mark.parametrize("role", ["viewer", "duty_officer", "cccm"])
+def test_staff_without_the_right_are_told_it_is_not_for_their_role(app, role):
+    with signed_in(app, role):
+        page = texts(layout())
+    # Signed in already: no sign-in page, a reason instead.
+    assert "sign-in-required" not in page and "sign-in-redirect" not in page
+    assert f"This page is not allowed for your role ({role})." in page

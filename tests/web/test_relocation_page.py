@@ -340,3 +340,12 @@ def test_the_issue_12_scenario_then_a_second_plan_after_apply(app, store):
         if round_ == 1:
             applied, _memo = run(app, "cccm", relocation.apply_plan, 1, "order 12", memo, now=T1)
             assert "Plan applied" in str(applied)
+
+
+def test_receiving_site_names_on_the_map_are_plain_text_and_hovers_escaped(app):
+    _message, _summary, figure, _flows, _unmet, _sites, _memo, _footer = plan_zone(app)
+    [receiving] = [t for t in figure.data if (t.meta or {}).get("role") == "sites"]
+    # MapLibre draws marker text as it is: no HTML entity may reach it ("Vose&#x27;").
+    assert not any("&#" in name or "&amp;" in name for name in receiving.text)
+    assert any("'" in name for name in receiving.text), "expected Hulbuk (Vose') among them"
+    assert all("<" not in text or "<br>" in text for text in receiving.hovertext)

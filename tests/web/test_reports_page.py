@@ -201,3 +201,27 @@ def test_the_draft_says_on_screen_what_residents_are_counted_from(app):
         preview, _draft, _progress, label, _message = page.finish_draft(stage, 0, "", "", "")
     assert "Residents are estimated from WorldPop 2020" in label
     assert "district-level estimate" in label and "Method and coverage" in preview
+
+
+@pytest.mark.parametrize(
+    ("picked", "utc"),
+    [("2026-11-22T11:00", "2026-11-22T06:00:00+00:00"), ("2026-11-22T06:00Z", None)],
+)
+def test_the_as_of_picker_is_in_dushanbe_time_and_iso_still_works(app, picked, utc):
+    with signed_in(app, "viewer"):
+        request, progress, _label, message = page.start_draft(
+            1, "country", picked, "en", "sphere", "x"
+        )
+    assert message == "" and progress == "10"
+    assert request["as_of"] == (utc or "2026-11-22T06:00:00+00:00")
+
+
+def test_the_page_explains_the_empty_preview_and_gives_the_archive_the_whole_width(app):
+    with signed_in(app, "viewer"):
+        layout = page.layout()
+    text = str(layout)
+    assert "press Build draft" in text  # the preview before the first draft
+    assert "datetime-local" in text
+    controls = next(c for c in layout.children if getattr(c, "className", "") == "report-controls")
+    assert "report-archive" not in str(controls)
+    assert any(getattr(c, "className", "") == "report-archive-box" for c in layout.children)

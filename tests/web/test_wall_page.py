@@ -233,3 +233,52 @@ def test_the_seed_time_is_what_the_wall_calls_data_time(app):
     params = wall_params(app, now=FRESH)
     data_time = str(panels(app, params)[2])
     assert f"{SEED_TIME:%Y-%m-%d %H:%M} UTC" in data_time
+
+
+def _texts(component) -> list[str]:
+    if isinstance(component, str):
+        return [component]
+    children = getattr(component, "children", None)
+    out = []
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None:
+            out.extend(_texts(child))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["Displacement sites", "Open", "Incidents", "Critical", "Hazard zones"]),
+        ("ru", ["Места размещения", "Инциденты"]),
+    ],
+)
+def test_the_wall_map_has_a_legend_of_every_layer_and_colour(app, lang, words):
+    import flask
+
+    with signed_in(app, "viewer"):
+        flask.g.eoc_lang = lang
+        legend = find(layout(), ids.WALL_LEGEND)
+    assert legend is not None
+    text = " ".join(_texts(legend))
+    for word in words:
+        assert word in text, (word, text)
+    swatches = str(legend).count("legend-swatch")
+    # One swatch per colour: 5 hazard types, 4 site states, 3 checkpoint states, projects,
+    # 4 severities.
+    assert swatches == 17
+
+
+def test_place_names_grow_with_a_4k_wall_and_sit_above_the_markers(app):
+    with signed_in(app, "viewer"):
+        params = wall_params(app)
+        small, _ = update_wall_map(1, SCREEN_1080P, params, None)
+        large, _ = update_wall_map(1, {"width": 3840, "height": 2160}, params, None)
+
+    def label_size(figure):
+        style = figure.layout.map.style
+        return next(x for x in style["layers"] if x["id"] == "places-label")["layout"]["text-size"]
+
+    assert label_size(large) == pytest.approx(2 * label_size(small))
+    assert label_size(small) >= 15  # 11 px at a desk is too small across a room
+    assert {trace.below for trace in large.data} == {"places-label"}

@@ -15,6 +15,12 @@ from eoc.web.components.geojson import to_geojson
 
 GLYPHS_URL = "/assets/glyphs/{fontstack}/{range}.pbf"
 LABEL_FONT = "Noto Sans Regular"
+LABEL_SIZE_PX = 11  # at a desk; the wall scales it with the screen (`localise_labels`)
+DOT_RADIUS_PX = 2.5
+PLACE_LABELS = "places-label"  # the id of the place-name layer; map traces go beneath it
+# Label fields a basemap layer carries when its data has them: the Cyrillic names of a
+# place (GeoNames alternate names) are shown on Tajik and Russian pages.
+LABEL_FIELDS = ("name", "name_tg", "name_ru")
 BACKGROUND = "#e4e4df"  # close to the neighbours fill, so the data box edge is faint
 ONLINE_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 BASEMAP_LAYERS = (
@@ -50,12 +56,14 @@ def build_basemap_style(
         if name not in context:
             continue
         spec = layers.get(name)
-        label = "name" if "name" in spec.field_names else None
+        labels = tuple(
+            f for f in LABEL_FIELDS if f in spec.field_names and f in context[name].columns
+        )
         sources[name] = {
             "type": "geojson",
             "data": to_geojson(
                 context[name],
-                (label,) if label else (),
+                labels,
                 simplify_deg=0.0 if spec.geometry == "Point" else 0.002,
             ),
         }
@@ -105,16 +113,16 @@ def _draw(name: str, spec: layers.LayerSpec, *, online_tiles: bool) -> list[dict
             "id": f"{name}-dot",
             "type": "circle",
             "source": name,
-            "paint": {"circle-radius": 2.5, "circle-color": style.color},
+            "paint": {"circle-radius": DOT_RADIUS_PX, "circle-color": style.color},
         },
         {
             "id": f"{name}-label",
             "type": "symbol",
             "source": name,
             "layout": {
-                "text-field": ["get", "name"],
+                "text-field": label_text("en"),
                 "text-font": [LABEL_FONT],
-                "text-size": 11,
+                "text-size": LABEL_SIZE_PX,
                 "text-offset": [0, 0.9],
                 "text-anchor": "top",
                 "text-optional": True,
@@ -126,3 +134,34 @@ def _draw(name: str, spec: layers.LayerSpec, *, online_tiles: bool) -> list[dict
             },
         },
     ]
+
+
+def label_text(lang: str) -> list:
+    """A MapLibre expression: the name in `lang` where the data has one, else the name."""
+    if lang == "tg":
+        return ["coalesce", ["get", "name_tg"], ["get", "name"]]
+    if lang == "ru":  # the Tajik Cyrillic spelling reads better than Latin on a Russian page
+        return ["coalesce", ["get", "name_ru"], ["get", "name_tg"], ["get", "name"]]
+    return ["get", "name"]
+
+
+def localise_labels(style: dict, *, lang: str, scale: float = 1.0) -> dict:
+    """`style` with its point labels in `lang` and labels and dots `scale` times larger.
+
+    A new dict sharing the (large) sources: only the few label and dot layers are copied, so
+    the cached style is never changed and the call costs nothing per request.
+    """
+    if lang == "en" and scale == 1.0:
+        return style
+    drawn = []
+    for layer in style.get("layers", []):
+        if layer.get("type") == "symbol":
+            layout = {**layer["layout"], "text-field": label_text(lang)}
+            layout["text-size"] = round(LABEL_SIZE_PX * scale, 1)
+            paint = {**layer.get("paint", {}), "text-halo-width": round(1.2 * scale, 1)}
+            layer = {**layer, "layout": layout, "paint": paint}
+        elif layer.get("type") == "circle" and scale != 1.0:
+            paint = {**layer["paint"], "circle-radius": round(DOT_RADIUS_PX * scale, 1)}
+            layer = {**layer, "paint": paint}
+        drawn.append(layer)
+    return {**style, "layers": drawn}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -9,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import layers
-from eoc.i18n import _, format_number, format_time
+from eoc.i18n import _, format_number, format_time, plotly_separators, to_dushanbe
 from eoc.store.records import AuditEntry
 
 PEOPLE_COLOUR = "#2c7fb8"
@@ -20,15 +21,18 @@ FONT = {"family": "Noto Sans, sans-serif", "size": 12}
 
 def _layout(fig: go.Figure, title: str) -> go.Figure:
     fig.update_layout(
-        title={"text": title, "font": {"size": 14}},
-        margin={"l": 50, "r": 10, "t": 40, "b": 40},
-        height=300,
+        title={"text": title, "font": {"size": 14}, "y": 0.97, "yanchor": "top"},
+        margin={"l": 50, "r": 10, "t": 70, "b": 40},
+        height=320,
         font=FONT,
-        legend={"orientation": "h", "y": -0.2},
+        # Between the title and the plot: long Tajik region names under the bars never reach it.
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         barmode="group",
         plot_bgcolor="white",
+        separators=plotly_separators(),  # "9 470" in Russian and Tajik
     )
     fig.update_yaxes(gridcolor="#e5e5e5", rangemode="tozero")
+    fig.update_xaxes(automargin=True)
     return fig
 
 
@@ -106,7 +110,7 @@ def site_history(entries: Sequence[AuditEntry], *, people_now: object, status_no
             old, new = entry.old or {}, entry.new or {}
             people = old.get("individuals") if "individuals" in new else people
             status = old.get("status") if "status" in new else status
-        rows.append((changes[0].at, people, status, ""))
+        rows.append((changes[0].at, people, status, "", "", ""))
         for entry in changes:
             new = entry.new or {}
             note = ""
@@ -114,8 +118,8 @@ def site_history(entries: Sequence[AuditEntry], *, people_now: object, status_no
                 note = f"{_status(status)} → {_status(new['status'])}"
             people = new.get("individuals", people)
             status = new.get("status", status)
-            rows.append((entry.at, people, status, note))
-    return pd.DataFrame(rows, columns=["at", "individuals", "status", "note"])
+            rows.append((entry.at, people, status, note, entry.user, entry.reason or ""))
+    return pd.DataFrame(rows, columns=["at", "individuals", "status", "note", "user", "reason"])
 
 
 def _status(code: object) -> str:
@@ -144,12 +148,10 @@ def build_history_figure(
         fig.update_xaxes(visible=False)
         fig.update_yaxes(visible=False)
         return _layout(fig, title)
-    times = list(history["at"]) + [now]
+    # The axis in Dushanbe time, like every time on screen (not UTC, not seconds).
+    times = [to_dushanbe(t) for t in [*history["at"], now]]
     people = list(history["individuals"]) + [history["individuals"].iloc[-1]]
-    hover = [
-        f"{format_time(t)}<br>{_('People')}: {format_number(p)}<br>{_('Status')}: {_status(s)}"
-        for t, p, s in zip(history["at"], history["individuals"], history["status"], strict=True)
-    ]
+    hover = [_hover_line(row) for row in history.itertuples(index=False)]
     fig.add_trace(
         go.Scatter(
             x=times,
@@ -165,7 +167,7 @@ def build_history_figure(
     if not marked.empty:
         fig.add_trace(
             go.Scatter(
-                x=marked["at"],
+                x=[to_dushanbe(t) for t in marked["at"]],
                 y=marked["individuals"],
                 mode="markers+text",
                 marker={"symbol": "diamond", "size": 11, "color": "#d95f0e"},
@@ -175,7 +177,22 @@ def build_history_figure(
                 hoverinfo="text",
             )
         )
+    fig.update_xaxes(tickformat="%d.%m %H:%M", title_text=_("Dushanbe time"))
     return _layout(fig, title)
+
+
+def _hover_line(row) -> str:
+    """When (Dushanbe time), people and status, and who changed it and why."""
+    lines = [
+        format_time(row.at),
+        f"{_('People')}: {format_number(row.individuals)}",
+        f"{_('Status')}: {_status(row.status)}",
+    ]
+    if row.user:
+        lines.append(f"{_('User')}: {html.escape(str(row.user))}")
+    if row.reason:
+        lines.append(f"{_('Reason')}: {html.escape(str(row.reason))}")
+    return "<br>".join(lines)
 
 
 def build_placeholder(text: str) -> go.Figure:

@@ -19,6 +19,7 @@ import pandas as pd
 import layers
 from eoc.i18n import N_, _, localised
 from eoc.site_edits import EDITABLE_FIELDS
+from eoc.web.components.grid_locale import grid_locale_text
 
 SPEC = layers.get("displacement_sites")
 BINDING_LABELS = {
@@ -168,10 +169,15 @@ def build_site_grid(grid_id: str, *, editable: bool) -> dag.AgGrid:
             "floatingFilter": True,
             "resizable": True,
             "minWidth": 90,
+            # Long Tajik and Russian headings wrap (in a fixed height: an automatic one
+            # re-lays the rows out under the user's pointer) instead of being cut.
+            "wrapHeaderText": True,
         },
         getRowId="params.data.site_id",
         rowClassRules={"cap-row-over": "params.data.over_capacity === true"},
         dashGridOptions={
+            "localeText": grid_locale_text(),  # the grid's own texts in the page's language
+            "headerHeight": 52,  # two lines of a wrapped heading
             "rowSelection": {
                 "mode": "singleRow",
                 "checkboxes": False,

@@ -11,13 +11,15 @@ import plotly.graph_objects as go
 from dash import Patch
 
 import layers
-from eoc.i18n import _, format_number, format_zoned_time
+from eoc.i18n import _, current_language, format_number, format_zoned_time
+from eoc.web.components.basemap import PLACE_LABELS, localise_labels
 from eoc.web.components.geojson import to_geojson
 from eoc.web.components.view import MapView
 
 # A layer whose values at the moment shown are not on record (before its history begins).
 GREYED_COLOUR = "#9e9e9e"
 GREYED_OPACITY = 0.4
+YEAR_FIELDS = frozenset({"year"})  # numbers that are years: written without grouping
 
 
 def build_map_figure(
@@ -29,6 +31,7 @@ def build_map_figure(
     tooltips: Mapping[str, Sequence[str]] | None = None,
     hidden: Collection[str] = (),
     greyed: Collection[str] = (),
+    label_scale: float = 1.0,
 ) -> go.Figure:
     """Traces for each layer in `frames` (registry order) over the basemap.
 
@@ -36,7 +39,8 @@ def build_map_figure(
     sit at fixed positions (`trace_slots`) and a refresh can replace just that layer's traces.
     `tooltips` replaces a layer's tooltip fields (the public map passes only public ones);
     layers in `hidden` are drawn invisible, layers in `greyed` grey (values not on record for
-    the moment shown).
+    the moment shown). Place names are in the page's language and drawn above the markers,
+    `label_scale` times their desk size.
     """
     fig = go.Figure()
     for name in _ordered(frames):
@@ -50,7 +54,7 @@ def build_map_figure(
             fig.add_trace(trace)
     fig.update_layout(
         map={
-            "style": basemap,
+            "style": localise_labels(basemap, lang=current_language(), scale=label_scale),
             "center": {"lat": view.lat, "lon": view.lon},
             "zoom": view.zoom,
             "uirevision": uirevision,
@@ -207,6 +211,8 @@ def format_value(value: object, field: layers.Field | None = None) -> str:
         return format_zoned_time(value.to_pydatetime())
     if isinstance(value, bool):
         return _("yes") if value else _("no")
+    if field is not None and field.name in YEAR_FIELDS and isinstance(value, int | float):
+        return str(int(value))  # "2018", never "2,018"
     if isinstance(value, int | float):
         return format_number(value)
     if field is not None and field.allowed is not None:
@@ -226,6 +232,7 @@ def _points(
         marker={"size": spec.style.marker_size, "color": spec.style.color_of(category)},
         customdata=customdata,
         hovertemplate=template,
+        below=PLACE_LABELS,  # place names stay readable above the markers
         **_trace_labels(spec, category),
     )
 
@@ -244,5 +251,6 @@ def _polygons(
         marker={"opacity": spec.style.fill_opacity, "line": {"color": color, "width": 1}},
         customdata=customdata,
         hovertemplate=template,
+        below=PLACE_LABELS,  # place names stay readable above the markers
         **_trace_labels(spec, category),
     )

@@ -94,7 +94,8 @@ def build_flow_figure(
             lat=[at_site[str(s)][1] for s in receiving],
             mode="markers+text",
             marker={"size": 12, "color": SITE_COLOUR},
-            text=[html.escape(str(names[s])) for s in receiving],
+            # MapLibre draws marker text as plain text: escaping it showed "Vose&#x27;".
+            text=[str(names[s]) for s in receiving],
             textposition="top right",
             textfont={"family": LABEL_FONT, "size": 11},
             hovertext=[

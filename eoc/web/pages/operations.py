@@ -49,6 +49,7 @@ PLAY_BACK_HOURS = 72
 PLAY_STEP_HOURS = 3
 PLAY_LABEL = N_("Play the last 72 hours")
 PAUSE_LABEL = N_("Pause")
+HOURS_AGO = N_("-{hours} h")  # a mark of the time slider: hours before now
 # Layers whose content depends on the as-of time or the filters: all (the past is rewound).
 FILTERED = frozenset(layers.OPERATIONAL)
 FEED_LIMIT = 8
@@ -112,7 +113,10 @@ def layout(**_query: str) -> html.Div:
                         max=PLAY_BACK_HOURS,
                         step=1,
                         value=0,
-                        marks={h: f"-{h} h" if h else _("now") for h in (0, 24, 48, 72)},
+                        marks={
+                            h: _(HOURS_AGO).format(hours=h) if h else _("now")
+                            for h in (0, 24, 48, 72)
+                        },
                         className="as-of-slider",
                     ),
                     html.Div(id=ids.AS_OF_LABEL, className="as-of-label"),

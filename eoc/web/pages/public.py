@@ -25,7 +25,8 @@ from eoc.web import ids
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 from eoc.web.components.footer import build_footer
 from eoc.web.components.map_figure import build_map_figure
-from eoc.web.components.project_chart import build_project_chart
+from eoc.web.components.map_legend import build_map_legend
+from eoc.web.components.project_chart import build_project_chart, region_labels
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
 from eoc.web.context import current_cache, current_settings
 from eoc.web.public_cache import ANSWERS_KEY, CachedCallback, current_answers
@@ -83,10 +84,17 @@ def layout(**_query: str) -> html.Div:
                 className="public-map",
                 config={**GRAPH_CONFIG, "scrollZoom": True},
             ),
+            # Beside the map, not on it: on a phone Plotly's legend covered half the map.
+            build_map_legend(PUBLIC_OPERATIONAL, element_id=ids.PUBLIC_LEGEND),
             html.Section(
                 className="public-summary",
                 children=[
-                    dcc.Graph(id=graph_id, className="public-chart", config=GRAPH_CONFIG)
+                    # No toolbar: on a phone it covered the chart's title.
+                    dcc.Graph(
+                        id=graph_id,
+                        className="public-chart",
+                        config={**GRAPH_CONFIG, "displayModeBar": False},
+                    )
                     for graph_id, _by, _title in SUMMARIES
                 ],
             ),
@@ -134,6 +142,7 @@ def update_public_page(visible: list[str] | None) -> tuple:
         uirevision="public",
         tooltips={name: public_tooltip(layers.get(name)) for name in chosen},
     )
+    figure.update_layout(showlegend=False)  # the HTML legend under the map names the colours
     return (
         figure,
         *_summaries(public),
@@ -186,9 +195,7 @@ def layers_key(inputs: list) -> str | None:
 
 def _summaries(public: dict) -> list[go.Figure]:
     projects = public[PROJECTS]
-    region_names = {
-        str(row.adm1_iso): str(row.name_short) for row in public["regions"].itertuples()
-    }
+    region_names = region_labels(public["regions"])  # in the page's language
     return [
         build_project_chart(
             project_totals(projects, by=by),

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from html import escape as html_escape
 
 import dash
 import flask
@@ -24,7 +25,15 @@ from dash.exceptions import PreventUpdate
 import layers
 from eoc.analysis.active import AnalysisInputError, as_utc
 from eoc.errors import EocError
-from eoc.i18n import LANGUAGES, N_, _, current_language, format_time, language
+from eoc.i18n import (
+    LANGUAGES,
+    N_,
+    _,
+    current_language,
+    format_time,
+    from_dushanbe,
+    language,
+)
 from eoc.permissions import Action, is_allowed
 from eoc.reports import wording
 from eoc.reports.archive import (
@@ -55,6 +64,11 @@ from eoc.web.security import (
 COUNTRY = "country"
 PROFILES = {"sphere": N_("Sphere"), "inasafe": N_("InaSAFE")}
 SCOPE_TYPES = ("earthquake", "mudflow", "flood", "avalanche", "landslide")
+
+AS_OF_LABEL = N_("As of (Dushanbe time; empty: now)")
+PREVIEW_HINT = N_(
+    "Choose the event and the time, then press Build draft: the report's preview appears here."
+)
 
 
 @contextmanager
@@ -105,13 +119,15 @@ def layout(**_query: str) -> html.Div:
                     dcc.Dropdown(
                         id=ids.SCOPE, options=_scope_options(), value=COUNTRY, clearable=False
                     ),  # fmt: skip
-                    html.Label(_("As of (ISO 8601 with zone; empty: now)")),
+                    html.Label(_(AS_OF_LABEL)),
+                    # A date-time picker in Dushanbe time (no typed ISO 8601 needed).
                     dcc.Input(
                         id=ids.AS_OF,
-                        type="text",
+                        type="datetime-local",
+                        step=60,
                         value="",
                         debounce=True,
-                        placeholder="2026-11-22T06:00Z",
+                        className="report-as-of",
                     ),  # fmt: skip
                     html.Label(_("Language of the report")),
                     dcc.RadioItems(
@@ -178,8 +194,6 @@ def layout(**_query: str) -> html.Div:
                         id=ids.PROGRESS_LABEL, className="report-progress-label", role="status"
                     ),  # fmt: skip
                     html.Div(id=ids.MESSAGE, className="report-message", role="status"),
-                    html.H2(_("Published reports")),
-                    html.Div(id=ids.ARCHIVE, children=build_archive_table(_reports())),
                 ],
             ),
             dcc.Loading(
@@ -187,14 +201,31 @@ def layout(**_query: str) -> html.Div:
                     id=ids.PREVIEW,
                     className="report-preview",
                     title=_("Preview of the situation report"),
+                    srcDoc=_preview_placeholder(),
                 ),  # fmt: skip
                 type="default",
+            ),
+            # The whole width: in the controls' column the table was squeezed into ~400 px.
+            html.Section(
+                className="report-archive-box",
+                children=[
+                    html.H2(_("Published reports")),
+                    html.Div(id=ids.ARCHIVE, children=build_archive_table(_reports())),
+                ],
             ),
             dcc.Store(id=ids.REQUEST),
             dcc.Store(id=ids.STAGE),
             dcc.Store(id=ids.DRAFT),
             dcc.Download(id=ids.DRAFT_PDF_FILE),
         ],
+    )
+
+
+def _preview_placeholder() -> str:
+    """What the preview shows before the first draft: what to do, not a blank frame."""
+    return (
+        '<!doctype html><html><body style="font: 15px sans-serif; color: #4a5562; '
+        'margin: 2em;"><p>' + html_escape(_(PREVIEW_HINT)) + "</p></body></html>"
     )
 
 
@@ -220,7 +251,9 @@ def start_draft(
         raise PreventUpdate
     try:
         text = (as_of_text or "").strip()
-        moment = as_utc(text) if text else as_utc(now or datetime.now(UTC)).floor("min")
+        moment = (
+            as_utc(from_dushanbe(text)) if text else as_utc(now or datetime.now(UTC)).floor("min")
+        )
     except (AnalysisInputError, ValueError):
         message = _(
             "{text} is not a date and time: give it in ISO 8601 with its time zone, "

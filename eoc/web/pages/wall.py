@@ -28,7 +28,7 @@ from eoc.analysis.active import AnalysisInputError, as_utc
 from eoc.analysis.kpis import is_stale, new_severe_incidents
 from eoc.analysis.regions import region_geometry
 from eoc.feeds.state import read_states
-from eoc.i18n import N_, _, current_language, localised
+from eoc.i18n import N_, _, clock_date_parts, current_language, localised
 from eoc.permissions import Action
 from eoc.web import ids
 from eoc.web.components.activity_feed import build_activity_feed
@@ -48,6 +48,7 @@ from eoc.web.components.map_figure import (
     layer_traces,
     trace_slots,
 )
+from eoc.web.components.map_legend import build_map_legend
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, MapView, view_of_bounds
 from eoc.web.context import current_cache, current_settings
@@ -73,6 +74,7 @@ MAP_WIDTH_PX = 1000  # views fit to this width until the browser tells the viewp
 MAP_SHARE = (0.74, 0.62)  # the map box's share of the viewport's width and (at least) height
 MAP_ASPECT = 1.5  # view_of_bounds fits a box of width × 0.75 with a margin: ~1.5 wide per tall
 MARKER_SCALE = 1.6  # markers read from across the room (at 1920×1080; more on larger screens)
+LABEL_SCALE = 1.4  # place names likewise (11 px at a desk; ~15 px at 1080p, ~31 px at 4K)
 BASE_SCREEN = (1920, 1080)
 WALL_REGION = "wall"  # the map state's "region": the wall map is never filtered
 TITLE = N_("Operations wall")
@@ -181,6 +183,7 @@ def layout(**query: str) -> html.Div:
                                 id=ids.WALL_VIEW_NAME,
                                 className="wall-view-name",
                             ),
+                            build_map_legend(layers.OPERATIONAL, element_id=ids.WALL_LEGEND),
                         ],
                     ),
                     html.Section(
@@ -201,7 +204,14 @@ def layout(**query: str) -> html.Div:
                 interval=int((params.rotate_s or 60) * 1000),
                 disabled=params.rotate_s is None,
             ),
-            dcc.Store(id=ids.WALL_PARAMS, data={**asdict(params), "lang": current_language()}),
+            dcc.Store(
+                id=ids.WALL_PARAMS,
+                data={
+                    **asdict(params),
+                    "lang": current_language(),
+                    "date_parts": clock_date_parts(),  # the clock's date in the wall's language
+                },
+            ),
             dcc.Store(id=ids.WALL_VERSION),
             dcc.Store(id=ids.WALL_MAP_STATE),
             dcc.Store(id=ids.WALL_SCREEN),
@@ -235,13 +245,23 @@ def map_width_px(screen: dict | None) -> int:
     return int(min(width * MAP_SHARE[0], height * MAP_SHARE[1] * MAP_ASPECT))
 
 
-def marker_scale(screen: dict | None) -> float:
-    """How much larger than on a desk the wall draws markers, for a viewport `screen`."""
+def screen_factor(screen: dict | None) -> float:
+    """How many times a 1920×1080 screen the viewport `screen` is (at least 1)."""
     try:
         factor = min(screen["width"] / BASE_SCREEN[0], screen["height"] / BASE_SCREEN[1])
     except (TypeError, KeyError, ZeroDivisionError):
         factor = 1.0
-    return MARKER_SCALE * max(1.0, float(factor))
+    return max(1.0, float(factor))
+
+
+def marker_scale(screen: dict | None) -> float:
+    """How much larger than on a desk the wall draws markers, for a viewport `screen`."""
+    return MARKER_SCALE * screen_factor(screen)
+
+
+def label_scale(screen: dict | None) -> float:
+    """How much larger than on a desk the wall writes place names, for a viewport `screen`."""
+    return LABEL_SCALE * screen_factor(screen)
 
 
 def update_wall_panels(
@@ -352,6 +372,7 @@ def _full_figure(cache, version: int, view_name: str, screen: dict | None, param
         view=view_of(view_name, regions, screen),
         uirevision=view_name,
         greyed=past.unknown,
+        label_scale=label_scale(screen),
     )
     scale = marker_scale(screen)
     for trace in figure.data:

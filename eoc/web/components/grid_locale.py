@@ -1,0 +1,55 @@
+"""The data grid's own texts (filter menus, "Contains", "Filter…") in the page's language.
+
+dash-ag-grid shows AG Grid's English texts unless given `localeText`; these are the keys of
+AG Grid's locale (community edition, `AG_GRID_LOCALE_EN`) that the site and relocation grids
+show: the column filters, their conditions and the empty-grid overlay.
+"""
+
+from __future__ import annotations
+
+from eoc.i18n import N_, _
+
+GRID_TEXTS: dict[str, str] = {
+    "filterOoo": N_("Filter…"),
+    "searchOoo": N_("Search…"),
+    "loadingOoo": N_("Loading…"),
+    "noRowsToShow": N_("No rows to show"),
+    "selectAll": N_("(Select all)"),
+    "blanks": N_("(Blanks)"),
+    "equals": N_("Equals"),
+    "notEqual": N_("Does not equal"),
+    "blank": N_("Blank"),
+    "notBlank": N_("Not blank"),
+    "empty": N_("Choose one"),
+    "lessThan": N_("Less than"),
+    "greaterThan": N_("Greater than"),
+    "lessThanOrEqual": N_("Less than or equal to"),
+    "greaterThanOrEqual": N_("Greater than or equal to"),
+    "inRange": N_("Between"),
+    "inRangeStart": N_("From"),
+    "inRangeEnd": N_("To"),
+    "contains": N_("Contains"),
+    "notContains": N_("Does not contain"),
+    "startsWith": N_("Begins with"),
+    "endsWith": N_("Ends with"),
+    "before": N_("Before"),
+    "after": N_("After"),
+    "andCondition": N_("AND"),
+    "orCondition": N_("OR"),
+    "applyFilter": N_("Apply"),
+    "resetFilter": N_("Reset"),
+    "clearFilter": N_("Clear"),
+    "cancelFilter": N_("Cancel"),
+    "filterConditions": N_("Conditions"),
+    "sortAscending": N_("Sort ascending"),
+    "sortDescending": N_("Sort descending"),
+    "sortUnSort": N_("Clear sort"),
+    "page": N_("Page"),
+    "of": N_("of"),
+    "to": N_("to"),
+}
+
+
+def grid_locale_text() -> dict[str, str]:
+    """AG Grid's `localeText` in the current language."""
+    return {key: _(message) for key, message in GRID_TEXTS.items()}

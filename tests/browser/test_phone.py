@@ -1,0 +1,64 @@
+"""The public map on a phone (390×844 CSS px): the legend is there and off the map, the charts'
+titles are not under a toolbar, nothing runs off the screen. Element boxes, not pixels."""
+
+from __future__ import annotations
+
+import pytest
+
+from eoc.web import create_app
+from tests.browser.support import ARTEFACTS, wait_for
+from tests.browser.test_public_map import MAP_LOADED_JS
+from tests.browser.test_wall import overlaps, set_viewport
+from tests.conftest import settings_for
+
+pytestmark = pytest.mark.browser
+
+PHONE = (390, 844)
+BOXES_JS = """
+const box = e => { if (!e) return null; const r = e.getBoundingClientRect();
+  return [r.left + scrollX, r.top + scrollY, r.right + scrollX, r.bottom + scrollY]; };
+const legend = document.querySelector('#public-legend');
+return {
+  map: box(document.querySelector('#public-map')),
+  legend: box(legend),
+  legendRows: legend ? legend.querySelectorAll('.legend-row').length : 0,
+  plotlyLegends: document.querySelectorAll('#public-map .legend').length,
+  titles: [...document.querySelectorAll('.public-chart .gtitle')].map(box),
+  toolbars: [...document.querySelectorAll('.public-chart .modebar')].map(box),
+  width: document.documentElement.scrollWidth,
+  inner: innerWidth,
+  wide: [...document.querySelectorAll('.public-page *')]
+    .filter(e => e.getBoundingClientRect().right > innerWidth + 1 && !e.closest('.js-plotly-plot'))
+    .map(e => e.className || e.tagName).slice(0, 5),
+};
+"""
+
+
+def test_the_public_map_on_a_phone_keeps_its_legend_off_the_map(dash_duo, seed_store):
+    dash_duo.start_server(create_app(seed_store, settings_for(seed_store)), navigate=False)
+    driver = dash_duo.driver
+    set_viewport(driver, *PHONE)
+    driver.get(dash_duo.server.url + "/public?lang=ru")
+    dash_duo.wait_for_element("#public-map .maplibregl-canvas", timeout=30)
+    wait_for(lambda: driver.execute_script(MAP_LOADED_JS), timeout=60, what="the map to load")
+    wait_for(
+        lambda: len(driver.find_elements("css selector", ".public-chart .gtitle")) == 3,
+        what="the chart titles",
+    )
+    assert driver.execute_script("return [innerWidth, innerHeight]") == list(PHONE)
+    boxes = driver.execute_script(BOXES_JS)
+    assert boxes["legend"], "the public map has no legend"
+    assert boxes["legendRows"] >= 10, "legend entries are missing"
+    assert boxes["plotlyLegends"] == 0, "Plotly's own legend is drawn on the map"
+    assert not overlaps(boxes["legend"], boxes["map"]), "the legend covers the map"
+    map_box = boxes["map"]
+    assert map_box[3] - map_box[1] >= 0.5 * PHONE[1], "the map is too small on a phone"
+    for title in boxes["titles"]:
+        for bar in boxes["toolbars"]:
+            assert not overlaps(title, bar), "a chart toolbar covers its title"
+    assert boxes["width"] <= boxes["inner"], f"the page scrolls sideways: {boxes['wide']}"
+    assert boxes["wide"] == [], f"elements run off the screen: {boxes['wide']}"
+    assert "Места размещения" in driver.find_element("css selector", "#public-legend").text
+    # The map and its legend on one screen, as a donor scrolls to them.
+    driver.execute_script("document.querySelector('#public-legend').scrollIntoView({block: 'end'})")
+    driver.save_screenshot(str(ARTEFACTS / "public-phone.png"))
