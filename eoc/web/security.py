@@ -129,7 +129,9 @@ def guarded_layout(action: Action) -> Callable:
             role = current_role()
             if not is_allowed(role, action):
                 # Signed in, but not for this page: say so (a sign-in page explains nothing).
-                return sign_in_required() if role is Role.PUBLIC else not_allowed(role)
+                # A wall display is no member of staff: it gets the sign-in prompt too.
+                staff = role not in (Role.PUBLIC, Role.DISPLAY)
+                return not_allowed(role) if staff else sign_in_required()
             return layout(**query)
 
         return checked

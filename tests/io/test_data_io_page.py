@@ -34,7 +34,7 @@ def _text(component) -> str:
 def test_the_page_is_for_importing_roles_only(writable):
     _store, app = writable
     with signed_in(app, "viewer"):
-        assert "sign-in-required" in _text(data_io.layout())
+        assert "not-allowed" in _text(data_io.layout())  # signed in, but not for imports
     with signed_in(app, "cccm"):
         assert "io-upload" in _text(data_io.layout())
 
