@@ -149,12 +149,14 @@ STEPS: tuple[Step, ...] = (
     Step(
         2,
         "shared tables (sign-in, displays, feeds, flows), schools, population grids, "
-        "incident districts",
+        "incident districts, Cyrillic place names",
         (
             create_shared_tables(),
             add_layer("education_facilities"),
             add_layer("population_grids"),
             add_field("incidents", "adm2_name"),
+            add_field("places", "name_tg"),
+            add_field("places", "name_ru"),
         ),
     ),
 )
