@@ -191,9 +191,10 @@ def layout(**query: str) -> html.Div:
                         children=[
                             html.H2(_("Latest activity")),
                             html.Div(id=ids.WALL_FEED, className="wall-feed"),
+                            # Arrivals at border points under the feed: the map keeps its room.
+                            build_wall_flows(),
                         ],
                     ),
-                    build_wall_flows(),
                 ],
             ),
             html.Footer(_(SCENARIO_NOTICE), className="wall-footer"),
