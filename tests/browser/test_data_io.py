@@ -15,7 +15,7 @@ from tests.conftest import settings_for
 pytestmark = pytest.mark.browser
 
 
-def test_a_duty_officer_previews_and_imports_a_geojson(dash_duo, staff_store, tmp_path):
+def test_a_cccm_officer_previews_and_imports_a_geojson(dash_duo, staff_store, tmp_path):
     store = GeoPackageStore(tmp_path / "io.gpkg")
     shutil.copyfile(staff_store.path, store.path)
     sites = store.read_layer("displacement_sites")
@@ -27,7 +27,8 @@ def test_a_duty_officer_previews_and_imports_a_geojson(dash_duo, staff_store, tm
 
     dash_duo.start_server(create_app(store, settings_for(store)), navigate=False)
     driver = dash_duo.driver
-    sign_in(dash_duo, "duty_officer", then="/data")
+    # Sites are the CCCM sector's layer: the same right as on the screens (issue 11).
+    sign_in(dash_duo, "cccm", then="/data")
     wait_for(lambda: driver.current_url.endswith("/data"), what="the import page")
     dash_duo.wait_for_element("#io-upload input[type=file]", timeout=30)
     driver.find_element("css selector", "#io-upload input[type=file]").send_keys(str(upload))
