@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
+from eoc.store import GeoPackageStore
 from eoc.web import create_app
 from tests.browser.support import MAP_LOADED_JS, sign_in, wait_for
 from tests.conftest import settings_for
@@ -33,9 +35,13 @@ def page_text(driver) -> str:
     ],
 )
 def test_public_and_operations_pages_in_russian_and_tajik(
-    dash_duo, staff_store, lang, public_heading, layers_heading
+    dash_duo, staff_store, tmp_path, lang, public_heading, layers_heading
 ):
-    dash_duo.start_server(create_app(staff_store, settings_for(staff_store)), navigate=False)
+    # A copy: signing in keeps the language chosen before with the account, and the shared
+    # staff store must not carry a Tajik viewer into the tests that follow.
+    store = GeoPackageStore(tmp_path / "languages.gpkg")
+    shutil.copyfile(staff_store.path, store.path)
+    dash_duo.start_server(create_app(store, settings_for(store)), navigate=False)
     driver = dash_duo.driver
     driver.get(f"{dash_duo.server.url}/public?lang={lang}")
     wait_for(lambda: public_heading in page_text(driver), what=f"the {lang} public heading")
