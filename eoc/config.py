@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,18 +19,13 @@ DEFAULT_SECRET_KEY_FILE = PROJECT_DIR / "data" / "secret_key"
 DEFAULT_UPLOAD_DIR = PROJECT_DIR / "data" / "uploads"
 MB = 1024 * 1024
 TRUE_WORDS = ("1", "true", "yes", "on")
-# Import limits read from EOC_* variables, with their types.
-_IMPORT_NUMBERS = {
-    "import_max_rows": int,
-    "import_max_bytes": int,
-    "import_max_seconds": float,
-    "upload_quota_bytes": int,
-    "upload_max_age_s": float,
-}
-RELOCATION_SETTINGS = (
-    "relocation_fill_limit_pct",
-    "relocation_max_distance_km",
-    "relocation_long_trip_km",
+# Import limits: each must be above 0.
+_IMPORT_LIMITS = (
+    "import_max_rows",
+    "import_max_bytes",
+    "import_max_seconds",
+    "upload_quota_bytes",
+    "upload_max_age_s",
 )
 
 
@@ -98,7 +95,7 @@ class Settings:
                 raise ConfigError(
                     _("EOC_{name} must be 0.1 to 86400 seconds").format(name=name.upper())
                 )
-        for name in _IMPORT_NUMBERS:
+        for name in _IMPORT_LIMITS:
             if not getattr(self, name) > 0:
                 raise ConfigError(
                     _("EOC_{name} must be a number above 0").format(name=name.upper())
@@ -118,52 +115,7 @@ def load_settings(
     """Settings from flags (`overrides`; None means not given), then EOC_* variables, defaults."""
     env = os.environ if environ is None else environ
     given = {k: v for k, v in (overrides or {}).items() if v is not None}
-    from_env: dict[str, object] = {}
-    if env.get("EOC_STORE"):
-        from_env["store"] = env["EOC_STORE"]
-    if env.get("EOC_SEED_DIR"):
-        from_env["seed_dir"] = Path(env["EOC_SEED_DIR"])
-    if env.get("EOC_HOST"):
-        from_env["host"] = env["EOC_HOST"]
-    if env.get("EOC_PORT"):
-        try:
-            from_env["port"] = int(env["EOC_PORT"])
-        except ValueError:
-            raise ConfigError(
-                _("EOC_PORT='{value}' is not a port number").format(value=env["EOC_PORT"])
-            ) from None
-    for name in ("online_tiles", "secure_cookies"):
-        if env.get(f"EOC_{name.upper()}"):
-            from_env[name] = env[f"EOC_{name.upper()}"].strip().lower() in TRUE_WORDS
-    for name in ("refresh_s", "stale_after_min"):
-        raw = env.get(f"EOC_{name.upper()}")
-        if raw:
-            try:
-                from_env[name] = float(raw)
-            except ValueError:
-                raise ConfigError(
-                    _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
-                ) from None
-    typed = {name: float for name in RELOCATION_SETTINGS} | _IMPORT_NUMBERS
-    for name, kind in typed.items():
-        raw = env.get(f"EOC_{name.upper()}")
-        if raw:
-            try:
-                from_env[name] = kind(raw)
-            except ValueError:
-                raise ConfigError(
-                    _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
-                ) from None
-    if env.get("EOC_UPLOAD_DIR"):
-        from_env["upload_dir"] = Path(env["EOC_UPLOAD_DIR"])
-    from_env.update(_sign_in_from_env(env))
-    from_env.update(_feeds_from_env(env))
-    if env.get("EOC_SECRET_KEY"):
-        from_env["secret_key"] = env["EOC_SECRET_KEY"]
-    if env.get("EOC_SECRET_KEY_FILE"):
-        from_env["secret_key_file"] = Path(env["EOC_SECRET_KEY_FILE"])
-    from_env.update(_serving_from_env(env))
-    values = {**from_env, **given}
+    values = {**_from_env(env), **given}
     if "seed_dir" in values:
         values["seed_dir"] = Path(values["seed_dir"])
     if "store" in values:
@@ -171,44 +123,47 @@ def load_settings(
     return Settings(**values)
 
 
-_SIGN_IN_FIELDS = {
-    "login_max_failures": int,
-    "login_address_max_failures": int,
-    "login_window_s": float,
-    "session_idle_min": float,
-    "session_max_h": float,
-}
+# Fields no EOC_* variable sets: the development server is chosen on the command line only.
+_NOT_FROM_ENV = frozenset({"debug"})
+# Fields for which a variable set but empty means "off" rather than "not given".
+_EMPTY_MEANS_OFF = frozenset({"feed_usgs_url", "feed_gdacs_url"})
 
 
-def _sign_in_from_env(env: Mapping[str, str]) -> dict[str, object]:
+def _from_env(env: Mapping[str, str]) -> dict[str, object]:
+    """Each field from its EOC_<FIELD> variable, read as the field's declared type."""
     values: dict[str, object] = {}
-    for name, kind in _SIGN_IN_FIELDS.items():
-        raw = env.get(f"EOC_{name.upper()}")
-        if raw:
-            try:
-                values[name] = kind(raw)
-            except ValueError:
-                raise ConfigError(
-                    _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
-                ) from None
+    for name, kind in _env_types().items():
+        variable = f"EOC_{name.upper()}"
+        raw = env.get(variable)
+        if raw is None or (not raw and name not in _EMPTY_MEANS_OFF):
+            continue
+        try:
+            values[name] = _PARSERS[kind](raw)
+        except ValueError:
+            raise ConfigError(
+                _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
+            ) from None
     return values
 
 
-def _feeds_from_env(env: Mapping[str, str]) -> dict[str, object]:
-    values: dict[str, object] = {}
-    for name in ("feed_usgs_url", "feed_gdacs_url"):
-        if f"EOC_{name.upper()}" in env:  # set but empty: that feed is off
-            values[name] = env[f"EOC_{name.upper()}"].strip()
-    for name in ("feed_usgs_interval_s", "feed_gdacs_interval_s", "feed_timeout_s"):
-        raw = env.get(f"EOC_{name.upper()}")
-        if raw:
-            try:
-                values[name] = float(raw)
-            except ValueError:
-                raise ConfigError(
-                    _("EOC_{name}='{value}' is not a number").format(name=name.upper(), value=raw)
-                ) from None
-    return values
+def _flag(raw: str) -> bool:
+    return raw.strip().lower() in TRUE_WORDS
+
+
+_PARSERS = {str: str.strip, Path: Path, int: int, float: float, bool: _flag}
+
+
+def _env_types() -> dict[str, type]:
+    """Field name -> its type, `X | None` read as X (None is the default, never written)."""
+    hints = typing.get_type_hints(Settings)
+    types: dict[str, type] = {}
+    for field in dataclasses.fields(Settings):
+        if field.name in _NOT_FROM_ENV:
+            continue
+        kind = hints[field.name]
+        choices = [arg for arg in typing.get_args(kind) if arg is not type(None)]
+        types[field.name] = choices[0] if choices else kind
+    return types
 
 
 def _check_sign_in(settings: Settings) -> None:
@@ -220,25 +175,6 @@ def _check_sign_in(settings: Settings) -> None:
         raise ConfigError(
             _("the session idle time must be at least 1 minute and at most the session maximum")
         )
-
-
-def _serving_from_env(env: Mapping[str, str]) -> dict[str, object]:
-    """EOC_WORKERS, EOC_THREADS, EOC_REDIS_URL and EOC_CACHE_DIR."""
-    values: dict[str, object] = {}
-    for name in ("workers", "threads"):
-        raw = env.get(f"EOC_{name.upper()}")
-        if raw:
-            try:
-                values[name] = int(raw)
-            except ValueError:
-                raise ConfigError(
-                    _("EOC_{name} must be a whole number from 1 to 64").format(name=name.upper())
-                ) from None
-    if env.get("EOC_REDIS_URL"):
-        values["redis_url"] = env["EOC_REDIS_URL"]
-    if env.get("EOC_CACHE_DIR"):
-        values["cache_dir"] = Path(env["EOC_CACHE_DIR"])
-    return values
 
 
 def language_from_environment(environ: Mapping[str, str] | None = None) -> str | None:

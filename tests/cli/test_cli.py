@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_the_store_falls_back_from_flag_to_environment_to_default():
 @pytest.mark.parametrize(
     ("env", "message"),
     [
-        ({"EOC_PORT": "eighty"}, "EOC_PORT='eighty' is not a port number"),
+        ({"EOC_PORT": "eighty"}, "EOC_PORT='eighty' is not a number"),
         ({"EOC_PORT": "70000"}, "port 70000 is not between 1 and 65535"),
     ],
 )
@@ -90,3 +91,33 @@ def test_users_add_refuses_a_short_password(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
     assert main(["users", "add", "chief", "--role", "admin", "--store", store]) == 1
     assert "at least 10 characters" in capsys.readouterr().err
+
+
+def test_every_setting_but_debug_is_read_from_its_variable():
+    """One loop reads every field from EOC_<FIELD> as the field's type (no hand-kept list)."""
+    given = {
+        "EOC_STORE": "/tmp/x.gpkg",
+        "EOC_PORT": "8061",
+        "EOC_ONLINE_TILES": "yes",
+        "EOC_REFRESH_S": "2.5",
+        "EOC_LOGIN_MAX_FAILURES": "7",
+        "EOC_RELOCATION_FILL_LIMIT_PCT": "80",
+        "EOC_IMPORT_MAX_ROWS": "10",
+        "EOC_UPLOAD_DIR": "/tmp/uploads",
+        "EOC_WORKERS": "3",
+        "EOC_CACHE_DIR": "/tmp/cache",
+        "EOC_FEED_USGS_URL": "",  # set but empty: the feed is off
+        "EOC_FEED_TIMEOUT_S": "4",
+        "EOC_SECRET_KEY": "k" * 40,
+        "EOC_DEBUG": "1",  # not a setting: the development server is a command-line choice
+    }
+    settings = load_settings({}, given)
+    assert settings.store == "/tmp/x.gpkg" and settings.port == 8061
+    assert settings.online_tiles is True and settings.refresh_s == 2.5
+    assert settings.login_max_failures == 7 and settings.relocation_fill_limit_pct == 80
+    assert settings.import_max_rows == 10 and settings.upload_dir == Path("/tmp/uploads")
+    assert settings.workers == 3 and settings.cache_dir == Path("/tmp/cache")
+    assert settings.feed_usgs_url == "" and settings.feed_timeout_s == 4
+    assert settings.secret_key == "k" * 40 and settings.debug is False
+    with pytest.raises(ConfigError, match="EOC_THREADS='many' is not a number"):
+        load_settings({}, {"EOC_THREADS": "many"})
