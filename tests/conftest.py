@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -14,6 +17,36 @@ from eoc.store.seed import build_from_seed, load_seed
 
 SEED_DIR = DEFAULT_SEED_DIR
 SEED_TIME = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
+# The local PostgreSQL + PostGIS server the PostGIS store's tests use.
+PG_SERVER = os.environ.get("EOC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """The URL of a throwaway PostgreSQL database for the whole run, dropped at the end.
+
+    Each test isolates itself in a schema of its own (`pg_schema_url`). Skipped only when
+    no PostgreSQL server answers."""
+    psycopg = pytest.importorskip("psycopg")
+    from psycopg import sql
+
+    try:
+        con = psycopg.connect(PG_SERVER, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL is not reachable at {PG_SERVER}: {exc}")
+    name = f"eoc_test_{secrets.token_hex(4)}"
+    with con:
+        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        yield urlunsplit(urlsplit(PG_SERVER)._replace(path=f"/{name}"))
+    finally:
+        with psycopg.connect(PG_SERVER, autocommit=True) as con:
+            con.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def pg_schema_url(database: str, prefix: str = "t") -> str:
+    """A PostGIS store location in a new schema of `database` (a store of its own)."""
+    return f"{database}?schema={prefix}_{secrets.token_hex(4)}"
 
 
 @pytest.fixture(scope="session")

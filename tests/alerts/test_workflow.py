@@ -3,12 +3,9 @@ an Update/Cancel chain replaces what it references. On both store backends."""
 
 from __future__ import annotations
 
-import os
-import secrets
 import shutil
 from dataclasses import replace
 from datetime import timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import sqlalchemy as sa
@@ -19,28 +16,7 @@ from eoc.alerts.model import AlertError
 from eoc.store import GeoPackageStore
 from eoc.store.alert_tables import alerts as alerts_table
 from tests.alerts.conftest import NOW
-from tests.conftest import SEED_TIME
-
-SERVER = os.environ.get("EOC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-@pytest.fixture(scope="module")
-def pg_database():
-    psycopg = pytest.importorskip("psycopg")
-    from psycopg import sql
-
-    try:
-        con = psycopg.connect(SERVER, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {SERVER}: {exc}")
-    name = f"eoc_test_{secrets.token_hex(4)}"
-    with con:
-        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(SERVER, autocommit=True) as con:
-            con.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+from tests.conftest import SEED_TIME, pg_schema_url
 
 
 @pytest.fixture(params=["geopackage", "postgis"])
@@ -52,7 +28,7 @@ def store(request, seed_store, tmp_path, seed_frames):
     from eoc.store.postgis import PostGISStore
 
     database = request.getfixturevalue("pg_database")
-    built = PostGISStore(f"{database}?schema=t_{secrets.token_hex(4)}")
+    built = PostGISStore(pg_schema_url(database, "t"))
     built.replace_all(seed_frames, now=SEED_TIME)
     return built
 
@@ -180,7 +156,7 @@ def test_a_postgis_store_built_from_the_seed_holds_the_seed_alerts(pg_database):
     from eoc.store.postgis import PostGISStore
     from eoc.store.seed import build_from_seed
 
-    built = PostGISStore(f"{pg_database}?schema=t_{secrets.token_hex(4)}")
+    built = PostGISStore(pg_schema_url(pg_database, "t"))
     try:
         build_from_seed(built, DEFAULT_SEED_DIR, now=SEED_TIME)
         rows = wf.current_alerts(built.sql, now=SEED_TIME)

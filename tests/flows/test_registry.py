@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import pytest
@@ -18,6 +15,7 @@ from eoc.flows.seed import load_seed_flows
 from eoc.flows.values import FlowCount
 from eoc.store.geopackage import GeoPackageStore
 from eoc.write_tokens import ReplayedWriteError, WriteTokens
+from tests.conftest import pg_schema_url
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed"
@@ -151,22 +149,10 @@ def test_writes_on_a_geopackage(tmp_path, seed_store):
     assert set(held.loc[held["source"] != "seed", "point_id"]) == {"TJ-BCP-04"}
 
 
-def test_writes_on_postgis(seed_frames):
-    psycopg = pytest.importorskip("psycopg")
-    from psycopg import sql
-
+def test_writes_on_postgis(seed_frames, pg_database):
     from eoc.store.postgis import PostGISStore
 
-    server = os.environ.get("EOC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-    try:
-        admin = psycopg.connect(server, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable: {exc}")
-    name = f"eoc_test_{secrets.token_hex(4)}"
-    with admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
-    store = PostGISStore(f"{url}?schema=flows")
+    store = PostGISStore(pg_schema_url(pg_database, "flows"))
     try:
         store.replace_all(seed_frames, now=NOW)
         exercise_writes(store)
@@ -174,5 +160,3 @@ def test_writes_on_postgis(seed_frames):
         assert len(read_counts(store.sql)) == len(pd.read_csv(SEED / "flow_counts.csv")) + 3
     finally:
         store.sql.engine.dispose()
-        with psycopg.connect(server, autocommit=True) as con:
-            con.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))

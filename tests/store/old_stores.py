@@ -7,12 +7,10 @@ published report written by that release (tests/data/upgrade/make_fixtures.py).
 
 from __future__ import annotations
 
-import os
 import secrets
 import shutil
 import subprocess
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -20,7 +18,6 @@ from eoc.config import PROJECT_DIR
 from eoc.store import open_store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "upgrade"
-SERVER = os.environ.get("EOC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def old_geopackage(folder: Path):
@@ -30,27 +27,16 @@ def old_geopackage(folder: Path):
 
 
 @pytest.fixture(scope="module")
-def database():
-    """The URL of a throwaway PostgreSQL database with PostGIS, dropped afterwards."""
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        con = psycopg.connect(SERVER, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {SERVER}: {exc}")
-    name = f"eoc_test_{secrets.token_hex(4)}"
-    with con:
-        con.execute(f"CREATE DATABASE {name}")
-    url = urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
-    with psycopg.connect(url, autocommit=True) as db:
+def database(pg_database):
+    """The run's throwaway PostgreSQL database (tests/conftest.py), with PostGIS."""
+    import psycopg
+
+    with psycopg.connect(pg_database, autocommit=True) as db:
         db.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    try:
-        yield url
-    finally:
-        with psycopg.connect(SERVER, autocommit=True) as con:
-            con.execute(f"DROP DATABASE {name} WITH (FORCE)")
-        # An upgrade copies the seed's grid file to data/rasters/<schema>/ (eoc/io/raster.py).
-        for folder in (PROJECT_DIR / "data" / "rasters").glob("old_*"):
-            shutil.rmtree(folder)
+    yield pg_database
+    # An upgrade copies the seed's grid file to data/rasters/<schema>/ (eoc/io/raster.py).
+    for folder in (PROJECT_DIR / "data" / "rasters").glob("old_*"):
+        shutil.rmtree(folder)
 
 
 def old_postgis(database: str):

@@ -1,18 +1,15 @@
 """The PostGIS store behaves like the GeoPackage store, on a real local PostgreSQL + PostGIS.
 
-Each run creates a throwaway database (eoc_test_<random>) and drops it at the end; each test
-gets its own schema in it. Skipped only when no PostgreSQL server answers.
+Each run creates a throwaway database (eoc_test_<random>, tests/conftest.py) and drops it at
+the end; each test gets its own schema in it. Skipped only when no PostgreSQL server answers.
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
-import secrets
 import threading
 import time
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import geopandas as gpd
 import pytest
@@ -31,13 +28,13 @@ from eoc.errors import (
 )
 from eoc.store import open_store
 from eoc.store.edits import Edit
+from tests.conftest import pg_schema_url
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed")
 from psycopg import sql  # noqa: E402
 
 from eoc.store.postgis import PostGISStore  # noqa: E402
 
-SERVER = os.environ.get("EOC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 T0 = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
 T1 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 T2 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -46,29 +43,14 @@ LAYER = "displacement_sites"
 INCREMENTS = 50  # per racing writer
 
 
-def _server() -> psycopg.Connection:
-    return psycopg.connect(SERVER, autocommit=True, connect_timeout=5)
-
-
 @pytest.fixture(scope="module")
-def database() -> str:
-    """The URL of a throwaway database, dropped when the module's tests are done."""
-    try:
-        con = _server()
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {SERVER}: {exc}")
-    name = f"eoc_test_{secrets.token_hex(4)}"
-    with con:
-        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
-    finally:
-        with _server() as con:
-            con.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+def database(pg_database) -> str:
+    """The run's throwaway database (tests/conftest.py); each store takes a schema in it."""
+    return pg_database
 
 
 def new_store(database: str) -> PostGISStore:
-    return PostGISStore(f"{database}?schema=t_{secrets.token_hex(4)}")
+    return PostGISStore(pg_schema_url(database, "t"))
 
 
 @pytest.fixture

@@ -7,11 +7,8 @@ leaves an audit entry with its old and new values.
 
 from __future__ import annotations
 
-import os
-import secrets
 import time
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import pandas as pd
 import pytest
@@ -21,30 +18,11 @@ from eoc.site_edits import change_protection
 from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.web.components.capacity_charts import site_history
+from tests.conftest import pg_schema_url
 
 LAYER = "displacement_sites"
 SHELTER = "TJ-DS-0050"
 T1 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-SERVER = os.environ.get("EOC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-@pytest.fixture(scope="module")
-def pg_database():
-    psycopg = pytest.importorskip("psycopg")
-    from psycopg import sql
-
-    try:
-        con = psycopg.connect(SERVER, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {SERVER}: {exc}")
-    name = f"eoc_test_{secrets.token_hex(4)}"
-    with con:
-        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(SERVER, autocommit=True) as con:
-            con.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture(params=["geopackage", "postgis"])
@@ -55,7 +33,7 @@ def store(request, seed_frames, tmp_path):
         from eoc.store.postgis import PostGISStore
 
         database = request.getfixturevalue("pg_database")
-        built = PostGISStore(f"{database}?schema=t_{secrets.token_hex(4)}")
+        built = PostGISStore(pg_schema_url(database, "t"))
     built.replace_all(seed_frames, now=datetime(2026, 11, 22, 6, 0, tzinfo=UTC))
     return built
 
