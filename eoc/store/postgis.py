@@ -32,6 +32,7 @@ from eoc.errors import ConfigError, StoreError, StoreNotInitialisedError
 from eoc.store import feature_rows
 from eoc.store import journal_tables as j
 from eoc.store.feature_rows import Fit
+from eoc.store.migrations.ddl import PostGISDdl
 from eoc.store.schema import shared_metadata
 from eoc.store.sql_engine import PostgisSql
 from eoc.store.sql_store import SqlStore
@@ -39,14 +40,6 @@ from eoc.store.values import plain
 
 DEFAULT_SCHEMA = "eoc"
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_SQL_TYPES = {
-    "str": "text",
-    "int": "bigint",
-    "float": "double precision",
-    "bool": "boolean",
-    "date": "date",
-    "datetime": "timestamptz",
-}
 # How a column read from PostgreSQL becomes a pandas column before layers.conform (exact ints).
 _FRAME_DTYPES = {"str": "string", "int": "Int64", "float": "Float64", "bool": "boolean"}
 # {s} is the store's schema. Created once, when the store is first built.
@@ -226,8 +219,9 @@ class PostGISStore(SqlStore):
             for (old_name,) in held:
                 raw.execute(sql.SQL("DROP TABLE {}").format(self._table(old_name)))
             raw.execute(self._sql("DELETE FROM {s}.eoc_layers"))
-            for position, (name, spec) in enumerate(specs.items()):
-                self._create_layer(raw, spec, position)
+            ddl = PostGISDdl(self.schema)
+            for name, spec in specs.items():
+                ddl.create_table(con, spec)  # in `frames` order: the drawing order
                 gdf = layers.conform(frames[name], spec)
                 records = gdf[list(spec.field_names)].to_dict("records")
                 self._copy(con, spec, records, _ewkb_array(gdf.geometry))
@@ -251,31 +245,6 @@ class PostGISStore(SqlStore):
             ) from exc
         for statement in _SCHEMA_DDL:
             con.execute(self._sql(statement))
-
-    def _create_layer(self, con: psycopg.Connection, spec: layers.LayerSpec, position: int) -> None:
-        table = self._table(spec.name)
-        columns = sql.SQL(", ").join(
-            sql.SQL("{} {}").format(sql.Identifier(f.name), sql.SQL(_SQL_TYPES[f.type]))
-            for f in spec.fields
-        )
-        con.execute(
-            sql.SQL(
-                "CREATE TABLE {} (fid bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, {},"
-                " geom geometry(Geometry, 4326))"
-            ).format(table, columns)
-        )
-        con.execute(sql.SQL("CREATE INDEX ON {} USING gist (geom)").format(table))
-        # Context layers may hold several rows per id (a river in pieces); edited ones may not.
-        unique = spec.kind == "operational" and spec.field(spec.id_field).unique
-        con.execute(
-            sql.SQL("CREATE {} INDEX ON {} ({})").format(
-                sql.SQL("UNIQUE" if unique else ""), table, sql.Identifier(spec.id_field)
-            )
-        )
-        con.execute(
-            self._sql("INSERT INTO {s}.eoc_layers (name, title, position) VALUES (%s, %s, %s)"),
-            (spec.name, spec.title, position),
-        )
 
 
 def _columns(spec: layers.LayerSpec) -> sql.Composed:

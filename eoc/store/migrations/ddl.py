@@ -219,7 +219,9 @@ class PostGISDdl(Ddl):
             con.execute(sa.text(f"ALTER TABLE {meta} ADD COLUMN schema_version integer"))
         con.execute(sa.text(f"UPDATE {meta} SET schema_version = :v WHERE id = 1"), {"v": version})
 
-    def create_layer(self, con: sa.Connection, spec: layers.LayerSpec, frame: gpd.GeoDataFrame):
+    def create_table(self, con: sa.Connection, spec: layers.LayerSpec) -> None:
+        """The layer's empty table typed from its spec, its indexes, and its row in
+        `eoc_layers` (drawn last). The one definition: a first build and an upgrade use it."""
         table = self.table(con, spec.name)
         columns = ", ".join(f"{self.quote(con, f.name)} {self.types[f.type]}" for f in spec.fields)
         con.execute(
@@ -229,6 +231,7 @@ class PostGISDdl(Ddl):
             )
         )
         con.execute(sa.text(f"CREATE INDEX ON {table} USING gist (geom)"))
+        # Context layers may hold several rows per id (a river in pieces); edited ones may not.
         unique = spec.kind == "operational" and spec.field(spec.id_field).unique
         con.execute(
             sa.text(
@@ -244,6 +247,10 @@ class PostGISDdl(Ddl):
             ),
             {"name": spec.name, "title": spec.title},
         )
+
+    def create_layer(self, con: sa.Connection, spec: layers.LayerSpec, frame: gpd.GeoDataFrame):
+        self.create_table(con, spec)
+        table = self.table(con, spec.name)
         names = ", ".join(self.quote(con, f.name) for f in spec.fields)
         marks = ", ".join(f":v{i}" for i in range(len(spec.fields)))
         rows = [
