@@ -74,10 +74,7 @@ def apply_usgs(
     events = usgs.filter_events(usgs.parse_events(feed), bbox=bbox, min_magnitude=min_magnitude)
     stored_zones = store.read_layer("hazard_zones")
     incident_edits, zone_edits = usgs.plan_feed_edits(
-        events,
-        store.read_layer("incidents"),
-        stored_zones,
-        regions=store.read_layer("regions"),
+        events, store.read_layer("incidents"), stored_zones
     )
     zone_edits = drop_unchanged(zone_edits, stored_zones, "hazard_zones")
     incident_edits = placed(

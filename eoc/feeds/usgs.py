@@ -208,12 +208,12 @@ def incident_severity(magnitude: float | None, alert: str | None) -> str:
     return max(by_alert, by_magnitude, key=_SEVERITY_ORDER.index)
 
 
-def events_to_incidents(
-    events: gpd.GeoDataFrame, *, regions: gpd.GeoDataFrame | None = None
-) -> gpd.GeoDataFrame:
-    """Incidents rows (layers.get("incidents")) for `events`, typed like the store's."""
+def events_to_incidents(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Incidents rows (layers.get("incidents")) for `events`, typed like the store's.
+
+    Region and district are left empty: the ingest places every new or moved incident
+    from its location (eoc/feeds/ingest.py `placed`), as for a typed one."""
     spec = layers.get("incidents")
-    adm1 = _regions_of(events, regions)
     rows = {
         "incident_id": [f"{ZONE_PREFIX}{e}" for e in events["event_id"]],
         "time_utc": events["time"].dt.floor("s"),
@@ -228,7 +228,7 @@ def events_to_incidents(
             _description(t, p) for t, p in zip(events["title"], events["place"], strict=True)
         ],
         "reporter": REPORTER,
-        "adm1_iso": adm1,
+        "adm1_iso": None,
         "source": SOURCE,
         "external_id": events["event_id"].astype("string"),
         "magnitude": events["magnitude"],
@@ -265,7 +265,6 @@ def plan_feed_edits(
     existing_incidents: gpd.GeoDataFrame | None,
     existing_zones: gpd.GeoDataFrame | None,
     *,
-    regions: gpd.GeoDataFrame | None = None,
     levels: Sequence[int] = DEFAULT_LEVELS,
 ) -> tuple[list[Edit], list[Edit]]:
     """(incident edits, hazard zone edits) that bring the store up to date with `events`.
@@ -284,7 +283,7 @@ def plan_feed_edits(
         events[withdrawn], existing_incidents, stored_updated, stored_zones
     )
     events = events[~withdrawn].reset_index(drop=True)
-    incidents = events_to_incidents(events, regions=regions)
+    incidents = events_to_incidents(events)
     spec = layers.get("incidents")
     for position, incident in enumerate(incidents.itertuples(index=False)):
         row = incident._asdict()
@@ -294,8 +293,9 @@ def plan_feed_edits(
             before = stored_updated[incident_id]
             if not pd.isna(before) and (pd.isna(updated) or updated <= before):
                 continue
-            fields = FEED_FIELDS + (("adm1_iso",) if regions is not None else ())
-            changes = {name: _plain(row[name]) for name in fields} | {"geometry": row["geometry"]}
+            changes = {name: _plain(row[name]) for name in FEED_FIELDS} | {
+                "geometry": row["geometry"]
+            }
             # Another feed that reported the same event (GDACS) stays listed.
             changes["source"] = merge_sources(stored_sources.get(incident_id), SOURCE)
             incident_edits.append(
@@ -398,21 +398,6 @@ def _stored_zone_ids(zones: gpd.GeoDataFrame | None) -> set[str]:
     if zones is None or zones.empty:
         return set()
     return {str(z) for z in zones["zone_id"] if str(z).startswith(ZONE_PREFIX)}
-
-
-def _regions_of(events: gpd.GeoDataFrame, regions: gpd.GeoDataFrame | None) -> list[str | None]:
-    codes: list[str | None] = [None] * len(events)
-    if regions is None or events.empty:
-        return codes
-    if regions.crs is None or not regions.crs.equals(events.crs):
-        raise FeedError("the regions layer must be in EPSG:4326 to place USGS events")
-    tree = shapely.STRtree(np.asarray(events.geometry.array, dtype=object))
-    region_idx, event_idx = tree.query(
-        np.asarray(regions.geometry.array, dtype=object), predicate="contains"
-    )
-    for r, e in zip(region_idx, event_idx, strict=True):
-        codes[e] = codes[e] or str(regions["adm1_iso"].iloc[r])
-    return codes
 
 
 def _description(title: object, place: object) -> str | None:
