@@ -59,6 +59,7 @@ POLL_MS = 500
 HEARTBEAT_S = 2.0  # a queued job's worker says it is alive this often…
 ALIVE_TTL_S = 10  # …and is taken for dead when silent this long
 QUEUE_WAIT_S = 60.0  # a queued job no worker took within this is reported
+PARENT_CHECK_S = 1.0  # a local job whose web worker ended ends within this
 JOB_NICENESS = 10  # jobs yield the CPU to the web workers (the duty officers), yet progress
 # Request headers that described the original body, which the job's request does not have.
 BODY_HEADERS = frozenset({"content-length", "content-type", "transfer-encoding"})
@@ -106,6 +107,7 @@ class LocalJobs(DiskcacheManager):
 
         @functools.wraps(fn)
         def job(*args: Any, **kw: Any) -> Any:
+            end_with_parent()
             os.nice(JOB_NICENESS)
             with callers_request(server):
                 return fn(*args, **kw)
@@ -122,6 +124,25 @@ class LocalJobs(DiskcacheManager):
 
     def check_available(self) -> None:
         return None
+
+
+def end_with_parent() -> None:
+    """This job process ends within PARENT_CHECK_S once the web worker that started it ends.
+
+    A stopped or restarted server then leaves no orphan still building a PDF (its writes are
+    one transaction: ending mid-way loses nothing). A watch thread, not Linux's
+    PR_SET_PDEATHSIG: that signal follows the forking *thread*, and the development
+    server's request threads end as soon as they answer.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent != 1:
+            time.sleep(PARENT_CHECK_S)
+        LOG.warning("job process %s: its web worker %s ended; ending too", os.getpid(), parent)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="eoc-job-parent-watch", daemon=True).start()
 
 
 class QueuedJobs(CeleryManager):

@@ -326,3 +326,41 @@ def test_without_redis_jobs_run_locally_and_one_killed_mid_way_says_so(
         assert len(store.list_reports()) == reports + 1
     finally:
         stop_server(server["process"])
+
+
+FORKING_WORKER = """
+import os, sys, time
+from eoc.web.jobs import end_with_parent
+pid = os.fork()
+if pid == 0:  # the job, as Dash's local manager forks it from a web worker
+    end_with_parent()
+    print("watching", flush=True)
+    time.sleep(120)
+    os._exit(0)
+print(pid, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_local_job_ends_soon_after_the_web_worker_that_started_it():
+    """A stopped or crashed server leaves no orphan job (within PARENT_CHECK_S, not at its end)."""
+    from eoc.web.jobs import PARENT_CHECK_S
+
+    worker = subprocess.Popen(
+        [sys.executable, "-c", FORKING_WORKER],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    job = psutil.Process(int(worker.stdout.readline()))
+    try:
+        assert worker.stdout.readline().strip() == "watching"
+        worker.kill()
+        worker.wait()
+        assert job.is_running() and job.status() != psutil.STATUS_ZOMBIE
+        gone, alive = psutil.wait_procs([job], timeout=PARENT_CHECK_S + 9)
+        assert not alive, "the job outlived its web worker"
+    finally:
+        if job.is_running():
+            job.kill()
