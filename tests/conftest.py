@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from eoc.config import DEFAULT_SEED_DIR, Settings
+from eoc.config import DEFAULT_SEED_DIR, PROJECT_DIR, Settings
 from eoc.store import GeoPackageStore
 from eoc.store.seed import build_from_seed, load_seed
 
@@ -42,6 +43,17 @@ def pg_database():
     finally:
         with psycopg.connect(PG_SERVER, autocommit=True) as con:
             con.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_grid_copies_left():
+    """A PostGIS store built from the seed copies its grid file to data/rasters/<schema>/
+    (eoc/io/raster.py grid_folder); the folders this run made go at its end."""
+    folder = PROJECT_DIR / "data" / "rasters"
+    before = set(folder.iterdir()) if folder.is_dir() else set()
+    yield
+    for made in (set(folder.iterdir()) if folder.is_dir() else set()) - before:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 def pg_schema_url(database: str, prefix: str = "t") -> str:
@@ -87,6 +99,27 @@ def staff_store(seed_store, tmp_path_factory) -> GeoPackageStore:
     for role, name in STAFF.items():
         create_user(store, name, role=role, password=STAFF_PASSWORD, now=SEED_TIME)
     return store
+
+
+@pytest.fixture(scope="session")
+def pg_staff_store(pg_database):
+    """`staff_store` on PostGIS: the seed and one user per role in a schema of its own."""
+    from eoc.auth import create_user
+    from eoc.store.postgis import PostGISStore
+
+    store = PostGISStore(pg_schema_url(pg_database, "staff"))
+    build_from_seed(store, SEED_DIR, now=SEED_TIME)
+    for role, name in STAFF.items():
+        create_user(store, name, role=role, password=STAFF_PASSWORD, now=SEED_TIME)
+    yield store
+    store.sql.engine.dispose()
+
+
+@pytest.fixture(scope="module", params=["geopackage", "postgis"])
+def each_staff_store(request):
+    """The staff store on each backend in turn (shared: tests must not write to it)."""
+    name = "staff_store" if request.param == "geopackage" else "pg_staff_store"
+    return request.getfixturevalue(name)
 
 
 @contextmanager

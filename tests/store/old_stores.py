@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from eoc.config import PROJECT_DIR
 from eoc.store import open_store
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "upgrade"
@@ -33,10 +32,7 @@ def database(pg_database):
 
     with psycopg.connect(pg_database, autocommit=True) as db:
         db.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-    yield pg_database
-    # An upgrade copies the seed's grid file to data/rasters/<schema>/ (eoc/io/raster.py).
-    for folder in (PROJECT_DIR / "data" / "rasters").glob("old_*"):
-        shutil.rmtree(folder)
+    return pg_database  # an upgrade's grid copies go at the run's end (tests/conftest.py)
 
 
 def old_postgis(database: str):

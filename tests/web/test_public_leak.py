@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import dash
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -47,7 +48,7 @@ from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.web import create_app, ids
 from eoc.web.security import CALLBACK_ACTIONS_KEY
-from tests.conftest import SEED_TIME, STAFF, STAFF_PASSWORD, settings_for
+from tests.conftest import SEED_TIME, STAFF, STAFF_PASSWORD, pg_schema_url, settings_for
 
 PUBLIC_GETS = (
     "/public",
@@ -96,7 +97,7 @@ class Secrets:
 
 
 @pytest.fixture(scope="module")
-def canary_store(tmp_path_factory, seed_frames) -> GeoPackageStore:
+def canary_frames(seed_frames) -> dict[str, gpd.GeoDataFrame]:
     """The seed with every non-public field of every operational layer set to a canary."""
     frames = {name: gdf.copy() for name, gdf in seed_frames.items()}
     serial = iter(range(1, 1_000_000))
@@ -115,16 +116,40 @@ def canary_store(tmp_path_factory, seed_frames) -> GeoPackageStore:
                 gdf[f.name] = (CANARY_DAY + days).astype(gdf[f.name].dtype)
             elif f.type == "str":
                 gdf[f.name] = pd.array([f"Qz{v:05d}Canary" for v in values], dtype="string")
-    store = GeoPackageStore(tmp_path_factory.mktemp("canary") / "canary.gpkg")
+    return frames
+
+
+def built_canary(store, frames):
     store.replace_all(frames, now=datetime(2026, 11, 22, 6, 0, tzinfo=UTC))
     create_user(store, STAFF["admin"], role="admin", password=STAFF_PASSWORD, now=SEED_TIME)
     return store
 
 
-@pytest.fixture(scope="module", params=["seed", "canary"])
-def store(request, staff_store, canary_store) -> GeoPackageStore:
-    """The seed (with staff accounts) or the canary store."""
-    return staff_store if request.param == "seed" else canary_store
+@pytest.fixture(scope="module")
+def canary_store(tmp_path_factory, canary_frames) -> GeoPackageStore:
+    store = GeoPackageStore(tmp_path_factory.mktemp("canary") / "canary.gpkg")
+    return built_canary(store, canary_frames)
+
+
+@pytest.fixture(scope="module")
+def pg_canary_store(pg_database, canary_frames):
+    from eoc.store.postgis import PostGISStore
+
+    return built_canary(PostGISStore(pg_schema_url(pg_database, "canary")), canary_frames)
+
+
+# Each store on each backend: the seed (with staff accounts) and the canary store.
+STORES = {
+    "seed": "staff_store",
+    "canary": "canary_store",
+    "seed-postgis": "pg_staff_store",
+    "canary-postgis": "pg_canary_store",
+}
+
+
+@pytest.fixture(scope="module", params=list(STORES))
+def store(request):
+    return request.getfixturevalue(STORES[request.param])
 
 
 @pytest.fixture(scope="module")
@@ -222,13 +247,14 @@ def public_answer(client, lang: str) -> str:
     return "\n".join(readings(response.data))
 
 
-def test_the_secrets_are_real(secrets, store, canary_store):
+def test_the_secrets_are_real(secrets, request):
     """The search below looks for something: shelters, small sites and private values."""
+    canary = request.node.callspec.params["store"].startswith("canary")
     assert len(secrets.shelters) == 2
     assert len(secrets.small_sites) >= 10
     assert "Protection shelter (Dushanbe)" in secrets.texts
-    assert "TJ-BCP-01" in secrets.texts or store is canary_store
-    if store is canary_store:
+    assert "TJ-BCP-01" in secrets.texts or canary
+    if canary:
         assert len(secrets.numbers) > 100
 
 

@@ -49,8 +49,8 @@ EXPECTED_IMPORTS = {
 
 
 @pytest.fixture(scope="module")
-def app(staff_store):
-    return create_app(staff_store, settings_for(staff_store))
+def app(each_staff_store):
+    return create_app(each_staff_store, settings_for(each_staff_store))
 
 
 def client_as(app, role: str | None):
@@ -168,9 +168,9 @@ def test_every_callback_has_a_registered_permission(app):
 
 
 @pytest.mark.parametrize("role", PRINCIPALS)
-def test_every_callback_is_refused_or_served_as_the_table_says(app, staff_store, role):
+def test_every_callback_is_refused_or_served_as_the_table_says(app, each_staff_store, role):
     client = client_as(app, role)
-    version = staff_store.version()
+    version = each_staff_store.version()
     actions = app.server.config[CALLBACK_ACTIONS_KEY]
     for output, body in _callback_bodies(app):
         response = client.post("/_dash-update-component", json=body)
@@ -180,7 +180,7 @@ def test_every_callback_is_refused_or_served_as_the_table_says(app, staff_store,
         else:
             assert response.status_code == 403, (output, role)
             assert b"refused" in response.get_data()
-    assert staff_store.version() == version
+    assert each_staff_store.version() == version
 
 
 def test_an_unregistered_callback_is_refused(app):
