@@ -28,8 +28,9 @@ def test_anonymous_visitors_are_sent_to_sign_in(dash_duo, staff_store):
     assert dash_duo.driver.find_elements("name", "password")
 
 
-def test_the_map_draws_offline_and_a_layer_can_be_switched_off(dash_duo, staff_store):
-    app = create_app(staff_store, settings_for(staff_store))
+def test_the_map_draws_offline_and_a_layer_can_be_switched_off(dash_duo, each_staff_store):
+    """On each store backend: the app reads PostGIS as it reads the GeoPackage."""
+    app = create_app(each_staff_store, settings_for(each_staff_store))
     dash_duo.start_server(app, navigate=False)
     driver = dash_duo.driver
     sign_in(dash_duo, "viewer")

@@ -49,8 +49,10 @@ return tip ? tip.textContent : '';
 """
 
 
-def test_the_public_page_draws_offline_without_signing_in(dash_duo, seed_store):
-    dash_duo.start_server(create_app(seed_store, settings_for(seed_store)), navigate=False)
+def test_the_public_page_draws_offline_without_signing_in(dash_duo, each_staff_store):
+    """On each store backend."""
+    store = each_staff_store
+    dash_duo.start_server(create_app(store, settings_for(store)), navigate=False)
     driver = dash_duo.driver
     driver.get(dash_duo.server.url + "/public")
 
