@@ -77,6 +77,30 @@ def grid_folder(store) -> Path:
     return path.with_name(path.stem + ".rasters")
 
 
+def copy_grid_files(source, target) -> int:
+    """Every grid file of store `source` into store `target`'s folder, if not there yet.
+
+    Files are named by their hash and never change, so a file already there is the same
+    bytes; each is written whole, then renamed (a reader never sees half a grid). Backups and
+    restores carry the grids this way. Returns how many files were copied."""
+    source_folder, target_folder = grid_folder(source), grid_folder(target)
+    if not source_folder.is_dir() or source_folder.resolve() == target_folder.resolve():
+        return 0
+    copied = 0
+    for path in sorted(source_folder.iterdir()):
+        if not path.is_file() or path.name.endswith(".part"):
+            continue
+        target_folder.mkdir(parents=True, exist_ok=True)
+        out = target_folder / path.name
+        if out.is_file():
+            continue
+        tmp = out.with_name(out.name + ".part")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, out)
+        copied += 1
+    return copied
+
+
 def managed_name(sha256: str, file: str) -> str:
     """`tj_worldpop.tif` with hash eb86a1… → `eb86a186879865306e7a-tj_worldpop.tif`."""
     return f"{sha256[:20]}-{Path(file).name}"

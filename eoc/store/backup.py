@@ -1,7 +1,8 @@
 """Backups of a store as one GeoPackage file, and restoring them into either backend.
 
 A backup is always a GeoPackage store (QGIS opens it; it is the laptop copy for when the
-server cannot be reached):
+server cannot be reached), with the store's population grid files beside it in its own grid
+folder (`eoc-….gpkg` → `eoc-….rasters/`, eoc/io/raster.py), copied before the file appears:
 
 - of a GeoPackage: SQLite's online backup API copies the file in one step under a read lock,
   so writers wait for the copy (well under a second for a store of tens of MB) and the copy
@@ -37,6 +38,7 @@ import sqlalchemy as sa
 import layers
 from eoc.errors import EocError, StoreError
 from eoc.i18n import _
+from eoc.io.raster import copy_grid_files, grid_folder
 from eoc.store import migrations
 from eoc.store.geopackage import GeoPackageStore
 from eoc.store.migrations.ddl import ddl_for
@@ -55,6 +57,8 @@ def backup_store(store, out: Path) -> Path:
     tmp = out.with_name(out.name + ".part")
     tmp.unlink(missing_ok=True)
     try:
+        # The grid files first: a backup never names a grid file it does not carry.
+        copy_grid_files(store, GeoPackageStore(out))
         if isinstance(store, GeoPackageStore):
             _copy_file(store.path, tmp)
         else:
@@ -83,6 +87,7 @@ def prune_backups(folder: Path, *, keep: int) -> list[Path]:
     old = found[:-keep]
     for path in old:
         path.unlink()
+        shutil.rmtree(grid_folder(GeoPackageStore(path)), ignore_errors=True)
     return old
 
 
@@ -98,6 +103,7 @@ def restore_store(backup: Path, target, *, force: bool, now: datetime) -> Path |
             )
         )
     stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+    copy_grid_files(source, target)  # before the rows that name them
     if isinstance(target, GeoPackageStore):
         return _restore_geopackage(source, target, stamp)
     return _restore_postgis(source, target, stamp, now)

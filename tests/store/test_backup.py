@@ -153,3 +153,27 @@ def test_eoc_backup_and_restore_commands(tmp_path, capsys):
     assert "--force" in capsys.readouterr().err
     assert main(["restore", str(backup), "--store", str(store.path), "--force"]) == 0
     assert "kept as" in capsys.readouterr().err
+
+
+def test_a_backup_carries_the_grid_files_and_a_restore_puts_them_back(store, tmp_path):
+    """Exposure counts people from the grid file: a restored store must still have it."""
+    from eoc.io.raster import grid_folder, grid_path
+
+    grids = store.read_layer("population_grids")
+    assert len(grids) >= 1 and all(grid_path(store, row) for _, row in grids.iterrows())
+    backup = backup_store(store, tmp_path / "backups" / "b.gpkg")
+    carried = sorted(p.name for p in (tmp_path / "backups" / "b.rasters").iterdir())
+    assert carried == sorted(p.name for p in grid_folder(store).iterdir())
+    laptop = open_store(str(tmp_path / "laptop" / "eoc.gpkg"))
+    restore_store(backup, laptop, force=False, now=NOW)
+    for _, row in laptop.read_layer("population_grids").iterrows():
+        found = grid_path(laptop, row)  # the managed folder only, no seed fallback
+        assert found is not None and found.parent == tmp_path / "laptop" / "eoc.rasters"
+
+
+def test_retention_removes_the_grid_files_of_the_backups_it_deletes(store, tmp_path):
+    folder = tmp_path / "backups"
+    made = [
+        backup_into_folder(store, folder, keep=1, now=NOW + timedelta(minutes=i)) for i in range(3)
+    ]
+    assert sorted(folder.iterdir()) == [made[-1], made[-1].with_suffix(".rasters")]
