@@ -22,7 +22,7 @@ from eoc.io_cli import add_commands as add_io_commands
 from eoc.permissions import USER_ROLES
 from eoc.relocation_cli import add_commands as add_relocation_commands
 from eoc.reports_cli import add_commands as add_report_commands
-from eoc.store import Store, open_store
+from eoc.store import Store, migrations, open_store
 from eoc.store.seed import build_from_seed
 from eoc.store_cli import add_commands as add_store_commands
 
@@ -51,7 +51,12 @@ def ensure_store(settings: Settings, *, rebuild: bool = False) -> Store:
     """The configured store, built from the seed if it does not exist yet (or `rebuild`)."""
     store = open_store(settings.store)
     if rebuild or not store.exists():
+        if store.exists():
+            # What a rebuild keeps (users, audit, reports, the shared tables) first gets this
+            # release's schema; then the layers are built from this release's specs.
+            migrations.upgrade(store, now=datetime.now(UTC), seed_dir=settings.seed_dir)
         version = build_from_seed(store, settings.seed_dir, now=datetime.now(UTC), progress=_say)
+        migrations.stamp(store)
         flows = load_seed_flows(store, settings.seed_dir, now=datetime.now(UTC))
         version = flows.version if flows else version
         _say(

@@ -248,6 +248,14 @@ def upgrade(
     return UpgradeResult(found, current, tuple(m.done), version)
 
 
+def stamp(store, *, steps: Sequence[Step] = STEPS) -> None:
+    """Record that `store`, just built by this release, has the current schema version."""
+    with store.sql.engine.connect() as con, con.begin():
+        ddl = ddl_for(store)
+        ddl.lock(con)
+        ddl.record_version(con, steps[-1].version)
+
+
 def _placed_version(m: Migration, steps: Sequence[Step]) -> int:
     """An unstamped store's version: just below the first step it still needs."""
     for step in steps:
