@@ -15,7 +15,7 @@ import pytest
 
 from eoc.store import GeoPackageStore
 from eoc.web import create_app, ids
-from eoc.web.pages import capacity, operations, reports
+from eoc.web.pages import capacity, operations, operations_forms, reports
 from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
 from tests.web.test_incident_log import click_on, find
 
@@ -136,7 +136,7 @@ def test_a_hostile_incident_is_refused_in_words(app, store, overrides, words):
 )
 def test_a_hostile_status_change_is_refused_in_words(app, store, status, reason, words):
     with signed_in(app, "duty_officer"):
-        panel = operations.show_detail(click_on("border_checkpoints", "TJ-BCP-01"))
+        panel = operations_forms.show_detail(click_on("border_checkpoints", "TJ-BCP-01"))
     target = find(panel, ids.STATUS_TARGET).data
     before = store.version()
     response = post(

@@ -17,7 +17,8 @@ from eoc.store import GeoPackageStore
 from eoc.web import create_app, ids
 from eoc.web.components.map_figure import trace_slots
 from eoc.web.context import WRITE_TOKENS_KEY
-from eoc.web.pages.operations import layout, save_incident, save_status, show_detail
+from eoc.web.pages.operations import layout
+from eoc.web.pages.operations_forms import save_incident, save_status, show_detail
 from layers import OPERATIONAL
 from tests.conftest import settings_for, signed_in
 
