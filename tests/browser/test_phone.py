@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from eoc.web import create_app
+from eoc.web.components.view import COUNTRY_BOUNDS
 from tests.browser.support import ARTEFACTS, wait_for
 from tests.browser.test_public_map import MAP_LOADED_JS
 from tests.browser.test_wall import overlaps, set_viewport
@@ -34,6 +35,15 @@ return {
 """
 
 
+SHOWN_BOUNDS_JS = """
+const gd = document.querySelector('#public-map .js-plotly-plot');
+const map = gd && gd.eocFitted && gd._fullLayout.map._subplot.map;
+if (!map || map.isMoving()) { return null; }
+const b = map.getBounds();
+return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+"""
+
+
 def test_the_public_map_on_a_phone_keeps_its_legend_off_the_map(dash_duo, seed_store):
     dash_duo.start_server(create_app(seed_store, settings_for(seed_store)), navigate=False)
     driver = dash_duo.driver
@@ -59,6 +69,10 @@ def test_the_public_map_on_a_phone_keeps_its_legend_off_the_map(dash_duo, seed_s
     assert boxes["width"] <= boxes["inner"], f"the page scrolls sideways: {boxes['wide']}"
     assert boxes["wide"] == [], f"elements run off the screen: {boxes['wide']}"
     assert "Места размещения" in driver.find_element("css selector", "#public-legend").text
+    # The whole country in view on the phone's narrow map (the view was fitted for 900 px).
+    shown = wait_for(lambda: driver.execute_script(SHOWN_BOUNDS_JS), what="the fitted view")
+    west, south, east, north = COUNTRY_BOUNDS
+    assert shown[0] <= west and shown[1] <= south and shown[2] >= east and shown[3] >= north, shown
     # The map and its legend on one screen, as a donor scrolls to them.
     driver.execute_script("document.querySelector('#public-legend').scrollIntoView({block: 'end'})")
     driver.save_screenshot(str(ARTEFACTS / "public-phone.png"))

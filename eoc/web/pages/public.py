@@ -14,7 +14,7 @@ import json
 import dash
 import flask
 import plotly.graph_objects as go
-from dash import Dash, Input, Output, dcc, html
+from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
 import layers
 from eoc.analysis.projects import project_totals
@@ -27,7 +27,7 @@ from eoc.web.components.footer import build_footer
 from eoc.web.components.map_figure import build_map_figure
 from eoc.web.components.map_legend import build_map_legend
 from eoc.web.components.project_chart import build_project_chart, region_labels
-from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
+from eoc.web.components.view import COUNTRY_BOUNDS, MAP_WIDTH_PX, view_of_bounds
 from eoc.web.context import current_cache, current_settings
 from eoc.web.public_cache import ANSWERS_KEY, CachedCallback, current_answers
 from eoc.web.security import guarded_callback, guarded_layout
@@ -84,6 +84,7 @@ def layout(**_query: str) -> html.Div:
                 className="public-map",
                 config={**GRAPH_CONFIG, "scrollZoom": True},
             ),
+            dcc.Store(id=ids.PUBLIC_MAP_FITTED),  # written by the browser's fit (assets/)
             # Beside the map, not on it: on a phone Plotly's legend covered half the map.
             build_map_legend(PUBLIC_OPERATIONAL, element_id=ids.PUBLIC_LEGEND),
             html.Section(
@@ -142,7 +143,11 @@ def update_public_page(visible: list[str] | None) -> tuple:
         uirevision="public",
         tooltips={name: public_tooltip(layers.get(name)) for name in chosen},
     )
-    figure.update_layout(showlegend=False)  # the HTML legend under the map names the colours
+    figure.update_layout(
+        showlegend=False,  # the HTML legend under the map names the colours
+        # The width the view was fitted for: a narrower map zooms out (assets/public_map.js).
+        meta={"view_width_px": MAP_WIDTH_PX},
+    )
     return (
         figure,
         *_summaries(public),
@@ -227,3 +232,9 @@ def register(app: Dash) -> None:
     (output_key,) = set(app.callback_map) - before
     app.server.config[ANSWERS_KEY].add(CachedCallback(output_key, layers_key))
     app.server.add_url_rule(f"{GEOJSON_ROUTE}<string:digest>.json", "public_geojson", serve_geojson)
+    # In the browser: the country in view whatever the map's width (a phone is 390 px).
+    app.clientside_callback(
+        ClientsideFunction(namespace="publicmap", function_name="fit"),
+        Output(ids.PUBLIC_MAP_FITTED, "data"),
+        Input(ids.PUBLIC_MAP, "figure"),
+    )
