@@ -57,3 +57,39 @@ def test_public_and_operations_pages_in_russian_and_tajik(
     wait_for(lambda: driver.execute_script(MAP_LOADED_JS), what="the operations map")
     wait_for(lambda: layers_heading in page_text(driver), what=f"the {lang} layers heading")
     assert driver.find_element("tag name", "html").get_attribute("lang") == lang
+
+
+HEADINGS_JS = """
+return [...document.querySelectorAll('#cap-grid .ag-header-cell')].map(cell => {
+  const label = cell.querySelector('.ag-header-cell-label');
+  const text = cell.querySelector('.ag-header-cell-text');
+  if (!label || !text) { return null; }
+  const box = label.getBoundingClientRect(), inner = text.getBoundingClientRect();
+  return {text: text.textContent, cut: inner.bottom > box.bottom + 1 || inner.top < box.top - 1
+          || text.scrollHeight > text.clientHeight + 1 || text.scrollWidth > text.clientWidth + 1,
+          dims: [inner.height, box.height, text.scrollHeight, text.clientHeight,
+                 text.scrollWidth, text.clientWidth, cell.getBoundingClientRect().width]};
+}).filter(Boolean);
+"""
+
+
+@pytest.mark.parametrize("lang", ["tg", "ru"])
+def test_the_capacity_grid_headings_are_whole_in_tajik_and_russian(
+    dash_duo, staff_store, tmp_path, lang
+):
+    """Long Tajik and Russian headings wrap and are read whole, none cut off at its foot."""
+    from tests.browser.test_wall import set_viewport
+
+    store = GeoPackageStore(tmp_path / "languages.gpkg")
+    shutil.copyfile(staff_store.path, store.path)
+    dash_duo.start_server(create_app(store, settings_for(store)), navigate=False)
+    driver = dash_duo.driver
+    set_viewport(driver, 1920, 1080)
+    driver.get(f"{dash_duo.server.url}/public?lang={lang}")
+    sign_in(dash_duo, "cccm", then="/capacity")
+    dash_duo.wait_for_element("#cap-grid .ag-row", timeout=30)
+    headings = wait_for(lambda: driver.execute_script(HEADINGS_JS), what="the grid headings")
+    assert len(headings) > 10
+    assert any(re.search("[а-яӣӯқҳҷғ]", h["text"]) for h in headings), "not translated"
+    cut = [(h["text"], h["dims"]) for h in headings if h["cut"]]
+    assert not cut, f"headings cut off in {lang}: {cut}"

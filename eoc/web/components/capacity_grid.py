@@ -19,7 +19,7 @@ import pandas as pd
 import layers
 from eoc.i18n import N_, _, localised
 from eoc.site_edits import EDITABLE_FIELDS
-from eoc.web.components.grid_locale import grid_locale_text
+from eoc.web.components.grid_locale import WRAPPED_HEADER_PX, grid_locale_text
 
 SPEC = layers.get("displacement_sites")
 BINDING_LABELS = {
@@ -177,7 +177,7 @@ def build_site_grid(grid_id: str, *, editable: bool) -> dag.AgGrid:
         rowClassRules={"cap-row-over": "params.data.over_capacity === true"},
         dashGridOptions={
             "localeText": grid_locale_text(),  # the grid's own texts in the page's language
-            "headerHeight": 52,  # two lines of a wrapped heading
+            "headerHeight": WRAPPED_HEADER_PX,
             "rowSelection": {
                 "mode": "singleRow",
                 "checkboxes": False,

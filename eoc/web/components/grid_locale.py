@@ -50,6 +50,12 @@ GRID_TEXTS: dict[str, str] = {
 }
 
 
+# Header height for wrapped headings: three lines, since the long Russian and Tajik ones
+# ("Определяющая вместимость") take three in a narrow column. Fixed, not automatic: an
+# automatic height re-lays the rows out under the user's pointer.
+WRAPPED_HEADER_PX = 72
+
+
 def grid_locale_text() -> dict[str, str]:
     """AG Grid's `localeText` in the current language."""
     return {key: _(message) for key, message in GRID_TEXTS.items()}

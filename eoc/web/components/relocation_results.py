@@ -11,7 +11,7 @@ from eoc.analysis.relocation import RelocationPlan
 from eoc.i18n import N_, _, format_number
 from eoc.relocation_planner import RelocationRequest, warning_text
 from eoc.web.components.capacity_grid import json_value
-from eoc.web.components.grid_locale import grid_locale_text
+from eoc.web.components.grid_locale import WRAPPED_HEADER_PX, grid_locale_text
 
 FLOW_COLUMNS = (
     ("origin_name", N_("From"), "text"),
@@ -70,7 +70,7 @@ def build_result_grid(grid_id: str, kind: str) -> dag.AgGrid:
             "domLayout": "autoHeight",
             "animateRows": False,
             "localeText": grid_locale_text(),  # the grid's own texts in the page's language
-            "headerHeight": 52,  # two lines of a wrapped heading
+            "headerHeight": WRAPPED_HEADER_PX,
         },
         className="reloc-grid",
         style={"width": "100%"},
