@@ -9,10 +9,9 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from eoc.config import DEFAULT_SEED_DIR
 from eoc.errors import StoreError
 from eoc.i18n import _
-from eoc.io.raster import current_grid, grid_path
+from eoc.io.raster import grid_file_in_use
 
 SITREP_LAYERS = (
     "regions",
@@ -55,7 +54,11 @@ def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
         frames = {name: store.read_layer(name) for name in names}
         if store.version() == before:
             return Snapshot(
-                before, data_time, frames, _grid_file(store, frames), _published_alerts(store)
+                before,
+                data_time,
+                frames,
+                grid_file_in_use(store, frames.get("population_grids")),
+                _published_alerts(store),
             )
     raise StoreError(_("the store kept changing while the report was read; try again in a minute"))
 
@@ -65,12 +68,3 @@ def _published_alerts(store) -> tuple:
 
     sql = getattr(store, "sql", None)
     return () if sql is None else tuple(list_alerts(sql, states=(PUBLISHED,), limit=10_000))
-
-
-def _grid_file(store, frames: dict[str, gpd.GeoDataFrame]) -> Path | None:
-    """The file of the grid in use; a copied store without its grid folder falls back to the
-    seed's file when it is the same one (same name and size)."""
-    row = current_grid(frames.get("population_grids"))
-    if row is None:
-        return None
-    return grid_path(store, row, seed_dir=DEFAULT_SEED_DIR)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dash import html
 
 from eoc.analysis.kpis import Kpis
@@ -9,6 +11,7 @@ from eoc.i18n import N_, _, format_number
 
 # (field of Kpis, label, whether a non-zero value needs attention)
 TILES: tuple[tuple[str, str, bool], ...] = (
+    ("residents_exposed", N_("Residents in hazard zones"), False),
     ("people_in_sites", N_("People in sites"), False),
     ("open_sites", N_("Open sites"), False),
     ("sites_over_capacity", N_("Sites over capacity"), True),
@@ -20,14 +23,24 @@ TILES: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def build_kpi_tiles(kpis: Kpis, *, large: bool = False, scope: str | None = None) -> html.Div:
+def build_kpi_tiles(
+    kpis: Kpis,
+    *,
+    large: bool = False,
+    scope: str | None = None,
+    notes: Mapping[str, str] | None = None,
+) -> html.Div:
     """One tile per headline figure; tiles needing attention carry the `kpi-alert` class.
 
-    `scope` says what the figures cover (the whole country or one region).
+    `scope` says what the figures cover (the whole country or one region); `notes` are
+    second lines by figure (what residents are counted from). A figure that is None (not
+    computed) has no tile.
     """
     tiles = []
     for name, label, alerting in TILES:
         value = getattr(kpis, name)
+        if value is None:
+            continue
         classes = f"kpi-tile kpi-{name.replace('_', '-')}"
         if alerting and value:
             classes += " kpi-alert"
@@ -40,7 +53,7 @@ def build_kpi_tiles(kpis: Kpis, *, large: bool = False, scope: str | None = None
                         _(label).format(hours=format_number(kpis.new_incident_hours)),
                         className="kpi-label",
                     ),
-                    *_detail(kpis, name),
+                    *_detail(kpis, name, notes or {}),
                 ],
             )
         )
@@ -50,8 +63,10 @@ def build_kpi_tiles(kpis: Kpis, *, large: bool = False, scope: str | None = None
     return html.Div([html.Div(scope, className="kpi-scope"), grid], className="kpi-block")
 
 
-def _detail(kpis: Kpis, name: str) -> list[html.Div]:
+def _detail(kpis: Kpis, name: str, notes: Mapping[str, str]) -> list[html.Div]:
     """A second line under a tile, where one figure needs another beside it."""
+    if notes.get(name):
+        return [html.Div(notes[name], className="kpi-detail")]
     if name != "sites_over_capacity":
         return []
     text = _("{count} over declared capacity").format(
