@@ -7,8 +7,10 @@ declared capacity); the count against the declared capacity alone is kept beside
 "Residents exposed" counts the people of the population grid (or, without one, of the
 populated places) inside the zones in force, each person once (`resident_exposure`).
 
-Internal figures: protection shelters (sensitive sites) count like every other site here;
-public pages compute their own figures from the redacted layers.
+Internal figures: protection shelters (sensitive sites) count like every other site here.
+Public pages use `compute_public_kpis` on the public view (`eoc.publish.public_layers`):
+the same functions on sites without the shelters and with people rounded, so a public figure
+is what the public map itself shows and never tells a shelter apart.
 """
 
 from __future__ import annotations
@@ -84,6 +86,49 @@ def compute_kpis(
         ),
         new_incident_hours=new_incident_hours,
         residents_exposed=None if residents is None else residents_exposed(residents),
+    )
+
+
+@dataclass(frozen=True)
+class PublicKpis:
+    """The headline figures a public page shows, from the public view of the layers.
+
+    Not public: sites over capacity (the Sphere capacity needs the site areas, which are not
+    published), incidents, and residents exposed (the grid is not a published layer).
+    """
+
+    as_of: datetime
+    people_in_sites: int
+    open_sites: int
+    active_hazard_zones: int
+    projects_in_hazard_zones: int
+    closed_checkpoints: int
+    restricted_checkpoints: int
+
+
+def compute_public_kpis(public: Mapping[str, gpd.GeoDataFrame], *, now: datetime) -> PublicKpis:
+    """The public figures from `public`, the public view of the published layers.
+
+    A sites frame that still has its `sensitive` column is not a public view: it is refused
+    rather than counted, so a protection shelter can never reach a public figure.
+    """
+    moment = as_utc(now)
+    sites = public["displacement_sites"]
+    if "sensitive" in sites.columns:
+        raise AnalysisInputError(
+            "the displacement sites still hold their sensitive flag: public figures are "
+            "counted on the public view only (eoc.publish.public_layers)"
+        )
+    zones = active_hazard_zones(public["hazard_zones"], at=moment)
+    checkpoints = public["border_checkpoints"]
+    return PublicKpis(
+        as_of=moment.to_pydatetime(),
+        people_in_sites=people_in_sites(sites),
+        open_sites=open_sites(sites),
+        active_hazard_zones=len(zones),
+        projects_in_hazard_zones=len(points_in_zones(public["infrastructure_projects"], zones)),
+        closed_checkpoints=checkpoints_with_status(checkpoints, "closed"),
+        restricted_checkpoints=checkpoints_with_status(checkpoints, "restricted"),
     )
 
 

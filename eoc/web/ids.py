@@ -8,6 +8,7 @@ FOOTER = "data-footer"
 # The public donor map (/public): every id starts with "public-".
 PUBLIC_LAYER_TOGGLES = "public-layer-toggles"
 PUBLIC_MAP = "public-map"
+PUBLIC_KPIS = "public-kpis"
 PUBLIC_LEGEND = "public-legend"
 PUBLIC_BY_DONOR = "public-projects-by-donor"
 PUBLIC_BY_CATEGORY = "public-projects-by-category"

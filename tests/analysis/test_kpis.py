@@ -19,6 +19,7 @@ from eoc.analysis.capacity import CapacityRules, load_standards
 from eoc.analysis.kpis import (
     active_hazard_zones,
     compute_kpis,
+    compute_public_kpis,
     exposure_in_region,
     is_stale,
     new_severe_incidents,
@@ -298,6 +299,11 @@ def test_no_zone_in_force_exposes_nobody(grid_1_to_9, whole_grid_and_its_top_row
         whole_grid_and_its_top_row.iloc[0:0], places=towns, districts=None, grid=grid_1_to_9
     )
     assert residents_exposed(rows) == 0
+
+
+def test_public_figures_refuse_frames_that_still_hold_the_shelters(seed_frames):
+    with pytest.raises(AnalysisInputError, match="public view only"):
+        compute_public_kpis(seed_frames, now=NOW)
 
 
 def test_residents_are_a_figure_only_when_counted(seed_frames):

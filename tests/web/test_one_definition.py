@@ -16,7 +16,7 @@ from eoc.reports.build import build_sitrep
 from eoc.web import create_app, ids
 from eoc.web.context import current_cache
 from eoc.web.headline import build_headline, zones_key
-from eoc.web.pages import capacity, operations, wall
+from eoc.web.pages import capacity, operations, public, wall
 from tests.conftest import settings_for, signed_in
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -97,6 +97,38 @@ def test_every_screen_shows_the_same_national_figures(app, seed_store):
     # Over capacity is against the binding (Sphere) capacity; declared alone is shown beside.
     assert ops["sites-over-capacity"] == 12
     assert "(9 over their declared capacity)" in summary
+
+
+def public_figures(app):
+    with signed_in(app, None):  # anonymous, like every visitor of /public
+        tiles = public.update_public_page(list(public.PUBLIC_OPERATIONAL), now=NOW)[-1]
+    return tiles, {
+        t.className.split()[1][4:]: int(re.sub(r"\D", "", t.children[0].children))
+        for t in tiles.children
+    }
+
+
+def test_the_public_map_shows_the_same_figures_of_the_public_view(app, seed_store):
+    ops, _ = operations_figures(app)
+    tiles, shown = public_figures(app)
+    same = ("active-hazard-zones", "projects-in-hazard-zones", "closed-checkpoints")
+    assert {k: shown[k] for k in (*same, "restricted-checkpoints")} == {
+        k: ops[k] for k in (*same, "restricted-checkpoints")
+    }
+    # Sites: those the public map shows (no protection shelter), people rounded to 10 each,
+    # counted here from the stored layer without the code under test.
+    sites = seed_store.read_layer("displacement_sites")
+    shelters = sites["sensitive"].astype(bool)
+    occupied = sites["status"].isin(["open", "closing"]) & ~shelters
+    rounded = [int(p / 10 + 0.5) * 10 for p in sites.loc[occupied, "individuals"]]
+    assert shown["people-in-sites"] == sum(rounded)
+    assert shown["open-sites"] == int(((sites["status"] == "open") & ~shelters).sum())
+    # Open shelters with people exist (the test could fail), and the internal figure, which
+    # counts them, is not on the public page.
+    assert (sites.loc[shelters & (sites["status"] == "open"), "individuals"] > 0).any()
+    assert f"{ops['people-in-sites']:,}" not in str(tiles)
+    assert set(shown) < set(ops) and "sites-over-capacity" not in shown
+    assert "residents-exposed" not in shown and "new-severe-incidents" not in shown
 
 
 def test_a_region_narrows_the_figures_and_the_feed_on_both_screens(app):
