@@ -257,8 +257,8 @@ def _plan(
     if split_penalty_km < 0:
         raise RelocationError(f"the splitting penalty cannot be negative ({split_penalty_km} km)")
     checked = site_capacity(sites, rules=rules)
-    hazard = _hazard_names(checked, hazard_zones)
-    usable = _usable_sites(checked, statuses=statuses, avoid=avoid)
+    hazard = hazard_names(checked, hazard_zones)
+    usable = usable_sites(checked, statuses=statuses, avoid=avoid)
     if not allow_hazard_sites:
         usable &= hazard == ""
     candidates = checked[usable]
@@ -267,7 +267,7 @@ def _plan(
     of_type = np.ones(len(candidates), bool)
     if site_types is not None:
         of_type = candidates["site_type"].isin(set(site_types)).to_numpy(bool).copy()
-    free = _free_below(candidates, fill_limit)
+    free = free_below(candidates, fill_limit)
     routes = road_distances_km(road_graph, origins, candidates, detour_factor=detour_factor)
     connected = np.ones(routes.distance_km.shape, bool)
     if not straight_line_fallback:
@@ -316,7 +316,7 @@ def _plan(
     )
 
 
-def _free_below(checked: gpd.GeoDataFrame, fill_limit: float) -> np.ndarray:
+def free_below(checked: gpd.GeoDataFrame, fill_limit: float) -> np.ndarray:
     """Free places up to `fill_limit` of the binding capacity (never negative)."""
     binding = pd.to_numeric(checked["binding_capacity"]).to_numpy(float)
     people = pd.to_numeric(checked["individuals"]).fillna(0).to_numpy(float)
@@ -324,7 +324,7 @@ def _free_below(checked: gpd.GeoDataFrame, fill_limit: float) -> np.ndarray:
     return np.nan_to_num(np.maximum(limit - people, 0), nan=0).astype(np.int64)
 
 
-def _hazard_names(checked: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> np.ndarray:
+def hazard_names(checked: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> np.ndarray:
     """For each site, the names of the zones around it ("; "-joined), "" where none."""
     names = np.full(len(checked), "", dtype=object)
     if zones is None or zones.empty or checked.empty:
@@ -399,12 +399,14 @@ def _sites_after(
     return after
 
 
-def _usable_sites(
+def usable_sites(
     checked: gpd.GeoDataFrame,
     *,
     statuses: Iterable[str],
     avoid: BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries | None,
 ) -> np.ndarray:
+    """Which sites (checked by `site_capacity`) may receive people: status in `statuses`,
+    not a protection shelter or sensitive, a known capacity, outside `avoid`."""
     usable = checked["status"].isin(list(statuses)).to_numpy(bool).copy()
     usable &= ~checked["site_type"].isin(EXCLUDED_SITE_TYPES).to_numpy(bool)
     if "sensitive" in checked.columns:
