@@ -44,6 +44,7 @@ from eoc.analysis.needs import (
 from eoc.i18n import N_
 from eoc.io.raster import open_grid
 from eoc.reports import tables
+from eoc.reports.arrivals import flow_section
 from eoc.reports.coverage import (
     RESIDENTS_FOOTNOTE,
     RESIDENTS_MMI7_FOOTNOTE,
@@ -183,6 +184,14 @@ def compose_sitrep(
         region_names=_region_names(frames["regions"]),
         free_text=free_text,
         alerts=alert_table(snapshot.alerts, moment),
+        flows=None
+        if snapshot.flow_counts is None
+        else flow_section(
+            snapshot.flow_counts,
+            frames,
+            moment=moment,
+            rules=CapacityRules(load_standards(), on=moment.date()),
+        ),
     )
     if draw_map:
         report = with_map(report, snapshot, zones)

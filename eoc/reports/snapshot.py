@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
 from eoc.errors import StoreError
 from eoc.i18n import _
@@ -22,6 +23,7 @@ SITREP_LAYERS = (
     "health_facilities",
     "education_facilities",
     "population_grids",
+    "roads",
     "hazard_zones",
     "displacement_sites",
     "border_checkpoints",
@@ -40,6 +42,7 @@ class Snapshot:
     frames: dict[str, gpd.GeoDataFrame]
     grid_file: Path | None = None  # the file of the population grid in use, if there is one
     alerts: tuple = ()  # published CAP alerts (eoc.alerts.workflow.AlertRow), for the sitrep
+    flow_counts: pd.DataFrame | None = None  # the flow-monitoring registry (eoc.flows.registry)
 
 
 def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
@@ -52,6 +55,7 @@ def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
         before = store.version()
         data_time = store.data_time()
         frames = {name: store.read_layer(name) for name in names}
+        counts = _flow_counts(store)
         if store.version() == before:
             return Snapshot(
                 before,
@@ -59,8 +63,16 @@ def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
                 frames,
                 grid_file_in_use(store, frames.get("population_grids")),
                 _published_alerts(store),
+                counts,
             )
     raise StoreError(_("the store kept changing while the report was read; try again in a minute"))
+
+
+def _flow_counts(store) -> pd.DataFrame | None:
+    from eoc.flows.registry import read_counts  # late: the registry imports the store
+
+    sql = getattr(store, "sql", None)
+    return None if sql is None else read_counts(sql)
 
 
 def _published_alerts(store) -> tuple:
