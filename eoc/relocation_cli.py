@@ -14,6 +14,7 @@ from pathlib import Path
 from eoc.analysis.active import AnalysisInputError, as_utc
 from eoc.analysis.capacity import PHASES, CapacityRules, load_standards
 from eoc.analysis.relocation import DEFAULT_SPLIT_PENALTY_KM, plan_to_csv
+from eoc.analysis.relocation_warnings import NOT_PLACED_KINDS
 from eoc.analysis.road_graph import build_road_graph
 from eoc.config import Settings
 from eoc.errors import EocError, StoreNotInitialisedError
@@ -102,7 +103,7 @@ def cmd_plan_relocation(args: argparse.Namespace, settings: Settings) -> int:
     planned = plan_request(frames, request, road_graph=graph, rules=rules, now=now)
     plan = planned.plan
     Path(args.out).write_text(plan_to_csv(plan), encoding="utf-8")
-    placed = plan.people_placed
+    placed, total = plan.people_placed, plan.people_to_move
     average = plan.total_person_km / placed if placed else 0.0
     longest = float(plan.flows["distance_km"].max()) if placed else 0.0
     print(
@@ -113,16 +114,26 @@ def cmd_plan_relocation(args: argparse.Namespace, settings: Settings) -> int:
             label=planned.label,
             version=version,
             placed=format_number(placed),
-            total=format_number(plan.people_to_move),
+            total=format_number(total),
             sites=format_number(int(plan.flows["site_id"].nunique())),
             km=format_number(round(average, 1)),
             max_km=format_number(round(longest)),
             path=args.out,
         )
     )
+    unplaced = [w for w in plan.warnings if w.kind in NOT_PLACED_KINDS]
+    if unplaced:
+        print(
+            _(
+                "NOT PLACED: {unmet} of {total} people. Why, and the places the rules held back:"
+            ).format(unmet=format_number(plan.people_unmet), total=format_number(total))
+        )
+        for warning in unplaced:
+            print("  - " + warning_text(warning, max_distance_km=request.max_distance_km))
     for warning in plan.warnings:
-        text = warning_text(warning, max_distance_km=request.max_distance_km)
-        print(_("warning: {text}").format(text=text))
+        if warning.kind not in NOT_PLACED_KINDS:
+            text = warning_text(warning, max_distance_km=request.max_distance_km)
+            print(_("warning: {text}").format(text=text))
     if planned.closures.road_ids:
         print(
             _("closed roads ({count}): {causes}").format(

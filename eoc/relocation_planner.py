@@ -27,7 +27,7 @@ from eoc.analysis.relocation import (
     origins_from_zone,
     plan_relocation,
 )
-from eoc.analysis.relocation_warnings import PlanWarning
+from eoc.analysis.relocation_warnings import PlanWarning, where_text
 from eoc.analysis.road_closures import RoadClosures, closed_roads
 from eoc.analysis.road_graph import METRIC_CRS, RoadGraph, restrict_road_graph, route_lines
 from eoc.errors import EocError
@@ -74,7 +74,30 @@ WARNING_TEMPLATES = {
     relocation_warnings.NOT_PLACED: N_(
         "{people} people from {origin} could not be placed: {reason}"
     ),
+    relocation_warnings.HELD_STATUS: N_(
+        "{places} free places in sites within reach whose status is not chosen: {where}"
+    ),
+    relocation_warnings.HELD_HAZARD: N_(
+        "{places} free places in sites within reach inside active hazard zones: {where}"
+    ),
+    relocation_warnings.HELD_TYPE: N_(
+        "{places} free places in sites within reach of types not chosen: {where}"
+    ),
+    relocation_warnings.HELD_DISTANCE: N_(
+        "{places} free places in sites beyond the maximum distance of {km} km: {where}"
+    ),
+    relocation_warnings.HELD_NO_ROAD: N_(
+        "{places} free places in sites no open road leads to: {where}"
+    ),
+    relocation_warnings.HELD_FILL: N_(
+        "{places} places in the sites within reach are kept free by the {fill} % fill limit"
+    ),
+    relocation_warnings.HELD_SPHERE: N_(
+        "{places} declared places in the sites within reach fall short of the Sphere space "
+        "standards"
+    ),
 }
+WHERE_MORE = N_("and {count} more")
 REASONS = (
     N_("no site has free places"),
     N_("no site of the chosen types has free places"),
@@ -347,13 +370,20 @@ def translated_reason(reason: str, max_distance_km: float | None) -> str:
 def warning_text(warning: PlanWarning, *, max_distance_km: float | None) -> str:
     """A plan warning in the reader's language, its numbers formatted for it."""
     status = layers.get("displacement_sites").field("status")
+
+    def status_label(value: object) -> str:
+        return _(status.value_label(str(value))).lower()
+
     values = {}
     for name, value in warning.values:
-        if name in ("people", "km", "sites"):
+        if name in ("people", "km", "sites", "places", "fill"):
             value = format_number(value)
         elif name == "status":
-            value = _(status.value_label(value)).lower()
+            value = status_label(value)
         elif name == "reason":
             value = translated_reason(str(value), max_distance_km)
+        elif name == "where":
+            shown = status_label if warning.kind == relocation_warnings.HELD_STATUS else None
+            value = where_text(value, number=format_number, status=shown, more=_(WHERE_MORE))
         values[name] = value
     return _(WARNING_TEMPLATES[warning.kind]).format(**values)

@@ -52,6 +52,24 @@ def active_at(
     return gdf[valid.to_numpy(dtype=bool)].copy()
 
 
+def changes_passed(
+    gdf: gpd.GeoDataFrame,
+    when: datetime | pd.Timestamp | str,
+    *,
+    start: str = "valid_from",
+    end: str = "valid_to",
+) -> int:
+    """How many starts and ends of rows lie at or before `when`.
+
+    `active_at` gives the same rows for two moments with the same count: a value computed
+    from what is in force can be kept under this count until the next start or end.
+    """
+    require_fields(gdf, (start, end))
+    moment = as_utc(when)
+    times = pd.concat([_utc_column(gdf, start), _utc_column(gdf, end)])
+    return int((times <= moment).fillna(False).sum())
+
+
 def open_incidents_at(
     incidents: gpd.GeoDataFrame,
     when: datetime | pd.Timestamp | str,

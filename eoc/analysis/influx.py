@@ -44,9 +44,9 @@ from eoc.analysis.capacity import CapacityRules, site_capacity
 from eoc.analysis.relocation import (
     DEFAULT_FILL_LIMIT,
     DEFAULT_STATUSES,
-    _free_below,
-    _hazard_names,
-    _usable_sites,
+    free_below,
+    hazard_names,
+    usable_sites,
 )
 from eoc.analysis.road_graph import RoadGraph, road_distances_km
 from eoc.errors import EocError
@@ -231,7 +231,7 @@ def project_influx(
     usable = _receiving_sites(sites, rules=rules, rule=rule, what_if=what_if, zones=hazard_zones)
     at = located.set_index("point_id").loc[rates["point_id"]].reset_index()
     order = _site_order(at, usable, road_graph, rule=rule)
-    free = _free_below(usable, rule.fill_limit).astype(float)
+    free = free_below(usable, rule.fill_limit).astype(float)
     full = [
         _fill(np.diff(path, axis=1, prepend=0.0), free, order) for path in (low, mid, high)
     ]  # (full day per site, unplaced) for the late, central and early paths
@@ -278,9 +278,9 @@ def _receiving_sites(
     if what_if.new_sites is not None and not what_if.new_sites.empty:
         frame = pd.concat([frame, new_site_rows(what_if.new_sites, rules=rules, crs=sites.crs)])
     checked = site_capacity(gpd.GeoDataFrame(frame, crs=sites.crs), rules=rules)
-    keep = _usable_sites(checked, statuses=rule.statuses, avoid=None)
+    keep = usable_sites(checked, statuses=rule.statuses, avoid=None)
     if not rule.allow_hazard_sites:
-        keep &= _hazard_names(checked, zones) == ""
+        keep &= hazard_names(checked, zones) == ""
     return checked[keep].reset_index(drop=True)
 
 

@@ -4,9 +4,13 @@ Each figure is defined here once and every screen (`/`, `/wall`, `/capacity`) an
 use these functions, so one situation gives one number everywhere. "Over capacity" uses the
 binding capacity of `eoc.analysis.capacity` (the lower of the Sphere space standards and the
 declared capacity); the count against the declared capacity alone is kept beside it.
+"Residents exposed" counts the people of the population grid (or, without one, of the
+populated places) inside the zones in force, each person once (`resident_exposure`).
 
-Internal figures: protection shelters (sensitive sites) count like every other site here;
-public pages compute their own figures from the redacted layers.
+Internal figures: protection shelters (sensitive sites) count like every other site here.
+Public pages use `compute_public_kpis` on the public view (`eoc.publish.public_layers`):
+the same functions on sites without the shelters and with people rounded, so a public figure
+is what the public map itself shows and never tells a shelter apart.
 """
 
 from __future__ import annotations
@@ -22,10 +26,13 @@ import shapely
 
 from eoc.analysis.active import AnalysisInputError, active_at, as_utc, require_fields
 from eoc.analysis.capacity import OCCUPIED_SITE_STATUSES, CapacityRules, site_capacity
+from eoc.analysis.exposure import empty_exposure, exposed_features
+from eoc.analysis.population import grid_exposure
 
 SEVERE_INCIDENTS = ("high", "critical")
 CLOSED_INCIDENT = "closed"  # a closed incident (resolved, or a duplicate) is counted nowhere
 NEW_INCIDENT_HOURS = 24.0
+PLACES_LAYER = "places"  # residents from the populated places when no grid is held
 
 
 @dataclass(frozen=True)
@@ -43,6 +50,7 @@ class Kpis:
     projects_in_hazard_zones: int
     new_severe_incidents: int
     new_incident_hours: float
+    residents_exposed: int | None = None  # None: not computed (no residents rows given)
 
 
 def compute_kpis(
@@ -51,10 +59,13 @@ def compute_kpis(
     now: datetime,
     rules: CapacityRules,
     new_incident_hours: float = NEW_INCIDENT_HOURS,
+    residents: pd.DataFrame | None = None,
 ) -> Kpis:
     """The headline figures from the operational layers in `frames` (keyed by layer name).
 
     For a region, pass frames already cut to it (`eoc.analysis.regions.features_in_region`).
+    `residents` are the rows of `resident_exposure` for the zones in force at `now` (for a
+    region, cut by `exposure_in_region`); without them `residents_exposed` is None.
     """
     moment = as_utc(now)
     sites = frames["displacement_sites"]
@@ -74,6 +85,50 @@ def compute_kpis(
             new_severe_incidents(frames["incidents"], now=moment, hours=new_incident_hours)
         ),
         new_incident_hours=new_incident_hours,
+        residents_exposed=None if residents is None else residents_exposed(residents),
+    )
+
+
+@dataclass(frozen=True)
+class PublicKpis:
+    """The headline figures a public page shows, from the public view of the layers.
+
+    Not public: sites over capacity (the Sphere capacity needs the site areas, which are not
+    published), incidents, and residents exposed (the grid is not a published layer).
+    """
+
+    as_of: datetime
+    people_in_sites: int
+    open_sites: int
+    active_hazard_zones: int
+    projects_in_hazard_zones: int
+    closed_checkpoints: int
+    restricted_checkpoints: int
+
+
+def compute_public_kpis(public: Mapping[str, gpd.GeoDataFrame], *, now: datetime) -> PublicKpis:
+    """The public figures from `public`, the public view of the published layers.
+
+    A sites frame that still has its `sensitive` column is not a public view: it is refused
+    rather than counted, so a protection shelter can never reach a public figure.
+    """
+    moment = as_utc(now)
+    sites = public["displacement_sites"]
+    if "sensitive" in sites.columns:
+        raise AnalysisInputError(
+            "the displacement sites still hold their sensitive flag: public figures are "
+            "counted on the public view only (eoc.publish.public_layers)"
+        )
+    zones = active_hazard_zones(public["hazard_zones"], at=moment)
+    checkpoints = public["border_checkpoints"]
+    return PublicKpis(
+        as_of=moment.to_pydatetime(),
+        people_in_sites=people_in_sites(sites),
+        open_sites=open_sites(sites),
+        active_hazard_zones=len(zones),
+        projects_in_hazard_zones=len(points_in_zones(public["infrastructure_projects"], zones)),
+        closed_checkpoints=checkpoints_with_status(checkpoints, "closed"),
+        restricted_checkpoints=checkpoints_with_status(checkpoints, "restricted"),
     )
 
 
@@ -175,6 +230,48 @@ def new_severe_incidents(
     times = pd.to_datetime(severe["time_utc"], utc=True, format="ISO8601")
     newest_first = np.argsort(times.to_numpy(), kind="stable")[::-1]
     return severe.iloc[newest_first].copy()
+
+
+def resident_exposure(
+    zones: gpd.GeoDataFrame,
+    *,
+    places: gpd.GeoDataFrame,
+    districts: gpd.GeoDataFrame,
+    regions: gpd.GeoDataFrame | None = None,
+    grid=None,
+) -> pd.DataFrame:
+    """Exposure rows (EXPOSURE_COLUMNS) of the residents of `zones`, one residents layer only.
+
+    With a population grid (an open rasterio dataset, see `eoc.analysis.population`) the rows
+    are its pieces cut by districts (layer POPULATION_LAYER); without one, the populated
+    places inside the zones (layer PLACES_LAYER), which miss everybody outside the towns.
+    """
+    if zones.empty:
+        return empty_exposure()
+    if grid is not None:
+        return grid_exposure(zones, grid, districts=districts)
+    return exposed_features({PLACES_LAYER: places}, zones, regions=regions, districts=districts)
+
+
+def residents_exposed(
+    exposed: pd.DataFrame, *, layer: str | None = None, min_mmi: float | None = None
+) -> int:
+    """Residents in the zones of `exposed`, each person once: the rows of `layer` (a grid's
+    pieces or the places; None: every row, as `resident_exposure` returns one layer),
+    optionally only in earthquake zones of MMI ≥ `min_mmi`."""
+    rows = exposed if layer is None else exposed[(exposed["layer"] == layer).to_numpy(bool)]
+    if min_mmi is not None:
+        mmi = pd.to_numeric(rows["mmi"]).astype("float64").fillna(-1.0)
+        strong = (rows["hazard_type"] == "earthquake").to_numpy(bool) & (mmi >= min_mmi)
+        rows = rows[strong.to_numpy(dtype=bool)]
+    once = rows.drop_duplicates(["layer", "feature_id"])
+    return int(pd.to_numeric(once["people"]).fillna(0).sum())
+
+
+def exposure_in_region(exposed: pd.DataFrame, adm1_iso: str) -> pd.DataFrame:
+    """The rows of `exposed` located in region `adm1_iso` (a grid piece or a place is in one
+    region: pieces are cut by districts)."""
+    return exposed[(exposed["adm1_iso"].astype("string") == adm1_iso).fillna(False).to_numpy(bool)]
 
 
 def is_stale(data_time: datetime | None, *, now: datetime, stale_after_min: float) -> bool:

@@ -23,7 +23,8 @@ reported distances and person-km are the true road km, without the surcharge.
 
 Every plan carries its warnings (`relocation_warnings`): long trips, sites that are not open,
 sites in hazard zones, routes on closed roads, straight-line estimates, split villages and
-the people not placed.
+the people not placed, with the places each rule held back from them
+(`relocation_shortfall`), so a plan that places few people says which rule to revisit.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from eoc.analysis.capacity import CapacityRules, site_capacity
+from eoc.analysis.relocation_shortfall import SiteRules, held_back_places
 from eoc.analysis.relocation_solver import solve_greedy, solve_min_cost, split_surcharge
 from eoc.analysis.relocation_warnings import PlanWarning, plan_warnings
 from eoc.analysis.road_graph import DETOUR_FACTOR, RoadGraph, RouteMatrix, road_distances_km
@@ -257,17 +259,19 @@ def _plan(
     if split_penalty_km < 0:
         raise RelocationError(f"the splitting penalty cannot be negative ({split_penalty_km} km)")
     checked = site_capacity(sites, rules=rules)
-    hazard = _hazard_names(checked, hazard_zones)
-    usable = _usable_sites(checked, statuses=statuses, avoid=avoid)
-    if not allow_hazard_sites:
-        usable &= hazard == ""
+    hazard = hazard_names(checked, hazard_zones)
+    # Sites that could ever take people here, then the rules the user may change.
+    eligible = usable_sites(checked, statuses=checked["status"].dropna().unique(), avoid=avoid)
+    status_ok = checked["status"].isin(list(statuses)).to_numpy(bool)
+    hazard_ok = np.full(len(checked), True) if allow_hazard_sites else hazard == ""
+    usable = eligible & status_ok & hazard_ok
     candidates = checked[usable]
     # Every usable site is routed, not only the chosen types, so that the reasons can tell a
     # type filter from distance.
     of_type = np.ones(len(candidates), bool)
     if site_types is not None:
         of_type = candidates["site_type"].isin(set(site_types)).to_numpy(bool).copy()
-    free = _free_below(candidates, fill_limit)
+    free = free_below(candidates, fill_limit)
     routes = road_distances_km(road_graph, origins, candidates, detour_factor=detour_factor)
     connected = np.ones(routes.distance_km.shape, bool)
     if not straight_line_fallback:
@@ -304,6 +308,31 @@ def _plan(
             "reason": pd.array(reasons, dtype="string"),
         }
     )
+    held: tuple[PlanWarning, ...] = ()
+    if len(stranded):
+        of_type_all = np.ones(len(checked), bool)
+        if site_types is not None:
+            of_type_all = checked["site_type"].isin(set(site_types)).to_numpy(bool)
+        site_rules = SiteRules(
+            eligible=eligible[eligible],
+            status_ok=status_ok[eligible],
+            hazard_ok=hazard_ok[eligible],
+            type_ok=of_type_all[eligible],
+            free=free_below(checked[eligible], fill_limit),
+        )
+        routes_out = road_distances_km(
+            road_graph, origins.iloc[stranded], checked[eligible], detour_factor=detour_factor
+        )
+        held = held_back_places(
+            checked[eligible],
+            site_rules,
+            routes_out,
+            max_distance_km=max_distance_km,
+            fill_limit=fill_limit,
+            connected=np.ones(routes_out.distance_km.shape, bool)
+            if straight_line_fallback
+            else ~routes_out.straight_line,
+        )
     incoming = np.zeros(len(sites), np.int64)
     incoming[np.nonzero(usable)[0]] = moved.sum(axis=0)
     return RelocationPlan(
@@ -312,11 +341,11 @@ def _plan(
         sites=_sites_after(sites, incoming, rules=rules, fill_limit=fill_limit, hazard=hazard),
         people_to_move=int(demand.sum()),
         total_person_km=float((flows["people"] * flows["distance_km"]).sum()),
-        warnings=plan_warnings(flows, unmet, long_trip_km=long_trip_km),
+        warnings=plan_warnings(flows, unmet, long_trip_km=long_trip_km, held_back=held),
     )
 
 
-def _free_below(checked: gpd.GeoDataFrame, fill_limit: float) -> np.ndarray:
+def free_below(checked: gpd.GeoDataFrame, fill_limit: float) -> np.ndarray:
     """Free places up to `fill_limit` of the binding capacity (never negative)."""
     binding = pd.to_numeric(checked["binding_capacity"]).to_numpy(float)
     people = pd.to_numeric(checked["individuals"]).fillna(0).to_numpy(float)
@@ -324,7 +353,7 @@ def _free_below(checked: gpd.GeoDataFrame, fill_limit: float) -> np.ndarray:
     return np.nan_to_num(np.maximum(limit - people, 0), nan=0).astype(np.int64)
 
 
-def _hazard_names(checked: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> np.ndarray:
+def hazard_names(checked: gpd.GeoDataFrame, zones: gpd.GeoDataFrame | None) -> np.ndarray:
     """For each site, the names of the zones around it ("; "-joined), "" where none."""
     names = np.full(len(checked), "", dtype=object)
     if zones is None or zones.empty or checked.empty:
@@ -399,12 +428,14 @@ def _sites_after(
     return after
 
 
-def _usable_sites(
+def usable_sites(
     checked: gpd.GeoDataFrame,
     *,
     statuses: Iterable[str],
     avoid: BaseGeometry | gpd.GeoDataFrame | gpd.GeoSeries | None,
 ) -> np.ndarray:
+    """Which sites (checked by `site_capacity`) may receive people: status in `statuses`,
+    not a protection shelter or sensitive, a known capacity, outside `avoid`."""
     usable = checked["status"].isin(list(statuses)).to_numpy(bool).copy()
     usable &= ~checked["site_type"].isin(EXCLUDED_SITE_TYPES).to_numpy(bool)
     if "sensitive" in checked.columns:

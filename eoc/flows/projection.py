@@ -24,8 +24,15 @@ from eoc.analysis.influx import (
     project_influx,
 )
 from eoc.analysis.road_graph import road_graph_for
+from eoc.i18n import N_
 
 LAYERS = ("displacement_sites", "border_checkpoints", "roads", "hazard_zones", "regions")
+# How the projection is made, in one note (under the page's table and in the sitrep).
+METHOD_NOTE = N_(
+    "From the arrivals of {categories} in the 14 days to {day}: a Poisson rate with its "
+    "Gamma-Poisson 80 % range; arrivals go to the nearest open site by road outside "
+    "hazard zones, up to 90 % of its Sphere capacity. — means not within a year."
+)
 
 
 def last_day(counts: pd.DataFrame) -> date | None:

@@ -38,7 +38,7 @@ from exactextract import exact_extract
 from pyproj import CRS, Geod
 
 import layers
-from eoc.config import PROJECT_DIR
+from eoc.config import DEFAULT_SEED_DIR, PROJECT_DIR
 from eoc.i18n import _
 from eoc.io.safety import ImportRefusedError
 
@@ -128,6 +128,15 @@ def current_grid(grids: gpd.GeoDataFrame) -> pd.Series | None:
         return None
     times = pd.to_datetime(grids["registered_utc"], utc=True)
     return grids.iloc[int(np.argmax(times.to_numpy()))]
+
+
+def grid_file_in_use(store, grids: gpd.GeoDataFrame | None) -> Path | None:
+    """The file of the grid in use (`current_grid`), or None; a copied store without its grid
+    folder falls back to the seed's file when it is the same one (same name and size)."""
+    row = current_grid(grids)
+    if row is None:
+        return None
+    return grid_path(store, row, seed_dir=DEFAULT_SEED_DIR)
 
 
 @contextmanager

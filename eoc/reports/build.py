@@ -28,6 +28,8 @@ from eoc.analysis.kpis import (
     checkpoints_with_status,
     incidents_in_period,
     people_in_sites,
+    resident_exposure,
+    residents_exposed,
     sites_over_capacity,
     sites_over_declared_capacity,
 )
@@ -39,10 +41,10 @@ from eoc.analysis.needs import (
     load_needs_profiles,
     needs_of,
 )
-from eoc.analysis.population import grid_exposure
 from eoc.i18n import N_
 from eoc.io.raster import open_grid
 from eoc.reports import tables
+from eoc.reports.arrivals import flow_section
 from eoc.reports.coverage import (
     RESIDENTS_FOOTNOTE,
     RESIDENTS_MMI7_FOOTNOTE,
@@ -134,7 +136,10 @@ def compose_sitrep(
     if snapshot.grid_file is not None:
         with open_grid(snapshot.grid_file) as grid:
             exposed = concat_exposure(
-                exposed, grid_exposure(zones, grid, districts=frames["districts"])
+                exposed,
+                resident_exposure(
+                    zones, places=frames["places"], districts=frames["districts"], grid=grid
+                ),
             )
     residents = basis.layer
     rates = load_displacement_rates()
@@ -179,6 +184,14 @@ def compose_sitrep(
         region_names=_region_names(frames["regions"]),
         free_text=free_text,
         alerts=alert_table(snapshot.alerts, moment),
+        flows=None
+        if snapshot.flow_counts is None
+        else flow_section(
+            snapshot.flow_counts,
+            frames,
+            moment=moment,
+            rules=CapacityRules(load_standards(), on=moment.date()),
+        ),
     )
     if draw_map:
         report = with_map(report, snapshot, zones)
@@ -206,20 +219,6 @@ def with_map(report: Sitrep, snapshot: Snapshot, zones: gpd.GeoDataFrame | None 
 
 
 # -- figures and sentences -----------------------------------------------------------------
-
-
-def residents_exposed(
-    exposed: pd.DataFrame, *, min_mmi: float | None = None, layer: str = "places"
-) -> int:
-    """Residents (of `layer`: places, or a grid's pieces) in the zones of `exposed`, each
-    once (optionally only in earthquake zones of MMI ≥ `min_mmi`)."""
-    rows = exposed[(exposed["layer"] == layer).to_numpy(dtype=bool)]
-    if min_mmi is not None:
-        mmi = pd.to_numeric(rows["mmi"]).astype("float64").fillna(-1.0)
-        strong = (rows["hazard_type"] == "earthquake").to_numpy(bool) & (mmi >= min_mmi)
-        rows = rows[strong.to_numpy(dtype=bool)]
-    once = rows.drop_duplicates("feature_id")
-    return int(pd.to_numeric(once["people"]).fillna(0).sum())
 
 
 def sites_exposed(exposed: pd.DataFrame, *, min_mmi: float | None = None) -> tuple[int, int]:

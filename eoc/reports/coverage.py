@@ -43,6 +43,10 @@ GRID_MISSING = N_(
     "The population grid {title} is registered but its file is missing from the store's grid "
     "folder; residents are counted only in GeoNames towns, so these figures are a minimum."
 )
+# The same, in one line under a screen's "Residents exposed" figure.
+GRID_COARSE_SHORT = N_("{title}: district-level estimate")
+GRID_FINE_SHORT = N_("{title}: uncertain for small zones")
+TOWNS_ONLY_SHORT = N_("GeoNames towns only: a minimum")
 FACILITIES = N_(
     "Schools and health facilities are OpenStreetMap points (HOT export); facilities not "
     "mapped in OpenStreetMap are not counted."
@@ -77,6 +81,7 @@ class Residents:
     layer: str  # POPULATION_LAYER or "places"
     notes: tuple[Sentence, ...]
     source: Source
+    short: Sentence  # the method and coverage in one line, for a screen's figure
 
 
 def residents_basis(grids: gpd.GeoDataFrame, grid_file: Path | None) -> Residents:
@@ -90,11 +95,12 @@ def residents_basis(grids: gpd.GeoDataFrame, grid_file: Path | None) -> Resident
             "cell_km": cell_km if cell_km >= 1 else round(cell_km, 2),
             "licence": str(row["licence"]),
         }
-        text = GRID_COARSE if cell_km > COARSE_CELL_KM else GRID_FINE
+        coarse = cell_km > COARSE_CELL_KM
         return Residents(
             POPULATION_LAYER,
-            (Sentence(text, values), Sentence(FACILITIES)),
+            (Sentence(GRID_COARSE if coarse else GRID_FINE, values), Sentence(FACILITIES)),
             Source(N_("Population"), f"{row['title']}: {row['source']} ({row['licence']})"),
+            Sentence(GRID_COARSE_SHORT if coarse else GRID_FINE_SHORT, values),
         )
     notes = (Sentence(TOWNS_ONLY),)
     if row is not None:
@@ -103,4 +109,5 @@ def residents_basis(grids: gpd.GeoDataFrame, grid_file: Path | None) -> Resident
         "places",
         (*notes, Sentence(FACILITIES)),
         Source(N_("Populated places"), "GeoNames cities500 (population)"),
+        Sentence(TOWNS_ONLY_SHORT),
     )

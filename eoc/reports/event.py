@@ -74,11 +74,14 @@ def lead_incident(incidents: gpd.GeoDataFrame, as_of) -> pd.Series | None:
     usable = (
         incidents["incident_type"].isin(HAZARD_TYPES) & (times <= moment) & (status != CLOSED)
     ).to_numpy(dtype=bool)
-    candidates = incidents[usable].assign(
-        _rank=incidents["severity"].map(INCIDENT_SEVERITY_ORDER.index).fillna(-1), _time=times
-    )
-    if candidates.empty:
+    if not usable.any():
+        # (Checked first: assigning columns to an empty frame takes the columns' index and
+        # made up a row of missing values, which crashed a report before the first incident.)
         return None
+    candidates = incidents[usable].assign(
+        _rank=incidents["severity"].map(INCIDENT_SEVERITY_ORDER.index).fillna(-1)[usable],
+        _time=times[usable],
+    )
     best = candidates.sort_values(["_rank", "_time"], ascending=False, kind="stable").iloc[0]
     return best.drop(["_rank", "_time"])
 

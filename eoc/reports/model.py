@@ -16,7 +16,8 @@ from typing import Any
 # How a table cell is shown: plain text, a whole number, a number with one decimal, a
 # percentage (0–100), a time (shown in Dushanbe time), a message id to translate (a hazard
 # type, a status) or a region code (shown as the region's name in the report's language).
-CELL_KINDS = ("text", "int", "decimal", "pct", "time", "label", "region", "languages")
+CELL_KINDS = ("text", "int", "decimal", "pct", "time", "day", "label", "region", "languages")
+# ("day": a calendar day, shown in the locale's short date form.)
 # ("languages": a tuple of (language, text) pairs, shown in the report's language.)
 
 
@@ -96,6 +97,18 @@ class FreeText:
 
 
 @dataclass(frozen=True)
+class FlowSection:
+    """Arrivals at flow monitoring points, the influx projection and days to full."""
+
+    arrivals_title: Sentence
+    arrivals: Table  # per point, the 7 days to the report's day
+    projection: tuple[Sentence, ...]  # expected arrivals in 7 and 30 days, with the band
+    days_to_full_title: Sentence
+    days_to_full: Table  # per region, with the 80 % band
+    notes: tuple[Sentence, ...]  # the method; the seed's illustrative counts; unlocated points
+
+
+@dataclass(frozen=True)
 class Sitrep:
     """One situation report, built from the store at `store_version`."""
 
@@ -127,6 +140,7 @@ class Sitrep:
     # How the people figures were made and what they cover (shown with every exposure table).
     coverage: tuple[Sentence, ...] = ()
     alerts: Table | None = None  # CAP alerts in force (eoc/alerts/sitrep.py)
+    flows: FlowSection | None = None  # None: no flow monitoring count up to the report's day
 
     def figure(self, key: str) -> int:
         """The value of key figure `key`."""

@@ -87,6 +87,15 @@ def render_markdown(report: Sitrep) -> str:
     out += [wording.needs_note(report), ""]
     out += markdown_table(report.needs, report)
     section("checkpoints", report.checkpoints)
+    if report.flows is not None:
+        flows = report.flows
+        out += [f"## {_(S['flows'])}", "", f"### {_escape(wording.sentence(flows.arrivals_title))}"]
+        out += ["", *markdown_table(flows.arrivals, report)]
+        out += [f"- {_escape(wording.sentence(item))}" for item in flows.projection] + [""]
+        out += [f"### {_escape(wording.sentence(flows.days_to_full_title))}", ""]
+        out += markdown_table(flows.days_to_full, report)
+        for item in flows.notes:
+            out += [f"_{_escape(wording.sentence(item))}_", ""]
     section("infrastructure", report.infrastructure)
     section("incidents", report.incidents)
     if report.alerts is not None:

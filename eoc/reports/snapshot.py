@@ -8,11 +8,11 @@ from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 
-from eoc.config import DEFAULT_SEED_DIR
 from eoc.errors import StoreError
 from eoc.i18n import _
-from eoc.io.raster import current_grid, grid_path
+from eoc.io.raster import grid_file_in_use
 
 SITREP_LAYERS = (
     "regions",
@@ -23,6 +23,7 @@ SITREP_LAYERS = (
     "health_facilities",
     "education_facilities",
     "population_grids",
+    "roads",
     "hazard_zones",
     "displacement_sites",
     "border_checkpoints",
@@ -41,6 +42,7 @@ class Snapshot:
     frames: dict[str, gpd.GeoDataFrame]
     grid_file: Path | None = None  # the file of the population grid in use, if there is one
     alerts: tuple = ()  # published CAP alerts (eoc.alerts.workflow.AlertRow), for the sitrep
+    flow_counts: pd.DataFrame | None = None  # the flow-monitoring registry (eoc.flows.registry)
 
 
 def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
@@ -53,11 +55,24 @@ def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
         before = store.version()
         data_time = store.data_time()
         frames = {name: store.read_layer(name) for name in names}
+        counts = _flow_counts(store)
         if store.version() == before:
             return Snapshot(
-                before, data_time, frames, _grid_file(store, frames), _published_alerts(store)
+                before,
+                data_time,
+                frames,
+                grid_file_in_use(store, frames.get("population_grids")),
+                _published_alerts(store),
+                counts,
             )
     raise StoreError(_("the store kept changing while the report was read; try again in a minute"))
+
+
+def _flow_counts(store) -> pd.DataFrame | None:
+    from eoc.flows.registry import read_counts  # late: the registry imports the store
+
+    sql = getattr(store, "sql", None)
+    return None if sql is None else read_counts(sql)
 
 
 def _published_alerts(store) -> tuple:
@@ -65,12 +80,3 @@ def _published_alerts(store) -> tuple:
 
     sql = getattr(store, "sql", None)
     return () if sql is None else tuple(list_alerts(sql, states=(PUBLISHED,), limit=10_000))
-
-
-def _grid_file(store, frames: dict[str, gpd.GeoDataFrame]) -> Path | None:
-    """The file of the grid in use; a copied store without its grid folder falls back to the
-    seed's file when it is the same one (same name and size)."""
-    row = current_grid(frames.get("population_grids"))
-    if row is None:
-        return None
-    return grid_path(store, row, seed_dir=DEFAULT_SEED_DIR)

@@ -6,10 +6,10 @@ Every renderer (HTML, PDF, Markdown) takes its text from here, so the three say 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from eoc.i18n import N_, _, current_language, format_number, format_time
+from eoc.i18n import N_, _, current_language, format_day, format_number, format_time
 from eoc.reports.model import Column, Sentence, Sitrep, Table
 
 DISPLACED_LABEL = N_("estimated displaced people")
@@ -34,6 +34,7 @@ SECTIONS = {
     "sites": N_("Displacement sites in hazard zones"),
     "displaced": N_("Estimated displaced people and needs"),
     "checkpoints": N_("Border checkpoints"),
+    "flows": N_("Arrivals at border points and when the sites will be full"),
     "infrastructure": N_("Infrastructure at risk"),
     "incidents": N_("Incidents of the period"),
     "alerts": N_("Alerts in force (CAP)"),
@@ -125,6 +126,8 @@ def value_text(value: Any) -> str:
         return format_number(value, decimals=1)
     if isinstance(value, datetime):
         return format_time(value)
+    if isinstance(value, date):
+        return format_day(value, fmt="short")
     return str(value)
 
 
@@ -150,6 +153,8 @@ def cell(value: Any, column: Column, regions: Mapping[str, Mapping[str, str]]) -
         return format_number(float(value), decimals=0) + " %"
     if column.kind == "time":
         return format_time(value)
+    if column.kind == "day":
+        return format_day(value, fmt="short")
     return shorten(str(value))
 
 

@@ -1,13 +1,20 @@
 """The headline figures and the activity feed of a screen, for the whole country or one region.
 
 `/` and `/wall` both show them; both come here, so a region filter narrows the figures and
-the feed alike and the two screens never disagree.
+the feed alike and the two screens never disagree. Residents exposed are counted from the
+population grid once per store version and set of zones in force (a poll at the same
+version reuses them), nationally, then cut to the region shown.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+
+import geopandas as gpd
+import pandas as pd
+import shapely
 
 import layers
 from eoc.analysis.activity import (
@@ -17,14 +24,24 @@ from eoc.analysis.activity import (
     latest_activity,
 )
 from eoc.analysis.capacity import CapacityRules
-from eoc.analysis.kpis import Kpis, compute_kpis
+from eoc.analysis.kpis import (
+    Kpis,
+    active_hazard_zones,
+    compute_kpis,
+    exposure_in_region,
+    resident_exposure,
+)
 from eoc.analysis.regions import features_in_region
 from eoc.i18n import _, localised
+from eoc.io.raster import grid_file_in_use, open_grid
+from eoc.reports.coverage import residents_basis
+from eoc.reports.wording import sentence
 from eoc.web.cache import VersionedCache
 from eoc.web.components.capacity_settings import standards_for
 from eoc.web.past import LayersAt, layers_at
 
 AUDIT_READ = 60  # audit entries read for the feed (account entries are dropped from these)
+RESIDENT_LAYERS = ("population_grids", "places", "districts", "regions")
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,12 @@ class Headline:
     feed: list[ActivityItem]
     scope: str  # "Figures and activity: Khatlon", shown with the figures
     past: LayersAt  # the layers at the moment shown (live, or rewound)
+    residents_note: str = ""  # what "residents exposed" is counted from, in one line
+
+    @property
+    def notes(self) -> dict[str, str]:
+        """Second lines of the tiles, by figure (`build_kpi_tiles`)."""
+        return {"residents_exposed": self.residents_note}
 
 
 def default_rules(cache: VersionedCache, *, version: int, on: datetime) -> CapacityRules:
@@ -66,7 +89,10 @@ def build_headline(
         name = localised(match.iloc[0], "name_short") if not match.empty else region
         scope = _("Figures and activity: {region} only").format(region=name)
     rules = default_rules(cache, version=version, on=moment)
-    kpis = compute_kpis(frames, now=moment, rules=rules)
+    residents, note = residents_in_zones(cache, past.frames, version=version, moment=moment)
+    if region:
+        residents = exposure_in_region(residents, region)
+    kpis = compute_kpis(frames, now=moment, rules=rules, residents=residents)
     feed = latest_activity(
         frames["incidents"],
         audit,
@@ -74,4 +100,41 @@ def build_headline(
         limit=feed_limit,
         names=feature_names(past.frames),  # "Kyzyl-Art", not "TJ-BCP-09"
     )
-    return Headline(kpis=kpis, feed=feed, scope=scope, past=past)
+    return Headline(kpis=kpis, feed=feed, scope=scope, past=past, residents_note=note)
+
+
+def residents_in_zones(
+    cache: VersionedCache,
+    frames: dict[str, gpd.GeoDataFrame],
+    *,
+    version: int,
+    moment: datetime,
+) -> tuple[pd.DataFrame, str]:
+    """The national rows of `resident_exposure` for the zones of `frames` in force at
+    `moment`, and the line saying what they are counted from (the sitrep's method note)."""
+    context = cache.read_layers(RESIDENT_LAYERS, version=version)
+    grid_file = grid_file_in_use(cache.store, context["population_grids"])
+    basis = residents_basis(context["population_grids"], grid_file)
+    zones = active_hazard_zones(frames["hazard_zones"], at=moment)
+
+    def compute() -> pd.DataFrame:
+        found = dict(places=context["places"], districts=context["districts"])
+        if grid_file is None:
+            return resident_exposure(zones, regions=context["regions"], **found)
+        with open_grid(grid_file) as grid:
+            return resident_exposure(zones, grid=grid, **found)
+
+    rows = cache.get(("residents", zones_key(zones)), compute, version=version)
+    return rows, sentence(basis.short)
+
+
+def zones_key(zones: gpd.GeoDataFrame) -> str:
+    """What identifies a set of zones for their residents: ids, kinds and shapes (a rewound
+    zone may differ from the stored one)."""
+    digest = hashlib.sha256()
+    fields = zones[["zone_id", "hazard_type", "severity", "mmi"]].astype("string").fillna("")
+    for values, wkb in zip(
+        fields.itertuples(index=False), shapely.to_wkb(zones.geometry.array), strict=True
+    ):
+        digest.update("\0".join(values).encode() + b"\0" + wkb)
+    return digest.hexdigest()

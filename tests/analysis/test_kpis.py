@@ -7,19 +7,26 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pytest
-from shapely.geometry import Point, Polygon, shape
+import rasterio
+from rasterio.transform import from_origin
+from shapely.geometry import Point, Polygon, box, shape
 
 from eoc.analysis.active import AnalysisInputError
 from eoc.analysis.capacity import CapacityRules, load_standards
 from eoc.analysis.kpis import (
     active_hazard_zones,
     compute_kpis,
+    compute_public_kpis,
+    exposure_in_region,
     is_stale,
     new_severe_incidents,
     people_in_sites,
     points_in_zones,
+    resident_exposure,
+    residents_exposed,
     sites_over_capacity,
     sites_over_declared_capacity,
 )
@@ -201,6 +208,106 @@ def test_data_is_stale_when_older_than_the_threshold(age, threshold_min, stale):
 
 def test_data_of_unknown_age_is_stale():
     assert is_stale(None, now=NOW, stale_after_min=30)
+
+
+# -- residents exposed ----------------------------------------------------------------------
+
+UTM = "EPSG:32642"
+
+
+@pytest.fixture
+def grid_1_to_9(tmp_path):
+    """3 × 3 cells of 1 km, 1..9 people row by row from the top left corner at (0, 3000)."""
+    path = tmp_path / "grid.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=3,
+        height=3,
+        count=1,
+        dtype="float32",
+        crs=UTM,
+        transform=from_origin(0, 3000, 1000, 1000),
+    ) as out:
+        out.write(np.arange(1, 10, dtype="float32").reshape(3, 3), 1)
+    with rasterio.open(path) as grid:
+        yield grid
+
+
+@pytest.fixture
+def whole_grid_and_its_top_row() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "zone_id": ["all", "top"],
+            "hazard_type": ["earthquake", "flood"],
+            "severity": ["high", "high"],
+        },
+        geometry=[box(0, 0, 3000, 3000), box(0, 2000, 3000, 3000)],
+        crs=UTM,
+    )
+
+
+@pytest.fixture
+def two_districts() -> gpd.GeoDataFrame:
+    """The first column of cells in region TJ-RA, the other two in TJ-KT."""
+    return gpd.GeoDataFrame(
+        {"adm1_iso": ["TJ-RA", "TJ-KT"], "adm2_name": ["West", "East"]},
+        geometry=[box(-1000, -1000, 1000, 4000), box(1000, -1000, 4000, 4000)],
+        crs=UTM,
+    )
+
+
+@pytest.fixture
+def towns() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"geonameid": [1, 2, 3], "name": ["Top", "Low", "Away"], "population": [100, 40, 7]},
+        geometry=[Point(500, 2500), Point(2500, 500), Point(9000, 9000)],
+        crs=UTM,
+    )
+
+
+def test_residents_of_the_grid_are_counted_once_where_zones_overlap(
+    grid_1_to_9, whole_grid_and_its_top_row, two_districts, towns
+):
+    rows = resident_exposure(
+        whole_grid_and_its_top_row, places=towns, districts=two_districts, grid=grid_1_to_9
+    )
+    # The top row (1 + 2 + 3) lies in both zones: a plain sum would say 51.
+    assert pd.to_numeric(rows["people"]).sum() == 51
+    assert residents_exposed(rows) == 45
+    assert residents_exposed(rows, layer="places") == 0  # with a grid the towns are not used
+    assert residents_exposed(rows, min_mmi=7) == 0  # the zones carry no intensity
+    assert residents_exposed(exposure_in_region(rows, "TJ-RA")) == 1 + 4 + 7
+    assert residents_exposed(exposure_in_region(rows, "TJ-KT")) == 45 - 12
+    assert residents_exposed(exposure_in_region(rows, "TJ-GB")) == 0
+
+
+def test_without_a_grid_residents_are_the_towns_inside_each_once(
+    whole_grid_and_its_top_row, two_districts, towns
+):
+    rows = resident_exposure(
+        whole_grid_and_its_top_row, places=towns, districts=two_districts, regions=two_districts
+    )
+    assert set(rows["layer"]) == {"places"}
+    assert residents_exposed(rows) == 100 + 40
+    assert residents_exposed(exposure_in_region(rows, "TJ-KT")) == 40
+
+
+def test_no_zone_in_force_exposes_nobody(grid_1_to_9, whole_grid_and_its_top_row, towns):
+    rows = resident_exposure(
+        whole_grid_and_its_top_row.iloc[0:0], places=towns, districts=None, grid=grid_1_to_9
+    )
+    assert residents_exposed(rows) == 0
+
+
+def test_public_figures_refuse_frames_that_still_hold_the_shelters(seed_frames):
+    with pytest.raises(AnalysisInputError, match="public view only"):
+        compute_public_kpis(seed_frames, now=NOW)
+
+
+def test_residents_are_a_figure_only_when_counted(seed_frames):
+    assert compute_kpis(seed_frames, now=NOW, rules=RULES).residents_exposed is None
 
 
 # -- the seed, counted without the code under test ----------------------------------------

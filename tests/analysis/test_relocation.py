@@ -29,10 +29,18 @@ from eoc.analysis.relocation import (
 from eoc.analysis.relocation_warnings import (
     CLOSED_ROAD,
     HAZARD_SITE,
+    HELD_BACK,
+    HELD_DISTANCE,
+    HELD_FILL,
+    HELD_HAZARD,
+    HELD_NO_ROAD,
+    HELD_SPHERE,
+    HELD_STATUS,
     LONG_TRIP,
     NOT_PLACED,
     SITE_NOT_OPEN,
     SPLIT_VILLAGE,
+    where_text,
 )
 from eoc.analysis.road_graph import (
     METRIC_CRS,
@@ -490,3 +498,75 @@ def test_a_route_on_a_penalised_closed_road_is_flagged(rules):
     assert plan.flows["distance_km"].tolist() == [pytest.approx(50)]
     assert plan.flows["through_closed"].tolist() == [True]
     assert [w.kind for w in plan.warnings] == [CLOSED_ROAD]
+
+
+# Why people are not placed: the places each rule held back, on a hand-worked valley. Village
+# A (1,000 people) at km 0, at most 100 km, sites filled to 90 %; a second road 100 km north
+# joins nothing. Only "open" (100 places: 90) and "cramped" (200 declared, but 450 m² covered
+# / 4.5 m² in the cold season = 100 by Sphere: 90) take people; 180 placed, 820 not.
+def test_people_not_placed_say_which_rule_held_back_which_places(rules):
+    roads = gpd.GeoDataFrame(
+        {"road_id": ["valley", "north"]},
+        geometry=[LineString([at(-100), at(200)]), LineString([at(0, 100), at(50, 100)])],
+        crs=METRIC_CRS,
+    )
+    camps = sites(
+        {"site_id": "open", "name": "Open", "x": 10},
+        {"site_id": "planned", "name": "Planned", "x": 20, "status": "planned", "capacity": 200},
+        {"site_id": "hazard", "name": "In zone", "x": 30},
+        {"site_id": "both", "name": "Planned in zone", "x": 31, "status": "planned"},
+        {"site_id": "far", "name": "Far", "x": 150},
+        {"site_id": "cut", "name": "Cut off", "x": 20, "capacity": 50},
+        {"site_id": "cramped", "name": "Cramped", "x": 40, "capacity": 200, "covered_area_m2": 450},
+        {"site_id": "shelter", "name": "Shelter", "x": 5, "site_type": "protection_shelter",
+         "sensitive": True},
+    )  # fmt: skip
+    camps.loc[camps["site_id"] == "cut", "geometry"] = at(20, 100)
+    zone = gpd.GeoDataFrame({"zone_id": ["Z"], "name": ["Slide"]}, geometry=[at(30).buffer(2000)])
+    plan = plan_relocation(
+        origins(("A", 0, 1000)), camps, build_road_graph(roads), rules=rules,
+        max_distance_km=100, hazard_zones=zone.set_crs(METRIC_CRS), split_penalty_km=0,
+        straight_line_fallback=False,
+    )  # fmt: skip
+    assert moves(plan) == {("A", "open"): 90, ("A", "cramped"): 90}
+    held = {w.kind: w for w in plan.warnings if w.kind in HELD_BACK}
+    assert {kind: w.value("places") for kind, w in held.items()} == {
+        HELD_STATUS: 180,
+        HELD_HAZARD: 90,
+        HELD_DISTANCE: 90,
+        HELD_NO_ROAD: 45,
+        HELD_FILL: 10 + 10,
+        HELD_SPHERE: 200 - 100,
+    }
+    assert [w.kind for w in plan.warnings][:7] == [NOT_PLACED, *held]  # the why comes next
+    assert held[HELD_STATUS].text() == (
+        "180 free places in sites within reach whose status is not chosen: Planned (planned, 180)"
+    )
+    assert held[HELD_DISTANCE].text().startswith("90 free places in sites beyond the maximum "
+                                                 "distance of 100 km: Far (90)")  # fmt: skip
+    assert held[HELD_FILL].text() == (
+        "20 places in the sites within reach are kept free by the 90 % fill limit"
+    )
+    # Allowing what was held back places those people: the lines say what a change buys.
+    wider = plan_relocation(
+        origins(("A", 0, 1000)), camps, build_road_graph(roads), rules=rules,
+        max_distance_km=100, hazard_zones=zone.set_crs(METRIC_CRS), split_penalty_km=0,
+        straight_line_fallback=False, statuses=["open", "planned"], allow_hazard_sites=True,
+    )  # fmt: skip
+    assert wider.people_placed == 180 + 180 + 90 + 90  # "both" is planned and in the zone
+
+
+def test_where_lists_the_largest_sites_and_counts_the_rest():
+    where = (("A", "open", 50), ("B", "open", 40), ("C", "open", 30), ("D", "open", 20))
+    assert where_text(where) == "A (50), B (40), C (30) and 1 more"
+    assert where_text(where[:1], status=str.upper) == "A (OPEN, 50)"
+
+
+def test_a_plan_placing_everyone_has_no_why(valley_road, rules):
+    plan = plan_relocation(
+        origins(("A", 0, 10)), sites({"site_id": "S", "x": 5, "status": "open"},
+                                     {"site_id": "P", "x": 6, "status": "planned"}),
+        valley_road, rules=rules,
+    )  # fmt: skip
+    assert plan.people_unmet == 0
+    assert not [w for w in plan.warnings if w.kind in HELD_BACK]

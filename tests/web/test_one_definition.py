@@ -11,15 +11,22 @@ from datetime import UTC, datetime
 
 import pytest
 
+from eoc.analysis.kpis import active_hazard_zones
 from eoc.reports.build import build_sitrep
 from eoc.web import create_app, ids
 from eoc.web.context import current_cache
-from eoc.web.headline import build_headline
-from eoc.web.pages import capacity, operations, wall
+from eoc.web.headline import build_headline, zones_key
+from eoc.web.pages import capacity, operations, public, wall
 from tests.conftest import settings_for, signed_in
 
 NOW = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
-FIGURES = ("people-in-sites", "sites-over-capacity", "closed-checkpoints", "open-sites")
+FIGURES = (
+    "people-in-sites",
+    "sites-over-capacity",
+    "closed-checkpoints",
+    "open-sites",
+    "residents-exposed",
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +83,7 @@ def test_every_screen_shows_the_same_national_figures(app, seed_store):
     assert ops_scope == wall_scope == "Figures and activity: all Tajikistan"
 
     report = build_sitrep(seed_store, as_of=NOW, produced_by="test", draw_map=False)
+    assert report.figure("residents_in_zones") == ops["residents-exposed"] > 50_000
     assert report.figure("people_in_sites") == ops["people-in-sites"]
     assert report.figure("sites_over_capacity") == ops["sites-over-capacity"]
     assert report.figure("checkpoints_closed") == (
@@ -91,6 +99,38 @@ def test_every_screen_shows_the_same_national_figures(app, seed_store):
     assert "(9 over their declared capacity)" in summary
 
 
+def public_figures(app):
+    with signed_in(app, None):  # anonymous, like every visitor of /public
+        tiles = public.update_public_page(list(public.PUBLIC_OPERATIONAL), now=NOW)[-1]
+    return tiles, {
+        t.className.split()[1][4:]: int(re.sub(r"\D", "", t.children[0].children))
+        for t in tiles.children
+    }
+
+
+def test_the_public_map_shows_the_same_figures_of_the_public_view(app, seed_store):
+    ops, _ = operations_figures(app)
+    tiles, shown = public_figures(app)
+    same = ("active-hazard-zones", "projects-in-hazard-zones", "closed-checkpoints")
+    assert {k: shown[k] for k in (*same, "restricted-checkpoints")} == {
+        k: ops[k] for k in (*same, "restricted-checkpoints")
+    }
+    # Sites: those the public map shows (no protection shelter), people rounded to 10 each,
+    # counted here from the stored layer without the code under test.
+    sites = seed_store.read_layer("displacement_sites")
+    shelters = sites["sensitive"].astype(bool)
+    occupied = sites["status"].isin(["open", "closing"]) & ~shelters
+    rounded = [int(p / 10 + 0.5) * 10 for p in sites.loc[occupied, "individuals"]]
+    assert shown["people-in-sites"] == sum(rounded)
+    assert shown["open-sites"] == int(((sites["status"] == "open") & ~shelters).sum())
+    # Open shelters with people exist (the test could fail), and the internal figure, which
+    # counts them, is not on the public page.
+    assert (sites.loc[shelters & (sites["status"] == "open"), "individuals"] > 0).any()
+    assert f"{ops['people-in-sites']:,}" not in str(tiles)
+    assert set(shown) < set(ops) and "sites-over-capacity" not in shown
+    assert "residents-exposed" not in shown and "new-severe-incidents" not in shown
+
+
 def test_a_region_narrows_the_figures_and_the_feed_on_both_screens(app):
     national, _ = operations_figures(app)
     gbao, scope = operations_figures(app, "TJ-GB")
@@ -99,6 +139,33 @@ def test_a_region_narrows_the_figures_and_the_feed_on_both_screens(app):
     assert scope == wall_scope and "Gorno-Badakhshan" in scope and "only" in scope
     assert gbao["people-in-sites"] < national["people-in-sites"]
     assert gbao["open-sites"] < national["open-sites"]
+    assert 0 < gbao["residents-exposed"] < national["residents-exposed"]
+
+
+def test_residents_exposed_say_what_they_are_counted_from(app):
+    with signed_in(app, "viewer"):
+        tiles, _feed = operations.update_panels(None, 0, None, "TJ-GB", now=NOW)
+    (tile,) = [t for t in tiles.children[1].children if "kpi-residents-exposed" in t.className]
+    assert tile.children[1].children == "Residents in hazard zones"
+    assert tile.children[2].children == "WorldPop 2020, ~10 km cells: district-level estimate"
+
+
+def test_residents_are_counted_once_per_store_version(app, seed_store):
+    version = seed_store.version()
+    with signed_in(app, "viewer"):
+        cache = current_cache()
+        first = build_headline(
+            cache, version=version, moment=NOW, now=NOW, region=None, feed_limit=1
+        )
+        zones = active_hazard_zones(first.past.frames["hazard_zones"], at=NOW)
+        # A later poll at the same version finds the rows kept: computing them again fails.
+        kept = cache.get(
+            ("residents", zones_key(zones)), lambda: pytest.fail("recomputed"), version=version
+        )
+        again = build_headline(
+            cache, version=version, moment=NOW, now=NOW, region="TJ-GB", feed_limit=1
+        )
+    assert len(kept) and again.kpis.residents_exposed < first.kpis.residents_exposed
 
 
 def test_the_feed_of_a_region_holds_only_its_features(app, seed_store):

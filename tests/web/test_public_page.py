@@ -10,7 +10,13 @@ import pytest
 import layers
 from eoc.publish import PUBLISHED_LAYERS
 from eoc.web import create_app, ids
-from eoc.web.pages.public import PUBLIC_OPERATIONAL, layout, update_public_page
+from eoc.web.pages.public import (
+    PUBLIC_OPERATIONAL,
+    layers_key,
+    layout,
+    update_public_page,
+    zone_changes_passed,
+)
 from tests.conftest import settings_for
 
 
@@ -141,3 +147,31 @@ def _texts(component) -> list[str]:
         return [t for c in component for t in _texts(c)]
     children = getattr(component, "children", None)
     return _texts(children) if children is not None else []
+
+
+def test_a_kept_answer_changes_when_a_zone_starts_or_ends(app):
+    """The figures count the zones in force now: the cache key moves with their starts and
+    ends (the three Sarez rings and the Rasht landslide zone start at 03:15 on 21 Nov), and
+    only with them."""
+    from datetime import UTC, datetime
+
+    def passed(text):
+        return call(app, zone_changes_passed, datetime.fromisoformat(text).replace(tzinfo=UTC))
+
+    assert passed("2026-11-21T03:14") + 4 == passed("2026-11-21T03:15")
+    assert passed("2026-11-21T04:00") == passed("2026-11-22T06:00")  # nothing starts or ends
+    key = call(app, layers_key, [{"value": ["hazard_zones"]}])
+    assert key.startswith("hazard_zones@")
+
+
+def test_the_page_shows_the_public_figures(everything_on):
+    tiles = everything_on[-1]
+    names = [t.className.split()[1] for t in tiles.children]
+    assert names == [
+        "kpi-people-in-sites",
+        "kpi-open-sites",
+        "kpi-active-hazard-zones",
+        "kpi-projects-in-hazard-zones",
+        "kpi-closed-checkpoints",
+        "kpi-restricted-checkpoints",
+    ]

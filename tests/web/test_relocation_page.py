@@ -85,6 +85,9 @@ def test_lower_panj_3000_people_give_a_plan_with_warnings_a_road_flow_map_and_cs
     # Open sites below 90 % within 250 km hold fewer than 3,000: the rest is listed.
     assert 0 < placed < 3000 and memo["placed"] == placed
     assert "Not placed" in str(unmet) and "Check before applying" in str(unmet)
+    assert f"Not placed: {3000 - placed:,} of 3,000 people" in str(unmet)
+    assert "Places the rules held back" in str(unmet)
+    assert "whose status is not chosen: Kulob stadium planned site (planned, 1,350)" in str(unmet)
     assert f"{placed:,} of 3,000 people placed" in str(summary)
     assert "Splitting penalty 30 km" in str(summary)
     flow_lines = [t for t in figure.data if (t.meta or {}).get("role") == "flow"]

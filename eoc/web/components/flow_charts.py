@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 from dash import html
 
 from eoc.analysis.influx import InfluxProjection
+from eoc.flows.projection import METHOD_NOTE
 from eoc.flows.values import CATEGORIES, LABELS
 from eoc.i18n import _, format_day, format_number
 
@@ -98,11 +99,7 @@ def build_days_to_full_table(
         ])
         for r in projection.regions.itertuples()
     ]  # fmt: skip
-    note = _(
-        "From the arrivals of {categories} in the 14 days to {day}: a Poisson rate with its "
-        "Gamma-Poisson 80 % range; arrivals go to the nearest open site by road outside "
-        "hazard zones, up to 90 % of its Sphere capacity. — means not within a year."
-    ).format(
+    note = _(METHOD_NOTE).format(
         categories=", ".join(_(LABELS[c]) for c in CATEGORIES[:1]),
         day=format_day(projection.as_of),
     )

@@ -8,6 +8,7 @@ from dash import html
 
 import layers
 from eoc.analysis.relocation import RelocationPlan
+from eoc.analysis.relocation_warnings import HELD_BACK, NOT_PLACED, NOT_PLACED_KINDS
 from eoc.i18n import N_, _, format_number
 from eoc.relocation_planner import RelocationRequest, warning_text
 from eoc.web.components.capacity_grid import json_value
@@ -115,13 +116,28 @@ def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
 
 def build_warnings(plan: RelocationPlan, max_distance_km: float | None) -> html.Div:
     """What to check before applying: who could not be placed, and every other warning."""
-    unplaced = [w for w in plan.warnings if w.kind == "not_placed"]
-    others = [w for w in plan.warnings if w.kind != "not_placed"]
+    unplaced = [w for w in plan.warnings if w.kind == NOT_PLACED]
+    held = [w for w in plan.warnings if w.kind in HELD_BACK]
+    others = [w for w in plan.warnings if w.kind not in NOT_PLACED_KINDS]
     parts = []
     if unplaced:
         parts += [
-            html.P(_("Not placed:"), className="message-error"),
+            html.P(
+                _("Not placed: {unmet} of {total} people").format(
+                    unmet=format_number(plan.people_unmet),
+                    total=format_number(plan.people_to_move),
+                ),
+                className="message-error",
+            ),
             html.Ul([html.Li(warning_text(w, max_distance_km=max_distance_km)) for w in unplaced]),
+        ]
+    if held:
+        parts += [
+            html.P(_("Places the rules held back (change a rule to use them):")),
+            html.Ul(
+                [html.Li(warning_text(w, max_distance_km=max_distance_km)) for w in held],
+                className="reloc-held-back",
+            ),
         ]
     else:
         parts.append(html.P(_("Everyone is placed."), className="message-ok"))

@@ -278,7 +278,7 @@ def update_panels(
         feed_limit=FEED_LIMIT,
     )
     return (
-        build_kpi_tiles(headline.kpis, scope=headline.scope),
+        build_kpi_tiles(headline.kpis, scope=headline.scope, notes=headline.notes),
         build_activity_feed(headline.feed),
     )
 

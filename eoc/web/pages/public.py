@@ -10,6 +10,7 @@ but sent by URL (`/public/geojson/<hash>.json`, addressed by its content, kept b
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import dash
 import flask
@@ -17,6 +18,8 @@ import plotly.graph_objects as go
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
 import layers
+from eoc.analysis.active import changes_passed
+from eoc.analysis.kpis import compute_public_kpis
 from eoc.analysis.projects import project_totals
 from eoc.i18n import N_, _
 from eoc.permissions import Action
@@ -24,6 +27,7 @@ from eoc.publish import PUBLIC_NOTE, PUBLISHED_LAYERS, public_layers, public_too
 from eoc.web import ids
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 from eoc.web.components.footer import build_footer
+from eoc.web.components.kpi_tiles import PUBLIC_TILES, build_kpi_tiles
 from eoc.web.components.map_figure import build_map_figure
 from eoc.web.components.map_legend import build_map_legend
 from eoc.web.components.project_chart import build_project_chart, region_labels
@@ -50,6 +54,7 @@ PAGE_OUTPUTS = (
     Output(ids.PUBLIC_MAP, "figure"),
     *(Output(graph_id, "figure") for graph_id, _by, _title in SUMMARIES),
     Output(ids.PUBLIC_FOOTER, "children"),
+    Output(ids.PUBLIC_KPIS, "children"),
 )
 GEOJSON_ROUTE = "/public/geojson/"
 GEOJSON_TYPE = "application/geo+json"
@@ -70,6 +75,7 @@ def layout(**_query: str) -> html.Div:
                         className="public-note",
                     ),
                     public_alerts(),
+                    html.Div(id=ids.PUBLIC_KPIS, className="public-kpis"),
                     dcc.Checklist(
                         id=ids.PUBLIC_LAYER_TOGGLES,
                         options=options,
@@ -116,8 +122,9 @@ def public_alerts() -> html.Section | None:
     return build_public_alert_list(rows, lang=current_language())
 
 
-def update_public_page(visible: list[str] | None) -> tuple:
-    """The donor map of the chosen layers, the project summaries and the footer, at one version."""
+def update_public_page(visible: list[str] | None, *, now: datetime | None = None) -> tuple:
+    """The headline figures, the donor map of the chosen layers, the project summaries and
+    the footer, at one version."""
     cache = current_cache()
     version = cache.store.version()
     # Kept by the frames they come from: an edit of a layer the public never sees (incidents)
@@ -148,10 +155,12 @@ def update_public_page(visible: list[str] | None) -> tuple:
         # The width the view was fitted for: a narrower map zooms out (assets/public_map.js).
         meta={"view_width_px": MAP_WIDTH_PX},
     )
+    figures = compute_public_kpis(public, now=now or datetime.now(UTC))
     return (
         figure,
         *_summaries(public),
         build_footer(version, cache.store.data_time()),
+        build_kpi_tiles(figures, tiles=PUBLIC_TILES),
     )
 
 
@@ -189,13 +198,23 @@ def serve_geojson(digest: str) -> flask.Response:
 
 
 def layers_key(inputs: list) -> str | None:
-    """The cache key of the layer toggles' value: the public layers chosen, in page order."""
+    """The cache key of the layer toggles' value (the public layers chosen, in page order)
+    and of the zones in force now (their starts and ends passed)."""
     visible = inputs[0].get("value") if inputs and isinstance(inputs[0], dict) else None
     if visible is None:
         visible = []
     if not isinstance(visible, list) or not all(isinstance(v, str) for v in visible):
         return None
-    return ",".join(name for name in PUBLIC_OPERATIONAL if name in visible) or "-"
+    chosen = ",".join(name for name in PUBLIC_OPERATIONAL if name in visible) or "-"
+    return f"{chosen}@{zone_changes_passed(datetime.now(UTC))}"
+
+
+def zone_changes_passed(now: datetime) -> int:
+    """Starts and ends of the stored hazard zones at or before `now` (read per version)."""
+    cache = current_cache()
+    version = cache.version()
+    zones = cache.read_layers(["hazard_zones"], version=version)["hazard_zones"]
+    return changes_passed(zones, now)
 
 
 def _summaries(public: dict) -> list[go.Figure]:

@@ -301,7 +301,7 @@ def update_wall_panels(
     if not_live:
         banners.insert(0, html.Div(not_live, className="banner banner-past", role="status"))
     return (
-        build_kpi_tiles(headline.kpis, large=True, scope=headline.scope),
+        build_kpi_tiles(headline.kpis, large=True, scope=headline.scope, notes=headline.notes),
         banners,
         _data_time_line(data_time, version, params),
         build_activity_feed(headline.feed),
