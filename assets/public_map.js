@@ -1,7 +1,8 @@
 /* The public map keeps the whole country in view on any screen. The server fits its view to a
    map `layout.meta.view_width_px` wide (eoc/web/components/view.py); a narrower map (a phone,
-   390 px) zooms out by log2 of the ratio, once per page: after that the visitor's own zoom
-   and pan stay (the figure's uirevision keeps them across refreshes). */
+   390 px) zooms out by log2 of the ratio. Checked after every drawing: whenever the map
+   shows the server's own zoom (a new figure arrived), it is fitted; a zoom the visitor chose
+   is left alone. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   publicmap: {
     fit: function (figure) {
@@ -11,23 +12,34 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         return window.dash_clientside.no_update;
       }
       let tries = 0;
-      const apply = function () {
+      const watch = function () {
         const gd = document.querySelector("#public-map .js-plotly-plot");
-        const drawn = gd && gd._fullLayout && gd._fullLayout.map;
-        if (!drawn) {
-          if (++tries < 100) { setTimeout(apply, 100); }
+        if (!gd || !gd.on) {
+          if (++tries < 100) { setTimeout(watch, 100); }
           return;
         }
-        if (gd.eocFitted) { return; }
-        gd.eocFitted = true;
-        const width = gd.getBoundingClientRect().width;
-        if (width > 0 && width < meta.view_width_px) {
-          window.Plotly.relayout(gd, { "map.zoom": view.zoom + Math.log2(width / meta.view_width_px) });
+        gd.eocServerView = { zoom: view.zoom, base: meta.view_width_px };
+        if (!gd.eocWatching) {
+          gd.eocWatching = true;
+          gd.on("plotly_afterplot", function () { fitPublicMap(gd); });
         }
+        fitPublicMap(gd);
       };
-      apply();
+      watch();
       return { fitted_for_px: meta.view_width_px };
     },
   },
 });
 
+function fitPublicMap(gd) {
+  const drawn = gd._fullLayout && gd._fullLayout.map;
+  const server = gd.eocServerView;
+  if (!drawn || !server || Math.abs(drawn.zoom - server.zoom) > 1e-6) {
+    return;
+  }
+  const width = gd.getBoundingClientRect().width;
+  gd.eocFitted = true;
+  if (width > 0 && width < server.base) {
+    window.Plotly.relayout(gd, { "map.zoom": server.zoom + Math.log2(width / server.base) });
+  }
+}
