@@ -18,13 +18,14 @@ from eoc.analysis.influx import (
     DEFAULT_RULE,
     NO_CHANGE,
     AssignmentRule,
+    InfluxError,
     InfluxModel,
     InfluxProjection,
     WhatIf,
     project_influx,
 )
 from eoc.analysis.road_graph import road_graph_for
-from eoc.i18n import N_
+from eoc.i18n import N_, _
 
 LAYERS = ("displacement_sites", "border_checkpoints", "roads", "hazard_zones", "regions")
 # How the projection is made, in one note (under the page's table and in the sitrep).
@@ -77,6 +78,47 @@ def project_from(
         rule=rule,
         what_if=what_if,
         hazard_zones=zones,
+    )
+
+
+def rule_from_controls(
+    categories: object,
+    fill_limit_pct: object,
+    max_distance_km: object,
+    statuses: object,
+    hazard_sites: object,
+) -> AssignmentRule:
+    """The assignment rule the page's controls set (the relocation planner's rules).
+
+    Who needs a site place (categories of arrivals), the receiving sites' statuses, their fill
+    limit in % of Sphere capacity, the farthest site by road (empty: no limit), and whether
+    sites inside hazard zones in force may receive. A bad value raises InfluxError."""
+    try:
+        fill = float(fill_limit_pct)
+    except (TypeError, ValueError):
+        raise InfluxError(_("the fill limit must be a number from 1 to 100 %")) from None
+    if not 1 <= fill <= 100:
+        raise InfluxError(_("the fill limit must be a number from 1 to 100 %"))
+    distance = None
+    if max_distance_km not in (None, ""):
+        try:
+            distance = float(max_distance_km)
+        except (TypeError, ValueError):
+            distance = -1.0
+        if not distance > 0:
+            raise InfluxError(_("the farthest site by road must be a distance above 0 km"))
+    chosen = tuple(str(c) for c in categories or ())
+    if not chosen:
+        raise InfluxError(_("choose who needs a site place"))
+    receiving = tuple(str(s) for s in statuses or ())
+    if not receiving:
+        raise InfluxError(_("choose which sites may receive arrivals"))
+    return AssignmentRule(
+        categories=chosen,
+        fill_limit=fill / 100,
+        statuses=receiving,
+        allow_hazard_sites=bool(hazard_sites),
+        max_distance_km=distance,
     )
 
 

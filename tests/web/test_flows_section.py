@@ -101,3 +101,29 @@ def test_form_saves_once_and_refuses_bad_input(app, flows_store):
     assert "already sent" in str(again)
     held = read_counts(flows_store.sql)
     assert (held["day"].astype(str).str.startswith("2026-11-23")).sum() == 1
+
+
+def test_the_assignment_rule_is_the_page_controls(app):
+    """Wider rules (planned sites too, filled to 100 %) give the sites more room, so no
+    region fills sooner and some later; a bad value is said on the page, not raised."""
+    from eoc.flows.projection import rule_from_controls
+
+    rule = rule_from_controls(["refugees", "other"], 80, "", ["open", "planned"], ["yes"])
+    assert rule.categories == ("refugees", "other") and rule.fill_limit == pytest.approx(0.8)
+    assert rule.statuses == ("open", "planned") and rule.allow_hazard_sites
+    assert rule.max_distance_km is None
+    tight = (None, None, None, ["refugees"], ["open"], 50)
+    roomy = (None, None, None, ["refugees"], ["open", "planned"], 100)
+    with signed_in(app, "viewer"):
+        *_, narrow = flows_section.flows_view(1, 1.0, *tight)
+        *_, wide = flows_section.flows_view(1, 1.0, *roomy)
+        *_, bad = flows_section.flows_view(1, 1.0, *tight[:-1], 150)
+
+    def number(value: str) -> float:
+        return float("inf") if value == "—" else float(value.replace(",", ""))
+
+    before, after = days_by_region(narrow), days_by_region(wide)
+    assert set(before) <= set(after)
+    assert all(number(after[r]) >= number(d) for r, d in before.items())
+    assert any(number(after[r]) > number(d) for r, d in before.items())
+    assert "fill limit must be a number from 1 to 100" in str(bad)

@@ -13,9 +13,11 @@ import dash
 from dash import Dash, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
-from eoc.analysis.influx import RATE_FACTORS, WhatIf
+import layers
+from eoc.analysis.influx import RATE_FACTORS, SITE_CATEGORIES, WhatIf
+from eoc.analysis.relocation import DEFAULT_STATUSES
 from eoc.errors import EocError
-from eoc.flows.projection import LAYERS, new_site_at_region, project_from
+from eoc.flows.projection import LAYERS, new_site_at_region, project_from, rule_from_controls
 from eoc.flows.registry import enter_count, read_counts
 from eoc.flows.values import AGE_BANDS, CATEGORIES, DIRECTIONS, LABELS, SEXES, check_row
 from eoc.i18n import _, localised
@@ -27,7 +29,7 @@ from eoc.web.components.flow_charts import (
     build_days_to_full_table,
     build_projection_figure,
 )
-from eoc.web.context import current_cache, current_write_tokens
+from eoc.web.context import current_cache, current_settings, current_write_tokens
 from eoc.web.security import current_role, current_username, guarded_callback
 
 ENTRY = "flow-count"
@@ -60,6 +62,7 @@ def build_flows_section() -> html.Section:
         dcc.Input(id=ids.FLOWS_NEW_CAPACITY, type="number", min=0, step=50),
         html.Label(_("Close sites"), htmlFor=ids.FLOWS_CLOSED),
         dcc.Dropdown(id=ids.FLOWS_CLOSED, options=closable, multi=True),
+        *_rule_controls(),
     ])  # fmt: skip
     return html.Section(className="flows-section", children=[
         html.H2(_("Arrivals at border points and when the sites will be full")),
@@ -69,6 +72,31 @@ def build_flows_section() -> html.Section:
         html.Div(id=ids.FLOWS_DAYS, role="status"),
         _entry_form(frames["border_checkpoints"], version),
     ])  # fmt: skip
+
+
+def _rule_controls() -> list:
+    """Who needs a site place and where arrivals may go: the relocation planner's rules,
+    starting from the same settings (EOC_RELOCATION_FILL_LIMIT_PCT, …_MAX_DISTANCE_KM)."""
+    settings = current_settings()
+    status = layers.get("displacement_sites").field("status")
+    receiving = [{"label": _(status.value_label(s)), "value": s} for s in status.allowed]
+    return [
+        html.Label(_("Who needs a site place"), htmlFor=ids.FLOWS_RULE_CATEGORIES),
+        dcc.Checklist(id=ids.FLOWS_RULE_CATEGORIES, options=_options(CATEGORIES),
+                      value=list(SITE_CATEGORIES), inline=True),
+        html.Label(_("Sites that may receive arrivals"), htmlFor=ids.FLOWS_RULE_STATUSES),
+        dcc.Checklist(id=ids.FLOWS_RULE_STATUSES, options=receiving,
+                      value=list(DEFAULT_STATUSES), inline=True),
+        html.Label(_("Fill sites up to (% of Sphere capacity)"), htmlFor=ids.FLOWS_RULE_FILL),
+        dcc.Input(id=ids.FLOWS_RULE_FILL, type="number", min=1, max=100, step=5,
+                  value=settings.relocation_fill_limit_pct),
+        html.Label(_("Farthest site by road (km; empty: no limit)"), htmlFor=ids.FLOWS_RULE_KM),
+        dcc.Input(id=ids.FLOWS_RULE_KM, type="number", min=1, step=10,
+                  value=settings.relocation_max_distance_km),
+        dcc.Checklist(id=ids.FLOWS_RULE_HAZARD,
+                      options=[{"label": _("Also sites inside hazard zones in force"),
+                                "value": "yes"}], value=[]),
+    ]  # fmt: skip
 
 
 def _entry_form(checkpoints, version: int) -> html.Div:
@@ -97,8 +125,11 @@ def _entry_form(checkpoints, version: int) -> html.Div:
     ])  # fmt: skip
 
 
-def flows_view(version: object, factor=1.0, region=None, capacity=None, closed=None):
-    """(arrivals figure, projection figure, days-to-full table) at the store's version."""
+def flows_view(version: object, factor=1.0, region=None, capacity=None, closed=None,
+               categories=SITE_CATEGORIES, statuses=DEFAULT_STATUSES, fill_pct=None,
+               max_km=None, hazard_sites=None):  # fmt: skip
+    """(arrivals figure, projection figure, days-to-full table) at the store's version,
+    under the rule of the page's controls (the settings' fill limit when none is given)."""
     cache = current_cache()
     version = cache.store.version()
     frames = cache.read_layers(LAYERS, version=version)
@@ -109,10 +140,14 @@ def flows_view(version: object, factor=1.0, region=None, capacity=None, closed=N
             new_sites=new_site_at_region(frames, region, capacity),
             closed_site_ids=tuple(closed or ()),
         )
+        rule = rule_from_controls(
+            categories, current_settings().relocation_fill_limit_pct if fill_pct is None
+            else fill_pct, max_km, statuses, hazard_sites,
+        )  # fmt: skip
         rules = rules_from(standards_for(cache, version), date.today().isoformat(), "first")
         projection = project_from(
             frames, counts, rules=rules, graph_key=(cache.store.location, version),
-            what_if=what_if,
+            what_if=what_if, rule=rule,
         )  # fmt: skip
     except EocError as exc:
         return dash.no_update, dash.no_update, html.Div(str(exc), role="alert")
@@ -159,7 +194,9 @@ def register_flows(app: Dash, *, version_id: str) -> None:
         Output(ids.FLOWS_DAYS, "children"),
         Input(version_id, "data"), Input(ids.FLOWS_FACTOR, "value"),
         Input(ids.FLOWS_NEW_REGION, "value"), Input(ids.FLOWS_NEW_CAPACITY, "value"),
-        Input(ids.FLOWS_CLOSED, "value"),
+        Input(ids.FLOWS_CLOSED, "value"), Input(ids.FLOWS_RULE_CATEGORIES, "value"),
+        Input(ids.FLOWS_RULE_STATUSES, "value"), Input(ids.FLOWS_RULE_FILL, "value"),
+        Input(ids.FLOWS_RULE_KM, "value"), Input(ids.FLOWS_RULE_HAZARD, "value"),
     )(flows_view)  # fmt: skip
     guarded_callback(
         app, Action.ENTER_FLOWS,
