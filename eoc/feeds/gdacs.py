@@ -279,6 +279,17 @@ def match_earthquake(event: GdacsEvent, incidents: gpd.GeoDataFrame) -> pd.Serie
     return candidates.loc[nearest] if distance_m[nearest] <= MATCH_KM * 1000.0 else None
 
 
+def alert_levels(events: list[GdacsEvent], incidents: gpd.GeoDataFrame) -> dict[str, str]:
+    """Each event's alert level by the incident that holds it (its own, or its USGS twin)."""
+    levels = {}
+    for event in events:
+        levels[event.incident_id] = event.alert_level
+        twin = match_earthquake(event, incidents) if event.event_type == "EQ" else None
+        if twin is not None:
+            levels[str(twin["incident_id"])] = event.alert_level
+    return levels
+
+
 def _listed_as_source(twin: pd.Series) -> list[Edit]:
     sources = merge_sources(twin["source"], SOURCE)
     if sources == str(twin["source"]):

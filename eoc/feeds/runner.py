@@ -6,6 +6,10 @@ A poll is a conditional GET (ETag / If-Modified-Since): a 304, or a body identic
 one, costs no parsing and no store read. A failure (no network, HTTP 500, a timeout, a body
 cut off or not JSON) records the error and retries later with exponential backoff and jitter;
 it never writes half an update, because each feed's changes are one transaction.
+
+After a poll that changed the store (and once when it starts, for an event a previous runner
+brought in but stopped before drafting), the runner prepares the drafts of every significant
+event that has none (eoc/feeds/drafts.py): in its own process, never in a web request.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from eoc.feeds import gdacs, state, usgs
+from eoc.feeds import drafts, gdacs, state, usgs
 from eoc.feeds.http import conditional_get
 from eoc.feeds.ingest import IngestResult, apply_usgs
 
@@ -89,6 +93,7 @@ class FeedRunner:
         backoff_max_s: float = 1800.0,
         lease_ttl_s: float = LEASE_TTL_S,
         on_result: Callable[[FeedConfig, IngestResult], None] | None = None,
+        draft_rules: drafts.DraftRules | None = None,
     ) -> None:
         self.store = store
         self.feeds = feeds
@@ -98,6 +103,9 @@ class FeedRunner:
         self.backoff_max_s = backoff_max_s
         self.lease_ttl_s = lease_ttl_s
         self.on_result = on_result
+        self.draft_rules = draft_rules  # None: no drafts
+        self._drafts_due = True  # a sweep at start-up
+        self._alert_levels: dict[str, str] = {}
 
     # -- one poll --------------------------------------------------------------------------
 
@@ -150,8 +158,11 @@ class FeedRunner:
         else:
             body = usgs.decode_feed(reply.body or b"", feed.url)
             result = apply_usgs(self.store, body, source=feed.url, now=moment)
-        if self.on_result is not None and result.changed:
-            self.on_result(feed, result)
+        if result.changed:
+            self._drafts_due = True
+            self._alert_levels.update(result.alert_levels)
+            if self.on_result is not None:
+                self.on_result(feed, result)
         changed = (
             len(result.new_incidents) + len(result.updated_incidents) + len(result.closed_incidents)
         )
@@ -172,6 +183,24 @@ class FeedRunner:
             fetch_json=fetch,
         )
 
+    def prepare_drafts(self) -> list[drafts.EventDrafts]:
+        """Drafts for the significant events that have none, if a poll may have brought one.
+
+        A failure is logged and tried again next cycle; the feeds' data is already written.
+        """
+        if self.draft_rules is None or not self._drafts_due:
+            return []
+        moment = datetime.fromtimestamp(self.clock(), UTC)
+        try:
+            made = drafts.prepare_drafts(
+                self.store, self.draft_rules, now=moment, alert_levels=self._alert_levels
+            )
+        except Exception:  # noqa: BLE001 - the feed data stands; drafts are retried
+            log.exception("preparing the drafts failed; trying again next cycle")
+            return []
+        self._drafts_due = False
+        return made
+
     # -- the loop --------------------------------------------------------------------------
 
     def cycle(self) -> float:
@@ -185,6 +214,7 @@ class FeedRunner:
             due = held.next_attempt if held and held.url == feed.url and held.next_attempt else 0
             if due <= now:
                 self.poll(feed)
+        self.prepare_drafts()
         states = state.read_states(self.store)
         due_times = [
             (states[f.name].next_attempt or 0) if f.name in states else 0 for f in self.feeds
