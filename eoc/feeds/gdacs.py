@@ -26,7 +26,9 @@ import pandas as pd
 import shapely
 
 import layers
-from eoc.feeds.usgs import FeedError, _plain, merge_sources
+from eoc.feeds import sources
+from eoc.feeds.usgs import SOURCE as USGS_SOURCE
+from eoc.feeds.usgs import FeedError, _plain
 from eoc.store.edits import Edit
 
 SOURCE = "GDACS"
@@ -64,11 +66,6 @@ EVENT_NAMES = {
     "VO": "volcano",
     "WF": "wildfire",
 }
-# A GDACS earthquake is the USGS one when their origins are this close: GDACS takes its
-# earthquake parameters from seismological agencies (NEIC/USGS among them), so the same event
-# has the same origin within seconds and a few km; other agencies' solutions differ more.
-MATCH_MINUTES = 5.0
-MATCH_KM = 100.0
 FEED_FIELDS = (
     "time_utc",
     "incident_type",
@@ -223,8 +220,9 @@ def plan_gdacs_edits(
 
     A new event inserts its incident and zones; a newer `datemodified` (a new episode) updates
     the incident's feed fields and redraws its zones; an earthquake the store holds from USGS
-    (same origin within MATCH_MINUTES and MATCH_KM) gains "GDACS" in its sources instead of a
-    second incident. `polygons` maps an event key to polygons fetched from its geometry link.
+    (eoc/feeds/sources.py: same origin within MATCH_MINUTES and MATCH_KM) lists "GDACS" and its
+    id instead of a second incident, and so does one of ours that USGS has joined since.
+    `polygons` maps an event key to polygons fetched from its geometry link.
     """
     polygons = polygons or {}
     stored = _by_id(existing_incidents)
@@ -232,10 +230,15 @@ def plan_gdacs_edits(
     incident_edits: list[Edit] = []
     zone_edits: list[Edit] = []
     for event in events:
-        if event.event_type == "EQ" and event.incident_id not in stored:
-            twin = match_earthquake(event, existing_incidents)
-            if twin is not None:
-                incident_edits.extend(_listed_as_source(twin))
+        if event.event_type == "EQ":
+            owner = earthquake_holder(event, existing_incidents)
+            # A USGS incident, or ours that USGS joined: USGS's solution and rings stand, and
+            # only our id (episode) is kept current.
+            if owner is not None and (
+                str(owner["incident_id"]) != event.incident_id
+                or USGS_SOURCE in sources.names(owner["source"])
+            ):
+                incident_edits.extend(_listed_as_source(owner, event))
                 continue
         held = stored.get(event.incident_id)
         row = _incident_row(event)
@@ -258,25 +261,17 @@ def plan_gdacs_edits(
     return incident_edits, zone_edits
 
 
-def match_earthquake(event: GdacsEvent, incidents: gpd.GeoDataFrame) -> pd.Series | None:
-    """The earthquake incident from another source that is this GDACS earthquake, if any."""
+def earthquake_holder(event: GdacsEvent, incidents: gpd.GeoDataFrame) -> pd.Series | None:
+    """The incident that holds this GDACS earthquake: ours, one listing its id, or the USGS
+    incident of the same event (eoc/feeds/sources.py) it is to join; None for a new one."""
     if incidents.empty:
         return None
-    quakes = incidents[
-        incidents["incident_type"].eq("earthquake")
-        & ~incidents["incident_id"].astype(str).str.startswith(PREFIX)
-    ]
-    if quakes.empty:
-        return None
-    times = pd.to_datetime(quakes["time_utc"], utc=True)
-    close_in_time = (times - event.from_date).abs() <= pd.Timedelta(minutes=MATCH_MINUTES)
-    candidates = quakes[close_in_time.to_numpy()]
-    if candidates.empty:
-        return None
-    here = gpd.GeoSeries([event.point], crs=4326).to_crs(METRIC_CRS).iloc[0]
-    distance_m = candidates.geometry.to_crs(METRIC_CRS).distance(here)
-    nearest = distance_m.idxmin()
-    return candidates.loc[nearest] if distance_m[nearest] <= MATCH_KM * 1000.0 else None
+    incident_id = sources.holder(incidents, SOURCE, event.key, prefix=PREFIX)
+    if incident_id is not None:
+        return incidents[incidents["incident_id"].astype(str) == incident_id].iloc[0]
+    return sources.find_twin(
+        incidents, other=USGS_SOURCE, own=SOURCE, at=event.from_date, location=event.point
+    )
 
 
 def alert_levels(events: list[GdacsEvent], incidents: gpd.GeoDataFrame) -> dict[str, str]:
@@ -284,17 +279,24 @@ def alert_levels(events: list[GdacsEvent], incidents: gpd.GeoDataFrame) -> dict[
     levels = {}
     for event in events:
         levels[event.incident_id] = event.alert_level
-        twin = match_earthquake(event, incidents) if event.event_type == "EQ" else None
-        if twin is not None:
-            levels[str(twin["incident_id"])] = event.alert_level
+        owner = earthquake_holder(event, incidents) if event.event_type == "EQ" else None
+        if owner is not None:
+            levels[str(owner["incident_id"])] = event.alert_level
     return levels
 
 
-def _listed_as_source(twin: pd.Series) -> list[Edit]:
-    sources = merge_sources(twin["source"], SOURCE)
-    if sources == str(twin["source"]):
+def _listed_as_source(owner: pd.Series, event: GdacsEvent) -> list[Edit]:
+    """ "GDACS" and this event's id (episode) listed on `owner`, if not already."""
+    source, external_id = sources.with_source(
+        owner["source"], owner["external_id"], SOURCE, _external_id(event)
+    )
+    if (source, external_id) == (str(owner["source"]), str(owner["external_id"])):
         return []
-    return [Edit(str(twin["incident_id"]), {"source": sources})]
+    return [Edit(str(owner["incident_id"]), {"source": source, "external_id": external_id})]
+
+
+def _external_id(event: GdacsEvent) -> str:
+    return f"{event.key}/{event.episode_id}" if event.episode_id else event.key
 
 
 def _incident_row(event: GdacsEvent) -> dict[str, object]:
@@ -312,7 +314,7 @@ def _incident_row(event: GdacsEvent) -> dict[str, object]:
         "reporter": REPORTER,
         "adm1_iso": None,
         "source": SOURCE,
-        "external_id": f"{event.key}/{event.episode_id}" if event.episode_id else event.key,
+        "external_id": _external_id(event),
         "magnitude": event.magnitude,
         "depth_km": None,
         "source_updated": event.modified.floor("s"),
