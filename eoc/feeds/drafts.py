@@ -56,6 +56,7 @@ LEVELS = frozenset({"orange", "red"})
 # An event first seen longer than this after it happened (a runner started on an old store)
 # gets no drafts: the longest USGS summary feed carries the past week.
 MAX_AGE_H = 7 * 24.0
+SLOW_ONSET = frozenset({"drought"})  # its age counts from its latest episode, not its start
 WAITING, PUBLISHED = "waiting", "published"
 FEED_SOURCES = frozenset({usgs.SOURCE, gdacs.SOURCE})
 FEED_USERS = {gdacs.PREFIX: "feed:gdacs", usgs.ZONE_PREFIX: "feed:usgs"}
@@ -166,12 +167,20 @@ def events_due(
         incident_id = str(row["incident_id"])
         if incident_id in drafted or str(row.get("status")).lower() == CLOSED:
             continue
-        if pd.isna(row["time_utc"]) or as_utc(row["time_utc"]) < oldest:
+        if pd.isna(row["time_utc"]) or _event_time(row) < oldest:
             continue
         reason = significance(row, rules, alert_level=alert_levels.get(incident_id))
         if reason is not None:
             due.append((incident_id, reason))
     return due
+
+
+def _event_time(incident: pd.Series) -> pd.Timestamp:
+    """When the event happened; for a drought, which lasts months, its latest episode."""
+    moment = as_utc(incident["time_utc"])
+    if incident.get("incident_type") in SLOW_ONSET and not pd.isna(incident["source_updated"]):
+        return max(moment, as_utc(incident["source_updated"]))
+    return moment
 
 
 # -- preparing them ------------------------------------------------------------------------

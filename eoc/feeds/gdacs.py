@@ -47,17 +47,24 @@ METRIC_CRS = "EPSG:32642"  # UTM 42N, as eoc/analysis works in
 # hazard layer's own scale.
 ALERT_SEVERITY = {"green": "low", "orange": "high", "red": "critical"}
 ALERT_ZONE_SEVERITY = {"green": "low", "orange": "high", "red": "very_high"}
-# What each GDACS event type is on the incidents layer; hazard zones are drawn for the types
-# the hazard layer knows (the others become incidents with their polygons left out).
+# What each GDACS event type is on the incidents layer, and the hazard of its zones. Floods,
+# earthquakes, wildfires (GDACS's burnt-area polygons, from GWIS) and droughts (GDACS's
+# drought-area polygons, from the JRC's drought observatory) come with their polygons: the
+# feature's own or its geometry link. An event without polygons gets no zone: GDACS gives no
+# radius for them and we do not invent one (an earthquake's rings come from USGS).
+# Tropical cyclones and volcanoes stay `other`, without zones: Tajikistan is landlocked,
+# far from any cyclone basin (the Arabian Sea coast is about 1,300 km away) and has no
+# Holocene volcano (Smithsonian GVP), so such an event only comes in if GDACS lists Tajikistan
+# among its affected countries, and is shown as GDACS describes it.
 INCIDENT_TYPE = {
     "EQ": "earthquake",
     "FL": "flood",
     "TC": "other",
-    "DR": "other",
+    "DR": "drought",
     "VO": "other",
-    "WF": "other",
+    "WF": "wildfire",
 }
-ZONE_HAZARD = {"EQ": "earthquake", "FL": "flood"}
+ZONE_HAZARD = {"EQ": "earthquake", "FL": "flood", "WF": "wildfire", "DR": "drought"}
 EVENT_NAMES = {
     "EQ": "earthquake",
     "FL": "flood",
@@ -339,9 +346,7 @@ def _zone_edits(event: GdacsEvent, parts: list[shapely.Geometry], held: set[str]
                 "mmi": None,
                 "source": SOURCE,
                 "valid_from": event.from_date.floor("s").to_pydatetime(),
-                "valid_to": None
-                if event.to_date is None
-                else event.to_date.floor("s").to_pydatetime(),
+                "valid_to": _valid_to(event),
                 "adm1_iso": None,
                 "geometry": shapely.set_precision(polygon, 1e-6),
             }
@@ -352,6 +357,14 @@ def _zone_edits(event: GdacsEvent, parts: list[shapely.Geometry], held: set[str]
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _valid_to(event: GdacsEvent):
+    """When the event's zones stop: its `todate`; none when GDACS gives no end after the start
+    (an earthquake's `todate` is its origin time, and its shaking zone stays in force)."""
+    if event.to_date is None or event.to_date <= event.from_date:
+        return None
+    return event.to_date.floor("s").to_pydatetime()
 
 
 def _by_id(incidents: gpd.GeoDataFrame) -> dict[str, pd.Series]:

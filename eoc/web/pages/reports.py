@@ -62,10 +62,11 @@ from eoc.web.security import (
     guarded_layout,
     require,
 )
+from layers.hazard_zones import HAZARD_TYPES
 
 COUNTRY = "country"
 PROFILES = {"sphere": N_("Sphere"), "inasafe": N_("InaSAFE")}
-SCOPE_TYPES = ("earthquake", "mudflow", "flood", "avalanche", "landslide")
+SCOPE_TYPES = HAZARD_TYPES  # an event report is about a hazard
 
 AS_OF_LABEL = N_("As of (Dushanbe time; empty: now)")
 PREVIEW_HINT = N_(
@@ -201,20 +202,25 @@ def layout(draft: str | None = None, **_query: str) -> html.Div:
                     html.Div(id=ids.MESSAGE, className="report-message", role="status"),
                 ],
             ),
-            dcc.Loading(
-                html.Iframe(
-                    id=ids.PREVIEW,
-                    className="report-preview",
-                    title=_("Preview of the situation report"),
-                    srcDoc=_preview_placeholder(),
-                ),  # fmt: skip
-                type="default",
+            html.Div(
+                className="report-preview-column",
+                children=[
+                    opened,  # a feed's draft, opened from its notice: above the preview
+                    dcc.Loading(
+                        html.Iframe(
+                            id=ids.PREVIEW,
+                            className="report-preview",
+                            title=_("Preview of the situation report"),
+                            srcDoc=_preview_placeholder(),
+                        ),  # fmt: skip
+                        type="default",
+                    ),
+                ],
             ),
             html.Section(
                 className="report-archive-box",
                 children=[
                     html.H2(_("Drafts prepared from the feeds")),
-                    opened,
                     build_drafts_table(prepared, lang=lang),
                 ],
             ),
