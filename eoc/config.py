@@ -75,6 +75,9 @@ class Settings:
     # Drafts after a significant event (eoc/feeds/drafts.py): a USGS earthquake of at least
     # this magnitude in the area, or a GDACS alert of these levels (comma-separated; empty:
     # none by alert level).
+    # The dashboard server starts `eoc feeds run` as one companion process of its own
+    # (eoc/feeds/companion.py) instead of a separate service.
+    feeds_in_process: bool = False
     feed_draft_min_magnitude: float = 5.5
     feed_draft_gdacs_levels: str = "orange,red"
 
