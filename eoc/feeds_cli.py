@@ -104,9 +104,11 @@ def cmd_feeds_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feeds_status(args: argparse.Namespace, settings: Settings) -> int:
+    from eoc.feeds.drafts import waiting_lines
     from eoc.feeds.health import status_lines
 
-    for line in status_lines(_store(settings), now=datetime.now(UTC).timestamp()):
+    store, now = _store(settings), datetime.now(UTC)
+    for line in [*status_lines(store, now=now.timestamp()), *waiting_lines(store, now=now)]:
         print(line)
     return 0
 

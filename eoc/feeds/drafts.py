@@ -37,6 +37,7 @@ from eoc.alerts.library import current_messages
 from eoc.alerts.model import ALERT_LANGUAGES, AlertError
 from eoc.analysis.active import CLOSED, as_utc
 from eoc.config import gdacs_levels
+from eoc.errors import EocError
 from eoc.feeds import gdacs, usgs
 from eoc.i18n import N_, _, language
 from eoc.reports import tables, wording
@@ -67,6 +68,19 @@ HEADLINE = N_("M{magnitude} earthquake, {distance} km {direction} of {place}")
 HEADLINE_AT = N_("M{magnitude} earthquake near {place}")
 HAZARD_HEADLINE = N_("{hazard}, {distance} km {direction} of {place}")
 HAZARD_HEADLINE_AT = N_("{hazard} near {place}")
+
+
+class DraftError(EocError):
+    """Some events' drafts could not be prepared (nothing of theirs was written); `made` holds
+    the drafts of the others. Tried again later."""
+
+    def __init__(self, made: list[EventDrafts], failed: list[tuple[str, str]]) -> None:
+        self.made, self.failed = made, failed
+        super().__init__(
+            _("the drafts of {events} could not be prepared: {why}").format(
+                events=", ".join(i for i, _why in failed), why="; ".join(w for _i, w in failed)
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -204,12 +218,19 @@ def prepare_drafts(
     if not due:
         return []
     snapshot = read_snapshot(store)
-    made = []
+    made, failed = [], []
     for incident_id, reason in due:
-        drafts = prepare_event(store, snapshot, incident_id, reason=reason, now=now)
+        try:
+            drafts = prepare_event(store, snapshot, incident_id, reason=reason, now=now)
+        except Exception as exc:  # noqa: BLE001 - one event's failure must not stop the others
+            log.exception("the drafts of %s could not be prepared", incident_id)
+            failed.append((incident_id, str(exc) or type(exc).__name__))
+            continue
         if drafts is not None:
             made.append(drafts)
             log.info("drafts ready for %s (%s)", incident_id, ", ".join(drafts.titles))
+    if failed:
+        raise DraftError(made, failed)
     return made
 
 
@@ -476,8 +497,25 @@ def prepare_after_feed(
     store, settings, *, now: datetime, alert_levels: dict[str, str] | None = None
 ) -> list[str]:
     """`eoc feed usgs|gdacs`: prepare the drafts the settings call for; lines to print."""
-    return draft_lines(
-        prepare_drafts(
-            store, DraftRules.from_settings(settings), now=now, alert_levels=alert_levels
+    rules = DraftRules.from_settings(settings)
+    try:
+        return draft_lines(prepare_drafts(store, rules, now=now, alert_levels=alert_levels))
+    except DraftError as exc:
+        return [*draft_lines(exc.made), str(exc)]
+
+
+def waiting_lines(store, *, now: datetime) -> list[str]:
+    """`eoc feeds status`: the drafts waiting for a duty officer, in words."""
+    drafts = [d for d in read_drafts(store) if d.status == WAITING]
+    if drafts:
+        drafts = waiting_drafts(drafts, store.read_layer("incidents"), now=now)
+    if not drafts:
+        return [_("no draft is waiting for a duty officer")]
+    return [
+        _("draft waiting for a duty officer: {event}; prepared {time}; alert {alert}").format(
+            event=d.incident_id,
+            time=d.prepared_at.strftime("%Y-%m-%d %H:%M:%SZ"),
+            alert=d.alert_id or "—",
         )
-    )
+        for d in drafts
+    ]

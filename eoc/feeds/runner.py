@@ -33,6 +33,7 @@ log = logging.getLogger("eoc.feeds")
 
 LEASE_TTL_S = 30.0  # a runner that stops renewing loses the lease this long after
 MAX_SLEEP_S = 5.0  # the loop wakes at least this often (lease renewal, stop requests)
+DRAFT_RETRY_S = 60.0  # drafts that failed are tried again after this, then backing off
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,8 @@ class FeedRunner:
         self.on_result = on_result
         self.draft_rules = draft_rules  # None: no drafts
         self._drafts_due = True  # a sweep at start-up
+        self._draft_failures = 0
+        self._drafts_retry_at = 0.0
         self._alert_levels: dict[str, str] = {}
 
     # -- one poll --------------------------------------------------------------------------
@@ -188,17 +191,25 @@ class FeedRunner:
 
         A failure is logged and tried again next cycle; the feeds' data is already written.
         """
-        if self.draft_rules is None or not self._drafts_due:
+        now = self.clock()
+        if self.draft_rules is None or not self._drafts_due or now < self._drafts_retry_at:
             return []
-        moment = datetime.fromtimestamp(self.clock(), UTC)
         try:
             made = drafts.prepare_drafts(
-                self.store, self.draft_rules, now=moment, alert_levels=self._alert_levels
+                self.store,
+                self.draft_rules,
+                now=datetime.fromtimestamp(now, UTC),
+                alert_levels=self._alert_levels,
             )
-        except Exception:  # noqa: BLE001 - the feed data stands; drafts are retried
-            log.exception("preparing the drafts failed; trying again next cycle")
-            return []
-        self._drafts_due = False
+        except Exception as exc:  # noqa: BLE001 - the feed data stands; drafts are retried
+            self._draft_failures += 1
+            wait = backoff_s(
+                self._draft_failures, DRAFT_RETRY_S, max_s=self.backoff_max_s, rng=self.rng
+            )
+            self._drafts_retry_at = now + wait
+            log.warning("preparing the drafts failed (%s); trying again in %.0f s", exc, wait)
+            return list(getattr(exc, "made", []))
+        self._drafts_due, self._draft_failures, self._drafts_retry_at = False, 0, 0.0
         return made
 
     # -- the loop --------------------------------------------------------------------------

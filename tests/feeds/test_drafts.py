@@ -207,6 +207,8 @@ def test_eoc_feed_usgs_prints_the_drafts_it_prepared(feed_store, tmp_path, capsy
     assert "draft CAP alert TJ-CoES-EOC." in out
     assert main(["feed", "usgs", str(path), "--store", str(feed_store.path)]) == 0
     assert "draft situation reports" not in capsys.readouterr().out
+    assert main(["feeds", "status", "--store", str(feed_store.path), "--lang", "en"]) == 0
+    assert f"draft waiting for a duty officer: {MURGHOB}" in capsys.readouterr().out
 
 
 def test_drafts_on_a_postgis_store(pg_database):
@@ -260,3 +262,39 @@ def test_eoc_feeds_run_leaves_drafts_waiting(feed_store, feed_server):
     (made,) = read_drafts(feed_store)
     assert made.incident_id == MURGHOB and list(made.titles) == ["tg", "ru", "en"]
     assert made.status == "waiting" and made.alert_id
+
+
+def test_drafts_that_fail_are_tried_again_later_and_the_feed_data_stands(feed_store, feed_server):
+    import sqlite3
+
+    from eoc.store.schema import shared_metadata
+
+    feed_server.routes["/usgs"] = [Reply(200, USGS.read_bytes(), etag='"v1"')]
+    clock = [NOW.timestamp()]
+    runner = FeedRunner(
+        feed_store,
+        [FeedConfig("usgs", feed_server.base + "/usgs", 60, 5)],
+        clock=lambda: clock[0],
+        rng=random.Random(5),
+        holder="test",
+        draft_rules=DraftRules(),
+    )
+    feed_store.version()  # the store's tables are made; now the drafts' table goes missing
+    with sqlite3.connect(feed_store.path) as con:
+        con.execute("DROP TABLE eoc_feed_drafts")
+    runner.cycle()
+    assert MURGHOB in set(feed_store.read_layer("incidents")["incident_id"])  # the feed's data
+    assert state_of(feed_store).failures == 0  # the feed itself is fine
+    shared_metadata().create_all(feed_store.sql.engine, checkfirst=True)  # the table is back
+    clock[0] += 10
+    runner.cycle()
+    assert read_drafts(feed_store) == []  # not yet: the retry waits (60 s, backing off)
+    clock[0] += 120
+    runner.cycle()
+    assert [d.incident_id for d in read_drafts(feed_store)] == [MURGHOB]
+
+
+def state_of(store):
+    from eoc.feeds.state import read_states
+
+    return read_states(store)["usgs"]
