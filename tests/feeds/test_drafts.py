@@ -166,17 +166,22 @@ def test_a_bad_gdacs_level_setting_is_refused():
         Settings(feed_draft_gdacs_levels="orange,amber")
 
 
-def test_the_runner_prepares_drafts_in_the_poll_that_brings_the_event(feed_store, feed_server):
-    feed_server.routes["/usgs"] = [Reply(200, USGS.read_bytes(), etag='"v1"')]
-    clock = [NOW.timestamp()]
-    runner = FeedRunner(
-        feed_store,
-        [FeedConfig("usgs", feed_server.base + "/usgs", 60, 5)],
+def drafting_runner(store, server, clock: list[float], seed: int) -> FeedRunner:
+    """A runner with the default draft rules, polling the USGS sample at `server`."""
+    server.routes["/usgs"] = [Reply(200, USGS.read_bytes(), etag='"v1"')]
+    return FeedRunner(
+        store,
+        [FeedConfig("usgs", server.base + "/usgs", 60, 5)],
         clock=lambda: clock[0],
-        rng=random.Random(3),
+        rng=random.Random(seed),
         holder="test",
         draft_rules=DraftRules(),
     )
+
+
+def test_the_runner_prepares_drafts_in_the_poll_that_brings_the_event(feed_store, feed_server):
+    clock = [NOW.timestamp()]
+    runner = drafting_runner(feed_store, feed_server, clock, 3)
     start = time.process_time()
     runner.cycle()
     cpu_s = time.process_time() - start
@@ -184,14 +189,7 @@ def test_the_runner_prepares_drafts_in_the_poll_that_brings_the_event(feed_store
     assert cpu_s < 60  # issue 16: feed entry to drafts ready under a minute
     # A second runner (a restart) polls again and drafts nothing twice.
     clock[0] += 120
-    restarted = FeedRunner(
-        feed_store,
-        runner.feeds,
-        clock=lambda: clock[0],
-        rng=random.Random(4),
-        holder="test",
-        draft_rules=DraftRules(),
-    )
+    restarted = drafting_runner(feed_store, feed_server, clock, 4)
     restarted.cycle()
     assert len(read_drafts(feed_store)) == 1 and len(feed_alerts(feed_store, "feed:usgs")) == 1
 
@@ -269,16 +267,8 @@ def test_drafts_that_fail_are_tried_again_later_and_the_feed_data_stands(feed_st
 
     from eoc.store.schema import shared_metadata
 
-    feed_server.routes["/usgs"] = [Reply(200, USGS.read_bytes(), etag='"v1"')]
     clock = [NOW.timestamp()]
-    runner = FeedRunner(
-        feed_store,
-        [FeedConfig("usgs", feed_server.base + "/usgs", 60, 5)],
-        clock=lambda: clock[0],
-        rng=random.Random(5),
-        holder="test",
-        draft_rules=DraftRules(),
-    )
+    runner = drafting_runner(feed_store, feed_server, clock, 5)
     feed_store.version()  # the store's tables are made; now the drafts' table goes missing
     with sqlite3.connect(feed_store.path) as con:
         con.execute("DROP TABLE eoc_feed_drafts")
