@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from pathlib import Path
 
 from bench.load_client import free_port, start_server, stop_server
 from eoc.config import Settings
 from eoc.feeds import state
 from eoc.feeds.companion import gunicorn_hooks, start_companion
+from tests.browser.support import wait_for
 from tests.conftest import TEST_SECRET_KEY
 from tests.feeds.feed_server import Reply
 
@@ -39,16 +39,6 @@ def runners_of(store_path: Path) -> list[int]:
     return found
 
 
-def wait_for(condition, timeout_s: float = 60.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def test_gunicorn_runs_one_runner_beside_its_workers(feed_store, feed_server, tmp_path):
     feed_server.routes["/usgs"] = [Reply(200, USGS, etag='"v1"')]
     env = {
@@ -65,15 +55,15 @@ def test_gunicorn_runs_one_runner_beside_its_workers(feed_store, feed_server, tm
     args = ["--store", str(feed_store.path), "--workers", "2", "--threads", "2"]
     master = start_server(args, env=env, port=port, log=tmp_path / "server.log")
     try:
-        wait_for(lambda: "usgs" in state.read_states(feed_store), what="the first poll")
-        holder = wait_for(lambda: state.lease_holder(feed_store), what="the runner's lease")
+        wait_for(lambda: "usgs" in state.read_states(feed_store), timeout=60, what="the first poll")
+        holder = wait_for(lambda: state.lease_holder(feed_store), timeout=60, what="the lease")
         runner = int(holder[0].split(":")[1])
         assert parent_of(runner) == master.pid  # the master's child, not a worker
         assert runners_of(feed_store.path) == [runner]  # exactly one
         assert "USGS-us7000tjm1" in set(feed_store.read_layer("incidents")["incident_id"])
         os.kill(master.pid, signal.SIGTERM)  # the master alone: its on_exit stops the runner
         master.wait(timeout=60)
-        wait_for(lambda: not runners_of(feed_store.path), what="the runner to stop")
+        wait_for(lambda: not runners_of(feed_store.path), timeout=60, what="the runner to stop")
         assert state.lease_holder(feed_store) is None  # given up on the way out
     finally:
         stop_server(master)
