@@ -44,15 +44,28 @@ def main(argv: list[str] | None = None) -> int:
         file=sys.stderr,
     )
     if settings.debug:
+        serve_for_development(store, settings)
+        return 0
+    serve_with_gunicorn(settings)
+    return 0
+
+
+def serve_for_development(store, settings: Settings) -> None:
+    """Dash's development server; the feed runner (if asked for) beside its reloader."""
+    from werkzeug.serving import is_running_from_reloader
+
+    from eoc.feeds.companion import start_companion, stop_companion
+
+    runner = None if is_running_from_reloader() else start_companion(settings)
+    try:
         create_app(store, settings).run(
             host=settings.host,
             port=settings.port,
             debug=True,
             dev_tools_disable_version_check=True,
         )
-        return 0
-    serve_with_gunicorn(settings)
-    return 0
+    finally:
+        stop_companion(runner)
 
 
 def serve_with_gunicorn(settings: Settings) -> None:

@@ -7,11 +7,17 @@ process (`time.process_time`, the server's threads included, which only makes it
 (a) the server answers 304 to the ETag, and (b) a server without validators sends the same
 body again (digest matched, nothing parsed). Median of 20 cycles each.
 
+Then, on a fresh copy, the time from a feed entry to its drafts (issue 16, target < 60 s): one
+cycle of a runner with the draft rules on, serving the USGS sample moved so that the M6.8
+Murghob quake happened ten minutes ago — the poll, the feed's write, three situation reports
+(tg, ru, en) and the CAP alert draft. Wall seconds and CPU seconds of that one cycle.
+
 `python -m bench feeds` runs this module (~20 s, most of it building the store).
 """
 
 from __future__ import annotations
 
+import json
 import random
 import statistics
 import tempfile
@@ -20,14 +26,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import Figure
+from eoc.feeds.drafts import DraftRules, read_drafts
 from eoc.feeds.runner import FeedConfig, FeedRunner
 from eoc.store import GeoPackageStore
 from eoc.store.seed import build_from_seed
 from tests.feeds.feed_server import FeedServer, Reply
+from tests.feeds.samples import recent_usgs_feed
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
 TARGET_MS = 50.0
+DRAFTS_TARGET_S = 60.0
 CYCLES = 20
 
 
@@ -64,9 +73,32 @@ def run() -> list[Figure]:
             server.routes["/usgs"] = [Reply(200, usgs_body)]
             server.routes["/gdacs"] = [Reply(200, gdacs_body)]
             same_body = _cycle_cpu_ms(runner, clock)
+            fresh = GeoPackageStore(Path(folder) / "drafts.gpkg")
+            build_from_seed(fresh, ROOT / "data" / "seed", now=datetime.now(UTC))
+            wall_s, cpu_s, made = _entry_to_drafts(fresh, server)
     finally:
         server.stop()
     return [
         Figure("feed cycle CPU, nothing changed (304)", not_modified, "ms", "<=", TARGET_MS),
         Figure("feed cycle CPU, nothing changed (same body)", same_body, "ms", "<=", TARGET_MS),
+        Figure(f"entry -> drafts ({made} event), wall", wall_s, "s", "<", DRAFTS_TARGET_S),
+        Figure(f"entry -> drafts ({made} event), CPU", cpu_s, "s", "<", DRAFTS_TARGET_S),
     ]
+
+
+def _entry_to_drafts(store: GeoPackageStore, server: FeedServer) -> tuple[float, float, int]:
+    body = json.dumps(recent_usgs_feed(datetime.now(UTC))).encode()
+    server.routes["/usgs-recent"] = [Reply(200, body)]
+    runner = FeedRunner(
+        store,
+        [FeedConfig("usgs", server.base + "/usgs-recent", 60, 5)],
+        holder="bench-drafts",
+        draft_rules=DraftRules(),
+    )
+    wall, cpu = time.perf_counter(), time.process_time()
+    runner.cycle()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    made = len(read_drafts(store))
+    if not made:
+        raise RuntimeError("the significant event left no drafts")
+    return wall, cpu, made

@@ -72,6 +72,14 @@ class Settings:
     feed_gdacs_url: str = "https://www.gdacs.org/gdacsapi/api/events/geteventlist/EVENTS4APP"
     feed_gdacs_interval_s: float = 600.0
     feed_timeout_s: float = 10.0
+    # Drafts after a significant event (eoc/feeds/drafts.py): a USGS earthquake of at least
+    # this magnitude in the area, or a GDACS alert of these levels (comma-separated; empty:
+    # none by alert level).
+    # The dashboard server starts `eoc feeds run` as one companion process of its own
+    # (eoc/feeds/companion.py) instead of a separate service.
+    feeds_in_process: bool = False
+    feed_draft_min_magnitude: float = 5.5
+    feed_draft_gdacs_levels: str = "orange,red"
 
     def __post_init__(self) -> None:
         self._check_relocation()
@@ -95,6 +103,7 @@ class Settings:
                 raise ConfigError(
                     _("EOC_{name} must be 0.1 to 86400 seconds").format(name=name.upper())
                 )
+        _check_drafts(self)
         for name in _IMPORT_LIMITS:
             if not getattr(self, name) > 0:
                 raise ConfigError(
@@ -126,7 +135,9 @@ def load_settings(
 # Fields no EOC_* variable sets: the development server is chosen on the command line only.
 _NOT_FROM_ENV = frozenset({"debug"})
 # Fields for which a variable set but empty means "off" rather than "not given".
-_EMPTY_MEANS_OFF = frozenset({"feed_usgs_url", "feed_gdacs_url"})
+_EMPTY_MEANS_OFF = frozenset({"feed_usgs_url", "feed_gdacs_url", "feed_draft_gdacs_levels"})
+# GDACS alert levels (https://www.gdacs.org/Knowledge/overview.aspx, "Alert levels").
+GDACS_LEVELS = ("green", "orange", "red")
 
 
 def _from_env(env: Mapping[str, str]) -> dict[str, object]:
@@ -164,6 +175,24 @@ def _env_types() -> dict[str, type]:
         choices = [arg for arg in typing.get_args(kind) if arg is not type(None)]
         types[field.name] = choices[0] if choices else kind
     return types
+
+
+def _check_drafts(settings: Settings) -> None:
+    if not 0 <= settings.feed_draft_min_magnitude <= 10:
+        raise ConfigError(_("EOC_FEED_DRAFT_MIN_MAGNITUDE must be 0 to 10"))
+    unknown = set(gdacs_levels(settings)) - set(GDACS_LEVELS)
+    if unknown:
+        raise ConfigError(
+            _("EOC_FEED_DRAFT_GDACS_LEVELS: '{value}' is not one of {allowed}").format(
+                value=", ".join(sorted(unknown)), allowed=", ".join(GDACS_LEVELS)
+            )
+        )
+
+
+def gdacs_levels(settings: Settings) -> frozenset[str]:
+    """The GDACS alert levels that prepare drafts (lower case)."""
+    words = settings.feed_draft_gdacs_levels.replace(" ", ",").split(",")
+    return frozenset(w.strip().lower() for w in words if w.strip())
 
 
 def _check_sign_in(settings: Settings) -> None:

@@ -21,17 +21,28 @@ def _store(settings: Settings):
 
 def cmd_feed_gdacs(args: argparse.Namespace, settings: Settings) -> int:
     from eoc.cli import _say
+    from eoc.feeds.drafts import prepare_after_feed
     from eoc.feeds.gdacs_ingest import ingest_gdacs
     from eoc.feeds.ingest import summary_lines
 
-    result = ingest_gdacs(
-        _store(settings), args.source, now=datetime.now(UTC), buffer_km=args.buffer_km
-    )
+    store, now = _store(settings), datetime.now(UTC)
+    result = ingest_gdacs(store, args.source, now=now, buffer_km=args.buffer_km)
     for line in summary_lines(result, feed="gdacs"):
         print(line)
+    if not args.no_drafts:
+        for line in prepare_after_feed(store, settings, now=now, alert_levels=result.alert_levels):
+            print(line)
     if result.changed:
         _say(_("the store was updated"))
     return 0
+
+
+def add_drafts_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-drafts",
+        action="store_true",
+        help="prepare no draft situation report or alert for a significant event",
+    )
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
@@ -53,6 +64,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=gdacs.BORDER_BUFFER_KM,
         help=f"keep events this close to Tajikistan's border (default {gdacs.BORDER_BUFFER_KM:g})",
     )
+    add_drafts_argument(alerts)
     add_store_argument(alerts)
     add_lang_argument(alerts)
     alerts.set_defaults(run=cmd_feed_gdacs)
@@ -72,7 +84,9 @@ def cmd_feeds_run(args: argparse.Namespace, settings: Settings) -> int:
     if not feeds:
         _say(_("no feed is configured: set EOC_FEED_USGS_URL or EOC_FEED_GDACS_URL"))
         return 1
-    runner = FeedRunner(_store(settings), feeds)
+    from eoc.feeds.drafts import DraftRules
+
+    runner = FeedRunner(_store(settings), feeds, draft_rules=DraftRules.from_settings(settings))
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_a: stop.set())
@@ -90,9 +104,11 @@ def cmd_feeds_run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_feeds_status(args: argparse.Namespace, settings: Settings) -> int:
+    from eoc.feeds.drafts import waiting_lines
     from eoc.feeds.health import status_lines
 
-    for line in status_lines(_store(settings), now=datetime.now(UTC).timestamp()):
+    store, now = _store(settings), datetime.now(UTC)
+    for line in [*status_lines(store, now=now.timestamp()), *waiting_lines(store, now=now)]:
         print(line)
     return 0
 

@@ -46,17 +46,18 @@ def _store(settings: Settings):
 
 def cmd_feed_usgs(args: argparse.Namespace, settings: Settings) -> int:
     from eoc.cli import _say
+    from eoc.feeds.drafts import prepare_after_feed
     from eoc.feeds.ingest import ingest_usgs, summary_lines
 
+    store, now = _store(settings), datetime.now(UTC)
     result = ingest_usgs(
-        _store(settings),
-        args.source,
-        now=datetime.now(UTC),
-        min_magnitude=args.min_magnitude,
-        bbox=args.bbox,
+        store, args.source, now=now, min_magnitude=args.min_magnitude, bbox=args.bbox
     )
     for line in summary_lines(result):
         print(line)
+    if not args.no_drafts:
+        for line in prepare_after_feed(store, settings, now=now):
+            print(line)
     if result.changed:
         _say(_("the store was updated"))
     return 0
@@ -119,6 +120,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
         default=usgs.TAJIKISTAN_BBOX,
         help="W,S,E,N box of epicentres to keep (default: Tajikistan and a margin)",
     )
+    from eoc.feeds_cli import add_drafts_argument
+
+    add_drafts_argument(quakes)
     add_store_argument(quakes)
     add_lang_argument(quakes)
     quakes.set_defaults(run=cmd_feed_usgs)

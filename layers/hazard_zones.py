@@ -1,9 +1,10 @@
-"""Hazard zones: earthquake shaking, mudflow, flood, avalanche and landslide areas."""
+"""Hazard zones: earthquake shaking, mudflow, flood, avalanche, landslide, wildfire and drought
+areas (the last two from GDACS, eoc/feeds/gdacs.py)."""
 
 from layers.regions import ADM1_CODES
 from layers.spec import N_, Field, LayerSpec, Style
 
-HAZARD_TYPES = ("earthquake", "mudflow", "flood", "avalanche", "landslide")
+HAZARD_TYPES = ("earthquake", "mudflow", "flood", "avalanche", "landslide", "wildfire", "drought")
 SEVERITIES = ("low", "moderate", "high", "very_high")
 
 SPEC = LayerSpec(
@@ -33,6 +34,8 @@ SPEC = LayerSpec(
             "flood": "#1f77b4",
             "avalanche": "#17becf",
             "landslide": "#bcbd22",
+            "wildfire": "#ff7f0e",
+            "drought": "#c7a252",
         },
         fill_opacity=0.3,
     ),

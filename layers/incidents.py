@@ -9,6 +9,8 @@ INCIDENT_TYPES = (
     "flood",
     "avalanche",
     "landslide",
+    "wildfire",
+    "drought",
     "road_blocked",
     "checkpoint_closure",
     "other",

@@ -121,13 +121,15 @@ def intensity_zones(
     title: str | None = None,
     metric_crs: str = METRIC_CRS,
     quad_segs: int = 16,
+    zone_prefix: str | None = None,
 ) -> gpd.GeoDataFrame:
     """Non-overlapping MMI rings around an epicentre, as hazard_zones rows in EPSG:4326.
 
     One zone per level: level L covers where the median MMI is at least L and below the next
-    level; the highest level is open-ended ("IX+"). Zone ids are f"USGS-{event_id}-MMI{L}";
-    levels that are not reached are left out. Circles are drawn in `metric_crs` with
-    4·`quad_segs` segments (64 by default) and brought back to EPSG:4326.
+    level; the highest level is open-ended ("IX+"). Zone ids are f"{zone_prefix}-MMI{L}" (by
+    default f"USGS-{event_id}"; the id of the incident that holds the event); levels that are
+    not reached are left out. Circles are drawn in `metric_crs` with 4·`quad_segs` segments (64
+    by default) and brought back to EPSG:4326.
     """
     levels = sorted({int(level) for level in levels})
     if not levels or levels[0] < 1 or levels[-1] > 12:
@@ -138,6 +140,7 @@ def intensity_zones(
     radii_m = [radius_km(magnitude, level, depth_km) * 1000.0 for level in levels]
     centre = gpd.GeoSeries([shapely.Point(lon, lat)], crs="EPSG:4326").to_crs(metric_crs).iloc[0]
     label = title or f"M{magnitude:.1f} earthquake {event_id}"
+    prefix = zone_prefix or f"USGS-{event_id}"
     rows = []
     for i, (level, outer_m) in enumerate(zip(levels, radii_m, strict=True)):
         if outer_m <= 0:
@@ -151,7 +154,7 @@ def intensity_zones(
         roman = ROMAN[level] + ("+" if top else "")
         rows.append(
             {
-                "zone_id": f"USGS-{event_id}-MMI{level}",
+                "zone_id": f"{prefix}-MMI{level}",
                 "name": f"{label} - estimated MMI {roman}",
                 "hazard_type": "earthquake",
                 "severity": severity_of_mmi(level),

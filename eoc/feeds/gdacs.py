@@ -26,7 +26,9 @@ import pandas as pd
 import shapely
 
 import layers
-from eoc.feeds.usgs import FeedError, _plain, merge_sources
+from eoc.feeds import sources
+from eoc.feeds.usgs import SOURCE as USGS_SOURCE
+from eoc.feeds.usgs import FeedError, _plain
 from eoc.store.edits import Edit
 
 SOURCE = "GDACS"
@@ -45,17 +47,24 @@ METRIC_CRS = "EPSG:32642"  # UTM 42N, as eoc/analysis works in
 # hazard layer's own scale.
 ALERT_SEVERITY = {"green": "low", "orange": "high", "red": "critical"}
 ALERT_ZONE_SEVERITY = {"green": "low", "orange": "high", "red": "very_high"}
-# What each GDACS event type is on the incidents layer; hazard zones are drawn for the types
-# the hazard layer knows (the others become incidents with their polygons left out).
+# What each GDACS event type is on the incidents layer, and the hazard of its zones. Floods,
+# earthquakes, wildfires (GDACS's burnt-area polygons, from GWIS) and droughts (GDACS's
+# drought-area polygons, from the JRC's drought observatory) come with their polygons: the
+# feature's own or its geometry link. An event without polygons gets no zone: GDACS gives no
+# radius for them and we do not invent one (an earthquake's rings come from USGS).
+# Tropical cyclones and volcanoes stay `other`, without zones: Tajikistan is landlocked,
+# far from any cyclone basin (the Arabian Sea coast is about 1,300 km away) and has no
+# Holocene volcano (Smithsonian GVP), so such an event only comes in if GDACS lists Tajikistan
+# among its affected countries, and is shown as GDACS describes it.
 INCIDENT_TYPE = {
     "EQ": "earthquake",
     "FL": "flood",
     "TC": "other",
-    "DR": "other",
+    "DR": "drought",
     "VO": "other",
-    "WF": "other",
+    "WF": "wildfire",
 }
-ZONE_HAZARD = {"EQ": "earthquake", "FL": "flood"}
+ZONE_HAZARD = {"EQ": "earthquake", "FL": "flood", "WF": "wildfire", "DR": "drought"}
 EVENT_NAMES = {
     "EQ": "earthquake",
     "FL": "flood",
@@ -64,11 +73,6 @@ EVENT_NAMES = {
     "VO": "volcano",
     "WF": "wildfire",
 }
-# A GDACS earthquake is the USGS one when their origins are this close: GDACS takes its
-# earthquake parameters from seismological agencies (NEIC/USGS among them), so the same event
-# has the same origin within seconds and a few km; other agencies' solutions differ more.
-MATCH_MINUTES = 5.0
-MATCH_KM = 100.0
 FEED_FIELDS = (
     "time_utc",
     "incident_type",
@@ -223,8 +227,9 @@ def plan_gdacs_edits(
 
     A new event inserts its incident and zones; a newer `datemodified` (a new episode) updates
     the incident's feed fields and redraws its zones; an earthquake the store holds from USGS
-    (same origin within MATCH_MINUTES and MATCH_KM) gains "GDACS" in its sources instead of a
-    second incident. `polygons` maps an event key to polygons fetched from its geometry link.
+    (eoc/feeds/sources.py: same origin within MATCH_MINUTES and MATCH_KM) lists "GDACS" and its
+    id instead of a second incident, and so does one of ours that USGS has joined since.
+    `polygons` maps an event key to polygons fetched from its geometry link.
     """
     polygons = polygons or {}
     stored = _by_id(existing_incidents)
@@ -232,10 +237,15 @@ def plan_gdacs_edits(
     incident_edits: list[Edit] = []
     zone_edits: list[Edit] = []
     for event in events:
-        if event.event_type == "EQ" and event.incident_id not in stored:
-            twin = match_earthquake(event, existing_incidents)
-            if twin is not None:
-                incident_edits.extend(_listed_as_source(twin))
+        if event.event_type == "EQ":
+            owner = earthquake_holder(event, existing_incidents)
+            # A USGS incident, or ours that USGS joined: USGS's solution and rings stand, and
+            # only our id (episode) is kept current.
+            if owner is not None and (
+                str(owner["incident_id"]) != event.incident_id
+                or USGS_SOURCE in sources.names(owner["source"])
+            ):
+                incident_edits.extend(_listed_as_source(owner, event))
                 continue
         held = stored.get(event.incident_id)
         row = _incident_row(event)
@@ -258,32 +268,42 @@ def plan_gdacs_edits(
     return incident_edits, zone_edits
 
 
-def match_earthquake(event: GdacsEvent, incidents: gpd.GeoDataFrame) -> pd.Series | None:
-    """The earthquake incident from another source that is this GDACS earthquake, if any."""
+def earthquake_holder(event: GdacsEvent, incidents: gpd.GeoDataFrame) -> pd.Series | None:
+    """The incident that holds this GDACS earthquake: ours, one listing its id, or the USGS
+    incident of the same event (eoc/feeds/sources.py) it is to join; None for a new one."""
     if incidents.empty:
         return None
-    quakes = incidents[
-        incidents["incident_type"].eq("earthquake")
-        & ~incidents["incident_id"].astype(str).str.startswith(PREFIX)
-    ]
-    if quakes.empty:
-        return None
-    times = pd.to_datetime(quakes["time_utc"], utc=True)
-    close_in_time = (times - event.from_date).abs() <= pd.Timedelta(minutes=MATCH_MINUTES)
-    candidates = quakes[close_in_time.to_numpy()]
-    if candidates.empty:
-        return None
-    here = gpd.GeoSeries([event.point], crs=4326).to_crs(METRIC_CRS).iloc[0]
-    distance_m = candidates.geometry.to_crs(METRIC_CRS).distance(here)
-    nearest = distance_m.idxmin()
-    return candidates.loc[nearest] if distance_m[nearest] <= MATCH_KM * 1000.0 else None
+    incident_id = sources.holder(incidents, SOURCE, event.key, prefix=PREFIX)
+    if incident_id is not None:
+        return incidents[incidents["incident_id"].astype(str) == incident_id].iloc[0]
+    return sources.find_twin(
+        incidents, other=USGS_SOURCE, own=SOURCE, at=event.from_date, location=event.point
+    )
 
 
-def _listed_as_source(twin: pd.Series) -> list[Edit]:
-    sources = merge_sources(twin["source"], SOURCE)
-    if sources == str(twin["source"]):
+def alert_levels(events: list[GdacsEvent], incidents: gpd.GeoDataFrame) -> dict[str, str]:
+    """Each event's alert level by the incident that holds it (its own, or its USGS twin)."""
+    levels = {}
+    for event in events:
+        levels[event.incident_id] = event.alert_level
+        owner = earthquake_holder(event, incidents) if event.event_type == "EQ" else None
+        if owner is not None:
+            levels[str(owner["incident_id"])] = event.alert_level
+    return levels
+
+
+def _listed_as_source(owner: pd.Series, event: GdacsEvent) -> list[Edit]:
+    """ "GDACS" and this event's id (episode) listed on `owner`, if not already."""
+    source, external_id = sources.with_source(
+        owner["source"], owner["external_id"], SOURCE, _external_id(event)
+    )
+    if (source, external_id) == (str(owner["source"]), str(owner["external_id"])):
         return []
-    return [Edit(str(twin["incident_id"]), {"source": sources})]
+    return [Edit(str(owner["incident_id"]), {"source": source, "external_id": external_id})]
+
+
+def _external_id(event: GdacsEvent) -> str:
+    return f"{event.key}/{event.episode_id}" if event.episode_id else event.key
 
 
 def _incident_row(event: GdacsEvent) -> dict[str, object]:
@@ -301,7 +321,7 @@ def _incident_row(event: GdacsEvent) -> dict[str, object]:
         "reporter": REPORTER,
         "adm1_iso": None,
         "source": SOURCE,
-        "external_id": f"{event.key}/{event.episode_id}" if event.episode_id else event.key,
+        "external_id": _external_id(event),
         "magnitude": event.magnitude,
         "depth_km": None,
         "source_updated": event.modified.floor("s"),
@@ -326,9 +346,7 @@ def _zone_edits(event: GdacsEvent, parts: list[shapely.Geometry], held: set[str]
                 "mmi": None,
                 "source": SOURCE,
                 "valid_from": event.from_date.floor("s").to_pydatetime(),
-                "valid_to": None
-                if event.to_date is None
-                else event.to_date.floor("s").to_pydatetime(),
+                "valid_to": _valid_to(event),
                 "adm1_iso": None,
                 "geometry": shapely.set_precision(polygon, 1e-6),
             }
@@ -339,6 +357,14 @@ def _zone_edits(event: GdacsEvent, parts: list[shapely.Geometry], held: set[str]
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _valid_to(event: GdacsEvent):
+    """When the event's zones stop: its `todate`; none when GDACS gives no end after the start
+    (an earthquake's `todate` is its origin time, and its shaking zone stays in force)."""
+    if event.to_date is None or event.to_date <= event.from_date:
+        return None
+    return event.to_date.floor("s").to_pydatetime()
 
 
 def _by_id(incidents: gpd.GeoDataFrame) -> dict[str, pd.Series]:

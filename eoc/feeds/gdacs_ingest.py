@@ -110,4 +110,5 @@ def apply_gdacs(
             e.feature_id: str(e.changes.get("description") or e.changes.get("source") or "")
             for e in incident_edits
         },
+        alert_levels=gdacs.alert_levels(events, incidents),
     )

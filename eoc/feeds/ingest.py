@@ -36,6 +36,8 @@ class IngestResult:
     zones_removed: int = 0
     version: int | None = None  # the store version after the run; None if nothing changed
     descriptions: dict[str, str] = field(default_factory=dict)
+    # GDACS alert level of each event's incident (a USGS incident GDACS also reported included)
+    alert_levels: dict[str, str] = field(default_factory=dict)
 
     @property
     def changed(self) -> bool:

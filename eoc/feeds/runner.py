@@ -6,6 +6,10 @@ A poll is a conditional GET (ETag / If-Modified-Since): a 304, or a body identic
 one, costs no parsing and no store read. A failure (no network, HTTP 500, a timeout, a body
 cut off or not JSON) records the error and retries later with exponential backoff and jitter;
 it never writes half an update, because each feed's changes are one transaction.
+
+After a poll that changed the store (and once when it starts, for an event a previous runner
+brought in but stopped before drafting), the runner prepares the drafts of every significant
+event that has none (eoc/feeds/drafts.py): in its own process, never in a web request.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from eoc.feeds import gdacs, state, usgs
+from eoc.feeds import drafts, gdacs, state, usgs
 from eoc.feeds.http import conditional_get
 from eoc.feeds.ingest import IngestResult, apply_usgs
 
@@ -29,6 +33,7 @@ log = logging.getLogger("eoc.feeds")
 
 LEASE_TTL_S = 30.0  # a runner that stops renewing loses the lease this long after
 MAX_SLEEP_S = 5.0  # the loop wakes at least this often (lease renewal, stop requests)
+DRAFT_RETRY_S = 60.0  # drafts that failed are tried again after this, then backing off
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,7 @@ class FeedRunner:
         backoff_max_s: float = 1800.0,
         lease_ttl_s: float = LEASE_TTL_S,
         on_result: Callable[[FeedConfig, IngestResult], None] | None = None,
+        draft_rules: drafts.DraftRules | None = None,
     ) -> None:
         self.store = store
         self.feeds = feeds
@@ -98,6 +104,11 @@ class FeedRunner:
         self.backoff_max_s = backoff_max_s
         self.lease_ttl_s = lease_ttl_s
         self.on_result = on_result
+        self.draft_rules = draft_rules  # None: no drafts
+        self._drafts_due = True  # a sweep at start-up
+        self._draft_failures = 0
+        self._drafts_retry_at = 0.0
+        self._alert_levels: dict[str, str] = {}
 
     # -- one poll --------------------------------------------------------------------------
 
@@ -150,8 +161,11 @@ class FeedRunner:
         else:
             body = usgs.decode_feed(reply.body or b"", feed.url)
             result = apply_usgs(self.store, body, source=feed.url, now=moment)
-        if self.on_result is not None and result.changed:
-            self.on_result(feed, result)
+        if result.changed:
+            self._drafts_due = True
+            self._alert_levels.update(result.alert_levels)
+            if self.on_result is not None:
+                self.on_result(feed, result)
         changed = (
             len(result.new_incidents) + len(result.updated_incidents) + len(result.closed_incidents)
         )
@@ -172,6 +186,32 @@ class FeedRunner:
             fetch_json=fetch,
         )
 
+    def prepare_drafts(self) -> list[drafts.EventDrafts]:
+        """Drafts for the significant events that have none, if a poll may have brought one.
+
+        A failure is logged and tried again next cycle; the feeds' data is already written.
+        """
+        now = self.clock()
+        if self.draft_rules is None or not self._drafts_due or now < self._drafts_retry_at:
+            return []
+        try:
+            made = drafts.prepare_drafts(
+                self.store,
+                self.draft_rules,
+                now=datetime.fromtimestamp(now, UTC),
+                alert_levels=self._alert_levels,
+            )
+        except Exception as exc:  # noqa: BLE001 - the feed data stands; drafts are retried
+            self._draft_failures += 1
+            wait = backoff_s(
+                self._draft_failures, DRAFT_RETRY_S, max_s=self.backoff_max_s, rng=self.rng
+            )
+            self._drafts_retry_at = now + wait
+            log.warning("preparing the drafts failed (%s); trying again in %.0f s", exc, wait)
+            return list(getattr(exc, "made", []))
+        self._drafts_due, self._draft_failures, self._drafts_retry_at = False, 0, 0.0
+        return made
+
     # -- the loop --------------------------------------------------------------------------
 
     def cycle(self) -> float:
@@ -185,6 +225,7 @@ class FeedRunner:
             due = held.next_attempt if held and held.url == feed.url and held.next_attempt else 0
             if due <= now:
                 self.poll(feed)
+        self.prepare_drafts()
         states = state.read_states(self.store)
         due_times = [
             (states[f.name].next_attempt or 0) if f.name in states else 0 for f in self.feeds

@@ -26,6 +26,7 @@ import shapely
 import layers
 from eoc.analysis.intensity import DEFAULT_LEVELS, intensity_zones
 from eoc.errors import EocError
+from eoc.feeds import sources
 from eoc.store.edits import Edit
 
 # lon_min, lat_min, lon_max, lat_max: Tajikistan (36.7–41.0 N, 67.4–75.1 E) and a margin, so
@@ -41,7 +42,8 @@ SUMMARY_FEEDS = tuple(
 DELETED = "deleted"  # properties.status of an event its network withdrew
 SOURCE = "USGS"
 REPORTER = "USGS feed"
-ZONE_PREFIX = "USGS-"
+ZONE_PREFIX = "USGS-"  # of the incident ids (and so of their zones' ids)
+OTHER_SOURCE = "GDACS"  # the feed whose earthquakes this one joins (eoc/feeds/sources.py)
 
 # Incident severity: the more severe of what the PAGER alert and the magnitude say (the alert
 # comes minutes to hours after the first solution, the magnitude at once).
@@ -241,9 +243,13 @@ def events_to_incidents(events: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def event_zones(
-    event: Mapping[str, Any], *, levels: Sequence[int] = DEFAULT_LEVELS
+    event: Mapping[str, Any],
+    *,
+    levels: Sequence[int] = DEFAULT_LEVELS,
+    incident_id: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Estimated MMI rings (hazard_zones rows) of one event row."""
+    """Estimated MMI rings (hazard_zones rows) of one event row, their ids under the id of
+    the incident that holds the event (`USGS-<id>` unless it joined another feed's)."""
     depth = event["depth_km"]
     return intensity_zones(
         event["geometry"].x,
@@ -254,6 +260,7 @@ def event_zones(
         event_time=event["time"],
         levels=levels,
         title=_description(event["title"], event["place"]),
+        zone_prefix=incident_id,
     )
 
 
@@ -262,62 +269,73 @@ def event_zones(
 
 def plan_feed_edits(
     events: gpd.GeoDataFrame,
-    existing_incidents: gpd.GeoDataFrame | None,
-    existing_zones: gpd.GeoDataFrame | None,
+    existing_incidents: gpd.GeoDataFrame,
+    existing_zones: gpd.GeoDataFrame,
     *,
     levels: Sequence[int] = DEFAULT_LEVELS,
 ) -> tuple[list[Edit], list[Edit]]:
     """(incident edits, hazard zone edits) that bring the store up to date with `events`.
 
-    A new event inserts its incident and its shaking zones. An event whose `updated` is newer
-    than the stored `source_updated` updates the incident's feed fields (not its status or
-    people affected) and re-draws its zones: changed rings updated, new ones inserted, rings
-    that disappeared deleted. An event the store already holds at that version plans nothing,
-    so planning twice in a row gives no edits the second time.
+    A new event inserts its incident and its shaking zones — unless GDACS reported the same
+    earthquake first (eoc/feeds/sources.py): then it joins that incident, which keeps its id,
+    lists both sources and ids, and takes USGS's parameters and MMI rings (GDACS's own
+    polygons for it are removed). An event whose `updated` is newer than the stored
+    `source_updated` updates the incident's feed fields (not its status or people affected)
+    and re-draws its zones: changed rings updated, new ones inserted, rings that disappeared
+    deleted. An event the store already holds at that version plans nothing, so planning
+    twice in a row gives no edits the second time.
     """
-    stored_updated = _stored_updates(existing_incidents)
-    stored_sources = _stored_sources(existing_incidents)
+    incidents = existing_incidents
+    stored = {str(row["incident_id"]): row for _i, row in incidents.iterrows()}
     stored_zones = _stored_zone_ids(existing_zones)
     withdrawn = events["status"].eq(DELETED).fillna(False).to_numpy(dtype=bool)
-    incident_edits, zone_edits = _withdrawal_edits(
-        events[withdrawn], existing_incidents, stored_updated, stored_zones
-    )
+    incident_edits, zone_edits = _withdrawal_edits(events[withdrawn], incidents, stored_zones)
     events = events[~withdrawn].reset_index(drop=True)
-    incidents = events_to_incidents(events)
+    rows = events_to_incidents(events)
     spec = layers.get("incidents")
-    for position, incident in enumerate(incidents.itertuples(index=False)):
+    for position, incident in enumerate(rows.itertuples(index=False)):
         row = incident._asdict()
-        incident_id = row["incident_id"]
-        updated = row["source_updated"]
-        if incident_id in stored_updated:
-            before = stored_updated[incident_id]
-            if not pd.isna(before) and (pd.isna(updated) or updated <= before):
-                continue
-            changes = {name: _plain(row[name]) for name in FEED_FIELDS} | {
-                "geometry": row["geometry"]
-            }
-            # Another feed that reported the same event (GDACS) stays listed.
-            changes["source"] = merge_sources(stored_sources.get(incident_id), SOURCE)
-            incident_edits.append(
-                Edit(incident_id, changes, expected={"source_updated": _plain(before)})
+        event = events.iloc[position]
+        event_id = str(event["event_id"])
+        incident_id = sources.holder(incidents, SOURCE, event_id, prefix=ZONE_PREFIX)
+        joined = False
+        if incident_id is None:
+            twin = sources.find_twin(
+                incidents,
+                other=OTHER_SOURCE,
+                own=SOURCE,
+                at=event["time"],
+                location=event.geometry,
             )
-        else:
-            changes = {
-                name: _plain(row[name]) for name in spec.field_names if name != spec.id_field
-            }
+            if twin is not None:
+                incident_id, joined = str(twin["incident_id"]), True
+        if incident_id is None:  # a new event
+            incident_id = row["incident_id"]
+            changes = {n: _plain(row[n]) for n in spec.field_names if n != spec.id_field}
             incident_edits.append(
                 Edit(incident_id, changes | {"geometry": row["geometry"]}, op="insert")
             )
-        event = events.iloc[position]
-        zone_edits.extend(_zone_edits(event, stored_zones, levels))
+        else:
+            held = stored[incident_id]
+            before = _stamp(held["source_updated"])
+            updated = row["source_updated"]
+            if not joined and before is not None and (pd.isna(updated) or updated <= before):
+                continue
+            changes = {name: _plain(row[name]) for name in FEED_FIELDS}
+            changes["geometry"] = row["geometry"]
+            # The other feed that reported the same event stays listed, with its id.
+            changes["source"], changes["external_id"] = sources.with_source(
+                held["source"], held["external_id"], SOURCE, event_id
+            )
+            incident_edits.append(
+                Edit(incident_id, changes, expected={"source_updated": _plain(before)})
+            )
+        zone_edits.extend(_zone_edits(event, stored_zones, levels, incident_id, replace=joined))
     return incident_edits, zone_edits
 
 
 def _withdrawal_edits(
-    deleted: gpd.GeoDataFrame,
-    existing: gpd.GeoDataFrame | None,
-    stored_updated: Mapping[str, pd.Timestamp],
-    stored_zones: set[str],
+    deleted: gpd.GeoDataFrame, incidents: gpd.GeoDataFrame, stored_zones: set[str]
 ) -> tuple[list[Edit], list[Edit]]:
     """Close the held incidents of withdrawn events (saying why) and remove their zones.
 
@@ -326,16 +344,16 @@ def _withdrawal_edits(
     """
     incident_edits: list[Edit] = []
     zone_edits: list[Edit] = []
-    held = {} if existing is None else existing.set_index(existing["incident_id"].astype(str))
     for event in deleted.itertuples(index=False):
-        incident_id = f"{ZONE_PREFIX}{event.event_id}"
-        if incident_id not in stored_updated:
+        incident_id = sources.holder(incidents, SOURCE, str(event.event_id), prefix=ZONE_PREFIX)
+        if incident_id is None:
             continue
-        before = stored_updated[incident_id]
+        held = incidents[incidents["incident_id"].astype(str) == incident_id].iloc[0]
+        before = _stamp(held["source_updated"])
         updated = pd.Timestamp(event.updated).floor("s") if not pd.isna(event.updated) else None
-        if not pd.isna(before) and (updated is None or updated <= before):
+        if before is not None and (updated is None or updated <= before):
             continue
-        description = str(held.loc[incident_id, "description"] or "")
+        description = "" if pd.isna(held["description"]) else str(held["description"] or "")
         note = WITHDRAWN_NOTE
         changes = {
             "status": "closed",
@@ -345,7 +363,7 @@ def _withdrawal_edits(
         incident_edits.append(
             Edit(incident_id, changes, expected={"source_updated": _plain(before)})
         )
-        prefix = f"{ZONE_PREFIX}{event.event_id}-MMI"
+        prefix = f"{incident_id}-MMI"
         zone_edits.extend(
             Edit(zone_id, op="delete")
             for zone_id in sorted(stored_zones)
@@ -354,9 +372,18 @@ def _withdrawal_edits(
     return incident_edits, zone_edits
 
 
-def _zone_edits(event: pd.Series, stored_zones: set[str], levels: Sequence[int]) -> list[Edit]:
-    prefix = f"{ZONE_PREFIX}{event['event_id']}-MMI"
-    zones = event_zones(event, levels=levels)
+def _zone_edits(
+    event: pd.Series,
+    stored_zones: set[str],
+    levels: Sequence[int],
+    incident_id: str,
+    *,
+    replace: bool = False,
+) -> list[Edit]:
+    """The event's MMI rings under `incident_id`; `replace`: the incident's other zones (the
+    polygons of the feed it joined) are removed."""
+    own = f"{incident_id}-MMI"
+    zones = event_zones(event, levels=levels, incident_id=incident_id)
     spec = layers.get("hazard_zones")
     edits = []
     drawn = set()
@@ -367,6 +394,7 @@ def _zone_edits(event: pd.Series, stored_zones: set[str], levels: Sequence[int])
         changes = {name: _plain(row[name]) for name in spec.field_names if name != spec.id_field}
         changes["geometry"] = row["geometry"]
         edits.append(Edit(zone_id, changes, op="update" if zone_id in stored_zones else "insert"))
+    prefix = f"{incident_id}-" if replace else own
     gone = sorted(z for z in stored_zones if z.startswith(prefix) and z not in drawn)
     edits.extend(Edit(zone_id, op="delete") for zone_id in gone)
     return edits
@@ -375,29 +403,18 @@ def _zone_edits(event: pd.Series, stored_zones: set[str], levels: Sequence[int])
 # -- helpers ---------------------------------------------------------------------------------
 
 
-def _stored_updates(incidents: gpd.GeoDataFrame | None) -> dict[str, pd.Timestamp]:
-    if incidents is None or incidents.empty:
-        return {}
-    stamps = pd.to_datetime(incidents["source_updated"], utc=True).dt.floor("s")
-    return dict(zip(incidents["incident_id"].astype(str), stamps, strict=True))
-
-
-def _stored_sources(incidents: gpd.GeoDataFrame | None) -> dict[str, object]:
-    if incidents is None or incidents.empty:
-        return {}
-    return dict(zip(incidents["incident_id"].astype(str), incidents["source"], strict=True))
-
-
-def merge_sources(stored: object, own: str) -> str:
-    """`stored` sources ("USGS, GDACS") with `own` added, in the order they came."""
-    names = [s.strip() for s in str(stored or "").split(",") if s.strip()]
-    return ", ".join(names if own in names else [*names, own])
+def _stamp(value: object) -> pd.Timestamp | None:
+    if value is None or pd.isna(value):
+        return None
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    return stamp.floor("s")
 
 
 def _stored_zone_ids(zones: gpd.GeoDataFrame | None) -> set[str]:
     if zones is None or zones.empty:
         return set()
-    return {str(z) for z in zones["zone_id"] if str(z).startswith(ZONE_PREFIX)}
+    return {str(z) for z in zones["zone_id"]}
 
 
 def _description(title: object, place: object) -> str | None:

@@ -88,5 +88,9 @@ class GunicornApp(BaseApplication):
 
 
 def serve(make_server: Callable[[], object], settings: Settings) -> None:
-    """Serve the WSGI app `make_server()` returns, with gunicorn, until stopped."""
-    GunicornApp(make_server, gunicorn_options(settings)).run()
+    """Serve the WSGI app `make_server()` returns, with gunicorn, until stopped (with the feed
+    runner as the master's companion process when `feeds_in_process` is set)."""
+    from eoc.feeds.companion import gunicorn_hooks
+
+    options = gunicorn_options(settings) | gunicorn_hooks(settings)
+    GunicornApp(make_server, options).run()

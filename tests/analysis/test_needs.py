@@ -120,8 +120,9 @@ def test_an_unknown_profile_lists_the_known_ones():
 
 def test_shipped_rates_cover_every_hazard_and_severity():
     rates = load_displacement_rates(DISPLACEMENT_RATES_FILE)
-    assert len(rates) == 20
+    assert len(rates) == 28  # 7 hazard types × 4 severities
     assert rates[("earthquake", "moderate")] == Decimal("1.0")  # InaSAFE: MMI VI and above
+    assert rates[("drought", "very_high")] == Decimal("0.0")  # nobody displaced within a report
     assert rates[("earthquake", "low")] == Decimal("0.0")
     assert rates[("flood", "high")] == Decimal("0.05")
 

@@ -264,9 +264,9 @@ def test_the_wall_map_has_a_legend_of_every_layer_and_colour(app, lang, words):
     for word in words:
         assert word in text, (word, text)
     swatches = str(legend).count("legend-swatch")
-    # One swatch per colour: 5 hazard types, 4 site states, 3 checkpoint states, projects,
+    # One swatch per colour: 7 hazard types, 4 site states, 3 checkpoint states, projects,
     # 4 severities.
-    assert swatches == 17
+    assert swatches == 19
 
 
 def test_place_names_grow_with_a_4k_wall_and_sit_above_the_markers(app):

@@ -25,6 +25,7 @@ from dash.exceptions import PreventUpdate
 import layers
 from eoc.analysis.active import AnalysisInputError, as_utc
 from eoc.errors import EocError
+from eoc.feeds.drafts import mark_published, read_drafts
 from eoc.i18n import (
     LANGUAGES,
     N_,
@@ -50,6 +51,7 @@ from eoc.reports.render_html import render_html
 from eoc.reports.render_pdf import render_pdf
 from eoc.reports.snapshot import read_snapshot
 from eoc.web.components import report_ids as ids
+from eoc.web.components.feed_drafts import build_drafts_table, download_draft, opened_draft
 from eoc.web.components.report_archive import build_archive_table
 from eoc.web.context import current_cache, current_write_tokens
 from eoc.web.jobs import background_callback
@@ -60,10 +62,11 @@ from eoc.web.security import (
     guarded_layout,
     require,
 )
+from layers.hazard_zones import HAZARD_TYPES
 
 COUNTRY = "country"
 PROFILES = {"sphere": N_("Sphere"), "inasafe": N_("InaSAFE")}
-SCOPE_TYPES = ("earthquake", "mudflow", "flood", "avalanche", "landslide")
+SCOPE_TYPES = HAZARD_TYPES  # an event report is about a hazard
 
 AS_OF_LABEL = N_("As of (Dushanbe time; empty: now)")
 PREVIEW_HINT = N_(
@@ -105,9 +108,14 @@ def _scope_options() -> list[dict]:
 
 
 @guarded_layout(Action.VIEW_INTERNAL)
-def layout(**_query: str) -> html.Div:
+def layout(draft: str | None = None, **_query: str) -> html.Div:
+    """`?draft=INCIDENT` opens the drafts a feed prepared for that event (and chooses it)."""
     can_publish = is_allowed(current_role(), Action.PUBLISH_REPORTS)
     lang = current_language()
+    options = _scope_options()
+    prepared = read_drafts(current_cache().store)
+    opened = opened_draft(str(draft), prepared, lang=lang) if draft else None
+    scope = draft if opened is not None and any(o["value"] == draft for o in options) else COUNTRY
     return html.Div(
         className="reports-page",
         children=[
@@ -116,9 +124,7 @@ def layout(**_query: str) -> html.Div:
                 children=[
                     html.H2(_("Situation report")),
                     html.Label(_("Event")),
-                    dcc.Dropdown(
-                        id=ids.SCOPE, options=_scope_options(), value=COUNTRY, clearable=False
-                    ),  # fmt: skip
+                    dcc.Dropdown(id=ids.SCOPE, options=options, value=scope, clearable=False),
                     html.Label(_(AS_OF_LABEL)),
                     # A date-time picker in Dushanbe time (no typed ISO 8601 needed).
                     dcc.Input(
@@ -196,14 +202,27 @@ def layout(**_query: str) -> html.Div:
                     html.Div(id=ids.MESSAGE, className="report-message", role="status"),
                 ],
             ),
-            dcc.Loading(
-                html.Iframe(
-                    id=ids.PREVIEW,
-                    className="report-preview",
-                    title=_("Preview of the situation report"),
-                    srcDoc=_preview_placeholder(),
-                ),  # fmt: skip
-                type="default",
+            html.Div(
+                className="report-preview-column",
+                children=[
+                    opened,  # a feed's draft, opened from its notice: above the preview
+                    dcc.Loading(
+                        html.Iframe(
+                            id=ids.PREVIEW,
+                            className="report-preview",
+                            title=_("Preview of the situation report"),
+                            srcDoc=_preview_placeholder(),
+                        ),  # fmt: skip
+                        type="default",
+                    ),
+                ],
+            ),
+            html.Section(
+                className="report-archive-box",
+                children=[
+                    html.H2(_("Drafts prepared from the feeds")),
+                    build_drafts_table(prepared, lang=lang),
+                ],
             ),
             # The whole width: in the controls' column the table was squeezed into ~400 px.
             html.Section(
@@ -438,6 +457,7 @@ def publish(
         return _message(_("Build and check a draft before publishing."), ok=False), dash.no_update
     store = current_cache().store
     user = current_username() or "?"
+    now = now or datetime.now(UTC)
     try:
         with current_write_tokens().redeem(draft.get("token"), purpose=PUBLISH, user=user) as t:
             reviewed = t.state  # what the server issued the preview with, not the browser's copy
@@ -447,13 +467,21 @@ def publish(
                     as_of=as_utc(reviewed["as_of"]).to_pydatetime(),
                     produced_by=str(reviewed["produced_by"]),
                     user=user,
-                    now=now or datetime.now(UTC),
+                    now=now,
                     lang=str(reviewed["lang"]),
                     event_id=None if reviewed["scope"] == COUNTRY else str(reviewed["scope"]),
                     free_text=FreeText(overview or "", response or "", gaps or ""),
                     needs_profile=str(reviewed["profile"]),
                     expected_version=t.version,
                 )
+        if reviewed["scope"] != COUNTRY:  # a feed's drafts for this event stop waiting
+            mark_published(
+                store,
+                str(reviewed["scope"]),
+                number=published.number,
+                user=user,
+                now=now,
+            )
     except EocError as exc:
         return _message(str(exc), ok=False), dash.no_update
     text = _("Published situation report No. {number} (store version {version}).").format(
@@ -485,13 +513,17 @@ def download_report(number: int, ext: str) -> flask.Response:
     return response
 
 
-def _download_route(number: int, ext: str) -> flask.Response:
+def _route(view):
+    """`view` as a route: a refused role gets 403 with the reason."""
     from eoc.web.security import PermissionDeniedError
 
-    try:
-        return download_report(number, ext)
-    except PermissionDeniedError as exc:
-        return flask.make_response(str(exc), 403)
+    def route(**kwargs) -> flask.Response:
+        try:
+            return view(**kwargs)
+        except PermissionDeniedError as exc:
+            return flask.make_response(str(exc), 403)
+
+    return route
 
 
 def register(app: Dash) -> None:
@@ -504,7 +536,13 @@ def register(app: Dash) -> None:
         action=Action.VIEW_INTERNAL,
     )
     app.server.add_url_rule(
-        "/reports/<int:number>.<ext>", "report_download", _download_route, methods=["GET"]
+        "/reports/<int:number>.<ext>", "report_download", _route(download_report), methods=["GET"]
+    )
+    app.server.add_url_rule(
+        "/reports/drafts/<incident_id>/<lang>.md",
+        "report_draft_download",
+        _route(download_draft),
+        methods=["GET"],
     )
     view = Action.VIEW_INTERNAL
     guarded_callback(

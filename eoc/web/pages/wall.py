@@ -399,7 +399,11 @@ def build_wall_layer_patch(frames, *, changed, scale: float = MARKER_SCALE, grey
 
 def register(app: Dash) -> None:
     register_feed_health(
-        app, poll_id=ids.WALL_POLL, target_id=ids.WALL_FEED_HEALTH, action=Action.VIEW_WALL
+        app,
+        poll_id=ids.WALL_POLL,
+        target_id=ids.WALL_FEED_HEALTH,
+        action=Action.VIEW_WALL,
+        links=False,
     )
     dash.register_page(
         __name__,
