@@ -32,14 +32,25 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 });
 
 function fitPublicMap(gd) {
-  const drawn = gd._fullLayout && gd._fullLayout.map;
+  // The MapLibre map itself, not the layout: a relayout made while a figure is being drawn
+  // can change the layout and leave the map where it was.
+  const sub = gd._fullLayout && gd._fullLayout.map && gd._fullLayout.map._subplot;
+  const map = sub && sub.map;
   const server = gd.eocServerView;
-  if (!drawn || !server || Math.abs(drawn.zoom - server.zoom) > 1e-6) {
+  if (!map || !server) {
     return;
   }
   const width = gd.getBoundingClientRect().width;
+  if (!(width > 0) || !map.loaded()) {  // not laid out or not loaded yet: look again shortly
+    setTimeout(function () { fitPublicMap(gd); }, 100);
+    return;
+  }
+  if (Math.abs(map.getZoom() - server.zoom) > 1e-6) {
+    return;  // already fitted, or the visitor's own zoom
+  }
   gd.eocFitted = true;
-  if (width > 0 && width < server.base) {
-    window.Plotly.relayout(gd, { "map.zoom": server.zoom + Math.log2(width / server.base) });
+  if (width < server.base) {
+    // As a visitor's zoom would: the map's move is written back to the figure by plotly.js.
+    map.jumpTo({ zoom: server.zoom + Math.log2(width / server.base) });
   }
 }
