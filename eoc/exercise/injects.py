@@ -355,3 +355,15 @@ def _state(m) -> InjectState:
         store_version=m["store_version"],
         detail=dict(m["detail"] or {}),
     )
+
+
+def player_messages(store, *, limit: int = 3) -> list[InjectState]:
+    """The latest messages to the players (applied message injects), newest first."""
+    with store.sql.reading() as con:
+        rows = con.execute(
+            sa.select(t.injects)
+            .where(t.injects.c.kind == "message", t.injects.c.state == APPLIED)
+            .order_by(t.injects.c.applied_at.desc())
+            .limit(int(limit))
+        ).all()
+    return [_state(row._mapping) for row in rows]

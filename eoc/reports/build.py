@@ -179,6 +179,7 @@ def compose_sitrep(
         region_names=_region_names(frames["regions"]),
         free_text=free_text,
         alerts=alert_table(snapshot.alerts, moment),
+        exercise=snapshot.exercise,
     )
     if draw_map:
         report = with_map(report, snapshot, zones)

@@ -127,6 +127,7 @@ class Sitrep:
     # How the people figures were made and what they cover (shown with every exposure table).
     coverage: tuple[Sentence, ...] = ()
     alerts: Table | None = None  # CAP alerts in force (eoc/alerts/sitrep.py)
+    exercise: str | None = None  # on an exercise sandbox, its title: every page is watermarked
 
     def figure(self, key: str) -> int:
         """The value of key figure `key`."""

@@ -41,6 +41,7 @@ class Snapshot:
     frames: dict[str, gpd.GeoDataFrame]
     grid_file: Path | None = None  # the file of the population grid in use, if there is one
     alerts: tuple = ()  # published CAP alerts (eoc.alerts.workflow.AlertRow), for the sitrep
+    exercise: str | None = None  # the exercise's title when the store is an exercise sandbox
 
 
 def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
@@ -55,7 +56,12 @@ def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
         frames = {name: store.read_layer(name) for name in names}
         if store.version() == before:
             return Snapshot(
-                before, data_time, frames, _grid_file(store, frames), _published_alerts(store)
+                before,
+                data_time,
+                frames,
+                _grid_file(store, frames),
+                _published_alerts(store),
+                _exercise(store),
             )
     raise StoreError(_("the store kept changing while the report was read; try again in a minute"))
 
@@ -65,6 +71,13 @@ def _published_alerts(store) -> tuple:
 
     sql = getattr(store, "sql", None)
     return () if sql is None else tuple(list_alerts(sql, states=(PUBLISHED,), limit=10_000))
+
+
+def _exercise(store) -> str | None:
+    from eoc.exercise.marking import exercise_title  # late: one small table
+
+    sql = getattr(store, "sql", None)
+    return None if sql is None else exercise_title(sql)
 
 
 def _grid_file(store, frames: dict[str, gpd.GeoDataFrame]) -> Path | None:
