@@ -39,11 +39,22 @@ def exercise_rows(rows):
     return [replace(row, cap_xml=build_cap_xml(exercise_alert(row.alert))) for row in rows]
 
 
-def exercise_title(backend) -> str | None:
-    """The title of the exercise the store (its SQL `backend`) is a sandbox of; None if live.
-
-    Cheap (one row of one small table): the reports and the CAP outputs ask it each time.
-    """
+def exercise_titles(backend) -> dict[str, str] | None:
+    """The exercise's title by language if the store (its SQL `backend`) is a sandbox; None
+    for a live store. Cheap (one row of one small table)."""
     with backend.reading() as con:
-        row = con.execute(sa.select(t.exercise.c.title).limit(1)).first()
-    return None if row is None else str(row[0])
+        row = con.execute(sa.select(t.exercise.c.title, t.exercise.c.titles).limit(1)).first()
+    return None if row is None else {"en": str(row[0]), **dict(row[1] or {})}
+
+
+def exercise_title(backend) -> str | None:
+    """The exercise's title in the current language; None for a live store."""
+    return title_in(exercise_titles(backend))
+
+
+def title_in(titles: dict[str, str] | None) -> str | None:
+    if titles is None:
+        return None
+    from eoc.i18n import current_language  # late: marking is imported by the store's users
+
+    return titles.get(current_language()) or titles["en"]

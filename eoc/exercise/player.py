@@ -24,6 +24,8 @@ from eoc.exercise.scenario import Inject
 from eoc.i18n import _
 
 POLL_S = 1.0  # how often a waiting runner looks whether the controller paused or stepped
+MIN_SLEEP_S = 0.01  # a wait shorter than this is rounded up: time always moves on
+DUE_SLACK_S = 0.001  # exercise seconds: an inject this close to due is due
 
 
 def _real_now() -> datetime:
@@ -90,14 +92,21 @@ def play(
         if until_s is not None and elapsed >= until_s and waiting[0].at_s > until_s:
             return count
         due = waiting[0]
-        if due.at_s <= elapsed:
+        if due.at_s <= elapsed + DUE_SLACK_S:
             state = apply_inject(store, due, exercise_s=elapsed, now=moment)
+            if state is None and due.inject_id in _waiting_ids(store):
+                sleep(POLL_S)  # another process is applying it right now
+                continue
             count += state is not None
             report(Progress(due, elapsed, state is not None, total - len(waiting) + 1, total))
             continue
         target = due.at_s if until_s is None else min(due.at_s, until_s)
         wait = record.clock.real_seconds_until(target, moment)
-        sleep(min(wait, POLL_S) if math.isfinite(wait) else POLL_S)
+        sleep(max(MIN_SLEEP_S, min(wait, POLL_S)) if math.isfinite(wait) else POLL_S)
+
+
+def _waiting_ids(store) -> set[str]:
+    return {inject.inject_id for inject in pending_injects(store)}
 
 
 def apply_next(store, *, by: str, now: datetime) -> Progress:

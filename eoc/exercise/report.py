@@ -47,6 +47,29 @@ EXPECTED_WORDS = {
     "site_updated": N_("first site updated"),
     "checkpoint_updated": N_("first checkpoint updated"),
 }
+# Words of the after-action template (eoc/reports/templates/after_action.html).
+HEADINGS = {
+    "illustrative": N_("illustrative scenario, not real events"),
+    "time_to_the_first_actions": N_("Time to the first actions"),
+    "expected_actions": N_("Expected actions"),
+    "expected": N_("Expected"),
+    "time_allowed": N_("Time allowed"),
+    "result": N_("Result"),
+    "done": N_("Done"),
+    "no_expectations": N_("The scenario names no expected actions."),
+    "relocation_decisions": N_("Relocation decisions"),
+    "none": N_("None."),
+    "edits_per_role": N_("Edits per role"),
+    "role": N_("Role"),
+    "edits": N_("Edits"),
+    "no_edits": N_("The players changed nothing."),
+    "timeline": N_("Timeline: injects and players' actions"),
+    "timeline_note": N_("Every entry of the audit log since the exercise started, oldest first."),
+    "exercise_time": N_("Exercise time"),
+    "time": N_("Time"),
+    "injects_and_control": N_("Injects and control"),
+    "players_actions": N_("Players' actions"),
+}
 MEASURED = ("incident_logged", "sitrep_published", "alert_published", "relocation_applied")
 STATES = {
     "met": N_("met"),
@@ -93,6 +116,7 @@ def render_after_action(report: AfterAction, *, extra_css: str = "") -> str:
         lang=lang,
         title=_(TITLE),
         exercise_word=_(EXERCISE_WORD),
+        h={key: _(text) for key, text in HEADINGS.items()},
         css=report_css() + extra_css,
         scenario=record.scenario.title(lang),
         illustrative=record.scenario.illustrative,

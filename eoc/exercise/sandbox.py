@@ -123,6 +123,7 @@ def start_exercise(live, sandbox, scenario: Scenario, *, by: str, now: datetime)
                 exercise_id=exercise_id,
                 scenario=scenario.name,
                 title=scenario.title("en"),
+                titles={lang: scenario.title(lang) for lang in ("en", "ru", "tg")},
                 scenario_text=scenario.text,
                 scenario_files=dict(scenario.files),
                 source_store=_label(live),

@@ -25,6 +25,7 @@ exercise = sa.Table(
     sa.Column("exercise_id", sa.String(80), primary_key=True),
     sa.Column("scenario", sa.Text, nullable=False),  # the scenario's file name
     sa.Column("title", sa.Text, nullable=False),
+    sa.Column("titles", JsonValue),  # the title by language (en, ru, tg)
     sa.Column("scenario_text", sa.Text, nullable=False),  # the whole file, as it was read
     sa.Column("scenario_files", JsonValue),  # the sample files its feed injects name
     sa.Column("source_store", sa.Text, nullable=False),  # the live store it was copied from

@@ -32,17 +32,18 @@ def current_write_tokens() -> WriteTokens:
 
 
 def current_exercise_title() -> str | None:
-    """The exercise the app's store is a sandbox of (its title), or None for a live store.
+    """The title (in the page's language) of the exercise the app's store is a sandbox of,
+    or None for a live store.
 
     Read once per process: a store becomes a sandbox when it is made, never while served.
     """
     from eoc.errors import StoreError
-    from eoc.exercise.marking import exercise_title  # late: web.context is imported early
+    from eoc.exercise.marking import exercise_titles, title_in  # late: imported early
 
     config = flask.current_app.config
     if EXERCISE_KEY not in config:
         try:
-            config[EXERCISE_KEY] = exercise_title(current_cache().store.sql)
+            config[EXERCISE_KEY] = exercise_titles(current_cache().store.sql)
         except StoreError:
             return None  # not built yet: asked again on the next request
-    return config[EXERCISE_KEY]
+    return title_in(config[EXERCISE_KEY])
