@@ -30,16 +30,31 @@ def token(store, purpose: str, user: str, state: dict | None = None):
 
 
 def log_quake_incident(store, *, now: datetime) -> str:
-    form = IncidentForm("earthquake", "critical", "Houses down in Rushon after the M7.2", 300,
-                        38.0, 71.9, "reported by the Rushon hukumat", save_anyway=True)  # fmt: skip
-    return log_incident(store, form, token=token(store, NEW_INCIDENT, "duty1"), user="duty1",
-                        now=now)  # fmt: skip
+    form = IncidentForm(
+        "earthquake",
+        "critical",
+        "Houses down in Rushon after the M7.2",
+        300,
+        38.0,
+        71.9,
+        "reported by the Rushon hukumat",
+        save_anyway=True,
+    )
+    return log_incident(
+        store, form, token=token(store, NEW_INCIDENT, "duty1"), user="duty1", now=now
+    )
 
 
 def verify_incident(store, incident_id: str, *, now: datetime) -> int:
     state = status_state("incidents", incident_id, "reported")
-    return change_status(store, token(store, STATUS_CHANGE, "duty1", state), status="verified",
-                         reason="confirmed by the road agency", user="duty1", now=now)  # fmt: skip
+    return change_status(
+        store,
+        token(store, STATUS_CHANGE, "duty1", state),
+        status="verified",
+        reason="confirmed by the road agency",
+        user="duty1",
+        now=now,
+    )
 
 
 def relocate_from_panji_poyon(store, *, now: datetime) -> int:
@@ -47,13 +62,13 @@ def relocate_from_panji_poyon(store, *, now: datetime) -> int:
     incoming = {"TJ-DS-0023": 60, "TJ-DS-0024": 40}
     before = {site: int(sites.loc[site, "individuals"]) for site in incoming}
     issued = token(store, RELOCATION, "cccm1", plan_state(incoming, before))
-    return apply_relocation(store, issued, user="cccm1", reason="Panji Poyon is over-full",
-                            now=now)  # fmt: skip
+    return apply_relocation(store, issued, user="cccm1", reason="Panji Poyon is over-full", now=now)
 
 
 def publish_report(store, *, now: datetime) -> int:
-    return publish_sitrep(store, as_of=now, produced_by="EOC duty desk", user="duty1", now=now,
-                          lang="en").number  # fmt: skip
+    return publish_sitrep(
+        store, as_of=now, produced_by="EOC duty desk", user="duty1", now=now, lang="en"
+    ).number
 
 
 def issue_alert(store, *, now: datetime) -> str:
@@ -62,12 +77,19 @@ def issue_alert(store, *, now: datetime) -> str:
         make_info(lang, onset=now, expires=now + timedelta(hours=12)) for lang in ALERT_LANGUAGES
     )
     alert = Alert(
-        identifier=new_identifier(now), sender="eoc@coes.tj", sent=now, status="Actual",
-        msg_type="Alert", scope="Public", infos=infos,
-        area=Area("Rushon District",
-                  ("38.0000,71.5000 38.0000,72.5000 38.5000,72.5000 38.5000,71.5000 "
-                   "38.0000,71.5000",), (Geocode("ISO3166-2", "TJ-GB"),)),
-    )  # fmt: skip
+        identifier=new_identifier(now),
+        sender="eoc@coes.tj",
+        sent=now,
+        status="Actual",
+        msg_type="Alert",
+        scope="Public",
+        infos=infos,
+        area=Area(
+            "Rushon District",
+            ("38.0000,71.5000 38.0000,72.5000 38.5000,72.5000 38.5000,71.5000 38.0000,71.5000",),
+            (Geocode("ISO3166-2", "TJ-GB"),),
+        ),
+    )
     workflow.save_draft(store.sql, alert, by="duty1", now=now)
     workflow.approve_alert(store.sql, alert.identifier, by="admin1", now=now)
     workflow.publish_alert(store.sql, alert.identifier, by="admin1", now=now)

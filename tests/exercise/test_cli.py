@@ -22,8 +22,10 @@ def test_run_plays_the_starter_scenario_into_a_new_sandbox(live_store, tmp_path,
     assert " applied: " not in capsys.readouterr().out
     assert main(["exercise", "status", *common]) == 0
     assert "✓ T+0:50 I07" in capsys.readouterr().out
-    assert main(["exercise", "report", "--out", str(tmp_path / "aar.pdf"), "--lang", "ru",
-                 *common]) == 0  # fmt: skip
+    assert (
+        main(["exercise", "report", "--out", str(tmp_path / "aar.pdf"), "--lang", "ru", *common])
+        == 0
+    )
     assert (tmp_path / "aar.pdf").read_bytes().startswith(b"%PDF")
     assert main(["exercise", "stop", *common]) == 0
     assert "archived at" in capsys.readouterr().err and not sandbox.exists()

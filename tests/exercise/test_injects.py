@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+
 import pytest
 
 from eoc.errors import ExerciseError
@@ -62,8 +63,9 @@ def test_each_inject_is_applied_once_across_a_restart(sandbox, clock):
     clock.advance(minutes=3)
     assert player.play(again, speed=60, now=clock.now, sleep=clock.sleep) == 3
     assert player.play(again, speed=60, now=clock.now, sleep=clock.sleep) == 0
-    marks = Counter(e.feature_id for e in again.audit_log(limit=10**6)
-                    if e.action == "exercise_inject")  # fmt: skip
+    marks = Counter(
+        e.feature_id for e in again.audit_log(limit=10**6) if e.action == "exercise_inject"
+    )
     assert marks == {f"I0{n}": 1 for n in range(1, 8)}
     assert tag_counts(again) == {"I01": 3, "I03": 1, "I04": 1, "I06": 1, "I07": 1}
     assert people_at(again, "TJ-DS-0025") == before + 450  # not +900

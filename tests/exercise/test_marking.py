@@ -93,10 +93,14 @@ def test_the_controller_applies_the_next_inject_once_per_token(app, sandbox, clo
 
     with signed_in(app, "admin"):
         token = find_component(exercise_page.layout(), ids.EXERCISE_TOKEN).data
-        context_value.set(AttributeDict(triggered_inputs=[
-            {"prop_id": f"{ids.EXERCISE_NEXT}.n_clicks", "value": 1}]))  # fmt: skip
-        message, _timeline, _clock, fresh = exercise_page.control(1, None, None, token,
-                                                                  now=clock.now())  # fmt: skip
+        context_value.set(
+            AttributeDict(
+                triggered_inputs=[{"prop_id": f"{ids.EXERCISE_NEXT}.n_clicks", "value": 1}]
+            )
+        )
+        message, _timeline, _clock, fresh = exercise_page.control(
+            1, None, None, token, now=clock.now()
+        )
         assert "I01" in str(message.children)
         again = exercise_page.control(2, None, None, token, now=clock.advance(seconds=1))
     assert "message-error" in again[0].className  # the same token twice: refused
@@ -134,8 +138,10 @@ def test_situation_reports_of_a_sandbox_are_watermarked(sandbox, live_store, clo
     assert markdown.startswith("**МАШҚ**")
     live = replace(report, exercise=None)
     assert 'class="exercise-watermark"' not in render_html(live)
-    assert build_sitrep(live_store, as_of=clock.now(), produced_by="EOC",
-                        draw_map=False).exercise is None  # fmt: skip
+    assert (
+        build_sitrep(live_store, as_of=clock.now(), produced_by="EOC", draw_map=False).exercise
+        is None
+    )
 
 
 def test_the_offline_public_map_of_a_sandbox_says_exercise(sandbox, tmp_path):

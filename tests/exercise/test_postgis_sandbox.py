@@ -53,8 +53,9 @@ def test_a_postgis_schema_as_the_sandbox_of_a_geopackage(database, live_store, s
     assert sha256_of(live_store.path) == before
 
 
-def test_a_geopackage_sandbox_of_a_postgis_live_store(database, seed_frames, starter, clock,
-                                                      tmp_path):  # fmt: skip
+def test_a_geopackage_sandbox_of_a_postgis_live_store(
+    database, seed_frames, starter, clock, tmp_path
+):
     live = open_store(f"{database}?schema=live_{secrets.token_hex(3)}")
     live.replace_all(seed_frames, now=SEED_TIME)
     before = content_checksums(live)

@@ -30,11 +30,19 @@ def test_the_timeline_is_the_audit_log_since_the_start(played, after_action):
 
 
 def test_players_actions_are_placed_on_the_exercise_clock(after_action):
-    minutes = {a: after_action.first(a).exercise_s / 60 for a in
-               ("incident_logged", "sitrep_published", "relocation_applied", "alert_published")}  # fmt: skip
+    minutes = {
+        a: after_action.first(a).exercise_s / 60
+        for a in ("incident_logged", "sitrep_published", "relocation_applied", "alert_published")
+    }
     assert minutes == pytest.approx(
-        {"incident_logged": 6, "sitrep_published": 40, "relocation_applied": 50,
-         "alert_published": 53}, abs=1.5)  # fmt: skip
+        {
+            "incident_logged": 6,
+            "sitrep_published": 40,
+            "relocation_applied": 50,
+            "alert_published": 53,
+        },
+        abs=1.5,
+    )
     [relocation] = after_action.relocations
     assert {s.entry.feature_id for s in relocation} == {"TJ-DS-0023", "TJ-DS-0024"}
     assert after_action.edits_by_role["duty_officer"] >= 2

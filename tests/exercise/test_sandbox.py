@@ -46,8 +46,9 @@ def test_stop_archives_the_sandbox_beside_it(played):
         stop_exercise(played.archive, by="admin1", now=played.end)
 
 
-def test_start_refuses_an_existing_sandbox_and_the_live_store_itself(live_store, starter, clock,
-                                                                     tmp_path):  # fmt: skip
+def test_start_refuses_an_existing_sandbox_and_the_live_store_itself(
+    live_store, starter, clock, tmp_path
+):
     with pytest.raises(ExerciseError, match="another place"):
         start_exercise(
             live_store, GeoPackageStore(live_store.path), starter, by="a", now=clock.now()
