@@ -149,3 +149,13 @@ def test_the_offline_public_map_of_a_sandbox_says_exercise(sandbox, tmp_path):
 
     text = write_public_map(sandbox, tmp_path / "public.html").read_text(encoding="utf-8")
     assert "this map shows a training exercise" in text
+
+
+def test_the_alert_form_of_a_sandbox_starts_at_status_exercise(app, live_app):
+    from eoc.web.components import alert_ids
+    from eoc.web.pages import alerts
+
+    with signed_in(app, "duty_officer"):
+        assert find_component(alerts.layout(), alert_ids.STATUS).value == "Exercise"
+    with signed_in(live_app, "duty_officer"):
+        assert find_component(alerts.layout(), alert_ids.STATUS).value == "Actual"
