@@ -38,13 +38,14 @@ def _sandbox(args: argparse.Namespace):
 
 
 def _start(args: argparse.Namespace, settings: Settings):
+    from eoc.cli import ensure_store  # late: eoc.cli imports this module
     from eoc.exercise.sandbox import start_exercise
     from eoc.exercise.scenario import read_scenario_file
 
     scenario = read_scenario_file(args.scenario)
-    live = open_store(settings.store)
+    live = ensure_store(settings)  # a fresh clone: built from the seed first, as `make run` does
     sandbox = open_store(args.sandbox)
-    by = _operator(live, args.user) if live.exists() else "?"
+    by = _operator(live, args.user)
     record = start_exercise(live, sandbox, scenario, by=by, now=datetime.now(UTC))
     _say(
         _(
