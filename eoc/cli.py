@@ -14,6 +14,7 @@ from eoc.accounts_cli import add_user_commands as add_account_user_commands
 from eoc.auth import change_password, create_user, set_disabled, set_role
 from eoc.config import Settings, language_from_environment, load_settings
 from eoc.errors import EocError, StoreNotInitialisedError, ValidationError
+from eoc.exercise_cli import add_commands as add_exercise_commands
 from eoc.feeds_cli import add_commands as add_feed_commands
 from eoc.flows.seed import load_seed_flows
 from eoc.flows_cli import add_commands as add_flows_commands
@@ -289,6 +290,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_relocation_commands(sub)
     add_store_commands(sub)
     add_flows_commands(sub)
+    add_exercise_commands(sub)
     return parser
 
 

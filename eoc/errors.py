@@ -92,3 +92,11 @@ class NotFoundError(EocError):
 
 class PublicationError(EocError):
     """A layer cannot be made public safely; nothing was published."""
+
+
+class ExerciseError(EocError):
+    """An exercise cannot start, play or stop as asked (eoc/exercise); the store is unchanged."""
+
+
+class ScenarioError(ExerciseError):
+    """A scenario file cannot be read: the line and column are in the message."""

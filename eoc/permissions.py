@@ -36,6 +36,7 @@ class Action(StrEnum):
     DRAFT_ALERTS = "draft_alerts"  # CAP alert drafts and the messaging library's texts
     APPROVE_ALERTS = "approve_alerts"  # approve another's draft, publish an approved alert
     ENTER_FLOWS = "enter_flows"  # flow monitoring counts at border points (form and import)
+    RUN_EXERCISE = "run_exercise"  # the exercise controller: the clock and the injects
 
 
 # Action names as shown in refusals ("role 'viewer' may not edit sites").
@@ -54,6 +55,7 @@ ACTION_LABELS = (
     N_("draft alerts"),
     N_("approve alerts"),
     N_("enter flows"),
+    N_("run exercise"),
 )
 
 PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -72,6 +74,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     # Never one's own draft (eoc/alerts/workflow.py): the second person is checked there.
     Action.APPROVE_ALERTS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
     Action.ENTER_FLOWS: frozenset({Role.ADMIN, Role.DUTY_OFFICER}),
+    Action.RUN_EXERCISE: frozenset({Role.ADMIN}),
 }
 
 # Which action edits which layer, on its screens and by import alike (one table for both).

@@ -22,6 +22,7 @@ import xstatic.pkg.leaflet as xstatic_leaflet
 
 import layers
 from eoc.analysis.projects import project_totals
+from eoc.exercise.marking import PUBLIC_BANNER_TEXT, exercise_title
 from eoc.i18n import N_, _, current_language, place_name
 from eoc.publish import PUBLIC_NOTE, PUBLISHED_LAYERS, public_layers, public_tooltip
 from eoc.store import Store
@@ -53,6 +54,7 @@ def build_public_map_html(
     *,
     version: int | None = None,
     data_time: datetime | None = None,
+    exercise: bool = False,
 ) -> str:
     """The public map of the operational `frames` over the `context` layers, as HTML.
 
@@ -87,6 +89,8 @@ def build_public_map_html(
     folium.LayerControl(collapsed=False).add_to(fmap)
     fmap.fit_bounds([[south, west], [north, east]])
     root = fmap.get_root()
+    if exercise:  # made from an exercise sandbox: said before anything else
+        root.html.add_child(folium.Element(_exercise_banner()))
     root.html.add_child(folium.Element(_title()))
     root.html.add_child(folium.Element(_legend(shown)))
     root.html.add_child(folium.Element(_footer(version, data_time)))
@@ -100,7 +104,11 @@ def write_public_map(store: Store, out_path: str | os.PathLike[str]) -> Path:
     frames = {name: store.read_layer(name) for name in PUBLISHED_LAYERS}
     context = {name: store.read_layer(name) for name in BASEMAP}
     text = build_public_map_html(
-        frames, context, version=store.version(), data_time=store.data_time()
+        frames,
+        context,
+        version=store.version(),
+        data_time=store.data_time(),
+        exercise=exercise_title(store.sql) is not None,
     )
     out = Path(out_path)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -202,6 +210,14 @@ def _add_operational(fmap: folium.Map, spec: layers.LayerSpec, gdf: gpd.GeoDataF
         radius = max(spec.style.marker_size // 2, 4)
         common["marker"] = folium.CircleMarker(radius=radius, fill=True)
     folium.GeoJson(data, **common).add_to(fmap)
+
+
+def _exercise_banner() -> str:
+    return (
+        '<div class="eoc-exercise" role="status" style="position:fixed;top:0;left:0;right:0;'
+        "z-index:2000;padding:6px 12px;background:#b00020;color:#fff;font:bold 15px sans-serif;"
+        f'text-align:center">{escape_text(_(PUBLIC_BANNER_TEXT))}</div>'
+    )
 
 
 def _title() -> str:

@@ -192,6 +192,7 @@ def compose_sitrep(
             moment=moment,
             rules=CapacityRules(load_standards(), on=moment.date()),
         ),
+        exercise=snapshot.exercise,
     )
     if draw_map:
         report = with_map(report, snapshot, zones)

@@ -141,6 +141,7 @@ class Sitrep:
     coverage: tuple[Sentence, ...] = ()
     alerts: Table | None = None  # CAP alerts in force (eoc/alerts/sitrep.py)
     flows: FlowSection | None = None  # None: no flow monitoring count up to the report's day
+    exercise: str | None = None  # on an exercise sandbox, its title: every page is watermarked
 
     def figure(self, key: str) -> int:
         """The value of key figure `key`."""

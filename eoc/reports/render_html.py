@@ -39,8 +39,8 @@ def render_html(report: Sitrep, *, extra_css: str = "") -> str:
     Nothing in it is fetched: the style sheet is inline and the map is a data: URI, so the
     file opens offline and a PDF engine needs no network.
     """
-    template = _environment().get_template("sitrep.html")
-    return template.render(
+    return render_template(
+        "sitrep.html",
         report=report,
         lang=current_language(),
         title=wording.title(report),
@@ -48,5 +48,13 @@ def render_html(report: Sitrep, *, extra_css: str = "") -> str:
         map_uri=png_data_uri(report.map_png) if report.map_png else None,
         w=wording,
         S=wording.SECTIONS,
-        _=_,
     )
+
+
+def render_template(name: str, **context: object) -> str:
+    """Template `name` of eoc/reports/templates with `context` (and `_`), autoescaped.
+
+    Every HTML the reports write comes through here: the situation report and the exercise's
+    after-action report (eoc/exercise/report.py).
+    """
+    return _environment().get_template(name).render(_=_, **context)

@@ -50,6 +50,9 @@ def markdown_table(table: Table, report: Sitrep) -> list[str]:
 def render_markdown(report: Sitrep) -> str:
     """The report in the current language as Markdown text."""
     out = [f"# {_escape(wording.title(report))}", "", f"**{_escape(wording.scope(report))}**", ""]
+    if report.exercise:
+        note = _(wording.WATERMARK_NOTE).format(title=report.exercise)
+        out = [f"**{_(wording.EXERCISE_WORD)}** · {_escape(note)}", "", *out]
     out += [f"- {label}: **{_escape(value)}**" for label, value in wording.header_rows(report)]
     out += ["", f"## {_(S['highlights'])}", ""]
     out += [f"- {_escape(wording.sentence(item))}" for item in report.highlights]

@@ -53,8 +53,8 @@ def _css_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
 
 
-def pdf_css(report: Sitrep) -> str:
-    """@font-face rules for the shipped fonts and the page furniture, in the current language."""
+def font_css() -> str:
+    """@font-face rules for the shipped fonts (ReportRenderError if one is missing)."""
     faces = []
     for weight, name in FONT_FILES.items():
         path = FONT_DIR / name
@@ -66,12 +66,16 @@ def pdf_css(report: Sitrep) -> str:
             f"@font-face {{ font-family: {_css_string(FONT_FAMILY)}; font-weight: {weight};"
             f" src: url({_css_string(path.resolve().as_uri())}); }}"
         )
-    running = _css_string(wording.title(report) + " · " + wording.scope(report))
+    return "\n".join(faces)
+
+
+def page_css(running_title: str, *, root: str = ".sitrep") -> str:
+    """The page furniture: `running_title` at the top of each page, page numbers below."""
+    running = _css_string(running_title)
     page = _css_string(_("Page") + " ")
     return "\n".join(
         [
-            *faces,
-            f".sitrep {{ font-family: {_css_string(FONT_FAMILY)}, sans-serif; }}",
+            f"{root} {{ font-family: {_css_string(FONT_FAMILY)}, sans-serif; }}",
             "@page { @top-left { content: " + running + "; font-size: 7pt; color: #4a5562;"
             f" font-family: {_css_string(FONT_FAMILY)}; }}",
             "@bottom-right { content: " + page + ' counter(page) " / " counter(pages);'
@@ -80,12 +84,27 @@ def pdf_css(report: Sitrep) -> str:
     )
 
 
-def render_pdf(report: Sitrep) -> bytes:
-    """The report in the current language as PDF bytes."""
+def pdf_css(report: Sitrep) -> str:
+    """@font-face rules for the shipped fonts and the page furniture, in the current language."""
+    running = wording.title(report) + " · " + wording.scope(report)
+    if report.exercise:
+        running = _(wording.EXERCISE_WORD) + " · " + running
+    return font_css() + "\n" + page_css(running)
+
+
+def html_to_pdf(document: str) -> bytes:
+    """A complete HTML document (fonts from font_css, images as data: URIs) as PDF bytes.
+
+    The one PDF engine of the application: situation reports and after-action reports.
+    """
     try:
         import weasyprint
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ReportRenderError(_("PDF reports need WeasyPrint: pip install weasyprint")) from exc
-    document = render_html(report, extra_css=pdf_css(report))
     html = weasyprint.HTML(string=document, url_fetcher=_fetcher_class()())
     return html.write_pdf()
+
+
+def render_pdf(report: Sitrep) -> bytes:
+    """The report in the current language as PDF bytes."""
+    return html_to_pdf(render_html(report, extra_css=pdf_css(report)))

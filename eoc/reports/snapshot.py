@@ -43,6 +43,7 @@ class Snapshot:
     grid_file: Path | None = None  # the file of the population grid in use, if there is one
     alerts: tuple = ()  # published CAP alerts (eoc.alerts.workflow.AlertRow), for the sitrep
     flow_counts: pd.DataFrame | None = None  # the flow-monitoring registry (eoc.flows.registry)
+    exercise: str | None = None  # the exercise's title when the store is an exercise sandbox
 
 
 def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
@@ -64,6 +65,7 @@ def read_snapshot(store, names: Sequence[str] = SITREP_LAYERS) -> Snapshot:
                 grid_file_in_use(store, frames.get("population_grids")),
                 _published_alerts(store),
                 counts,
+                _exercise(store),
             )
     raise StoreError(_("the store kept changing while the report was read; try again in a minute"))
 
@@ -80,3 +82,10 @@ def _published_alerts(store) -> tuple:
 
     sql = getattr(store, "sql", None)
     return () if sql is None else tuple(list_alerts(sql, states=(PUBLISHED,), limit=10_000))
+
+
+def _exercise(store) -> str | None:
+    from eoc.exercise.marking import exercise_title  # late: one small table
+
+    sql = getattr(store, "sql", None)
+    return None if sql is None else exercise_title(sql)

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
+from eoc.exercise.marking import EXERCISE_WORD, WATERMARK_NOTE
 from eoc.i18n import N_, _, current_language, format_day, format_number, format_time
 from eoc.reports.model import Column, Sentence, Sitrep, Table
 
@@ -21,6 +22,8 @@ SCENARIO_NOTICE = N_(
     "Operational layers (sites, hazard zones, checkpoints, projects, incidents) are an "
     "illustrative scenario built on real places, not real operational data. Roads are schematic."
 )
+
+__all__ = ["EXERCISE_WORD", "WATERMARK_NOTE"]  # for the templates: the exercise marking
 
 # Sections in the order the report shows them: (key, heading msgid).
 SECTIONS = {

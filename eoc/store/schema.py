@@ -23,6 +23,7 @@ TABLE_MODULES = (
     "eoc.store.displays",
     "eoc.store.flow_tables",
     "eoc.store.alert_tables",
+    "eoc.store.exercise_tables",
 )
 
 

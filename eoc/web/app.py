@@ -11,7 +11,8 @@ from eoc.permissions import Action, is_allowed
 from eoc.store import Store
 from eoc.web.cache import VersionedCache
 from eoc.web.cap_routes import register_cap_routes
-from eoc.web.context import CACHE_KEY, SETTINGS_KEY
+from eoc.web.components.exercise_banner import exercise_banner, register_exercise_banner
+from eoc.web.context import CACHE_KEY, SETTINGS_KEY, current_exercise_title
 from eoc.web.headers import install_security_headers
 from eoc.web.jobs import install_jobs
 from eoc.web.language import install_language, language_links
@@ -22,6 +23,7 @@ from eoc.web.pages import (
     audit,
     capacity,
     data_io,
+    exercise,
     operations,
     public,
     relocation,
@@ -65,6 +67,8 @@ def create_app(store: Store, settings: Settings) -> Dash:
     reports.register(app)
     data_io.register(app)
     alerts.register(app)
+    exercise.register(app)
+    register_exercise_banner(app)
     app.layout = _shell
     register_routes(app.server)
     register_cap_routes(app.server)
@@ -73,9 +77,11 @@ def create_app(store: Store, settings: Settings) -> Dash:
 
 
 def _shell() -> html.Div:
+    banner = exercise_banner()  # None on a live store
     return html.Div(
-        className="shell",
+        className="shell exercise-shell" if banner is not None else "shell",
         children=[
+            *([banner] if banner is not None else []),
             html.Header(
                 className="topbar",
                 children=[
@@ -95,10 +101,12 @@ def _shell() -> html.Div:
 def _nav_links() -> list:
     """Links to the pages the session's role may open, and sign in/out."""
     role = current_role()
+    exercise = current_exercise_title() is not None
     links = [
         dcc.Link(_(str(page.get("name"))), href=page["relative_path"])
         for page in dash.page_registry.values()
         if is_allowed(role, page.get("action", Action.VIEW_INTERNAL))
+        and (exercise or not page.get("exercise_only"))
     ]
     user = current_username()
     if user:

@@ -15,6 +15,7 @@ from eoc.alerts.atom import build_feed
 from eoc.alerts.library import current_messages, export_csv
 from eoc.alerts.workflow import PUBLISHED, current_alerts, get_alert
 from eoc.errors import NotFoundError, StoreError
+from eoc.exercise.marking import exercise_rows, exercise_title
 from eoc.i18n import normalise_language
 from eoc.permissions import Action, is_allowed
 from eoc.web.context import current_cache
@@ -30,6 +31,8 @@ def cap_feed() -> flask.Response:
         rows = current_alerts(store.sql, now=now, scope="Public")
     except StoreError:
         return flask.make_response("the store is not available", 503)
+    if exercise_title(store.sql) is not None:
+        rows = exercise_rows(rows)
     lang = normalise_language(flask.request.args.get("lang")) or "en"
     body = build_feed(rows, base_url=flask.request.host_url.rstrip("/"), now=now, lang=lang)
     response = flask.make_response(body)
@@ -47,6 +50,8 @@ def cap_file(alert_id: str) -> flask.Response:
     internal = is_allowed(current_role(), Action.VIEW_INTERNAL)
     if not internal and (row.scope != "Public" or row.state != PUBLISHED):
         flask.abort(404)
+    if exercise_title(store.sql) is not None:
+        row = exercise_rows([row])[0]
     response = flask.make_response(row.cap_xml)
     response.headers["Content-Type"] = "application/cap+xml; charset=utf-8"
     if not internal:

@@ -34,6 +34,7 @@ EXPECTED = {
     Action.DRAFT_ALERTS: {"admin", "duty_officer"},
     Action.APPROVE_ALERTS: {"admin", "duty_officer"},
     Action.ENTER_FLOWS: {"admin", "duty_officer"},
+    Action.RUN_EXERCISE: {"admin"},
 }
 # Who may import into which layer, pinned likewise (the screens' edit rights, no more).
 EXPECTED_IMPORTS = {

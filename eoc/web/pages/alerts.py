@@ -23,7 +23,7 @@ from eoc.errors import EocError
 from eoc.i18n import LANGUAGES, N_, _, format_time
 from eoc.permissions import Action, is_allowed
 from eoc.web.components import alert_ids as ids
-from eoc.web.context import current_cache, current_write_tokens
+from eoc.web.context import current_cache, current_exercise_title, current_write_tokens
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
 DRAFT_PURPOSE, REVIEW_PURPOSE, MESSAGE_PURPOSE = "alert-draft", "alert-review", "key-message"
@@ -122,7 +122,10 @@ def _draft_form(source: str | None) -> html.Section:
             html.Label(_("Phase")), _select(ids.PHASE, lib.PHASES, "warning", labels=lib.LABELS),
             html.Label(_("Audience")),
             _select(ids.AUDIENCE, lib.AUDIENCES, "public", labels=lib.LABELS),
-            html.Label("status"), _select(ids.STATUS, model.STATUSES, "Actual"),
+            # On an exercise sandbox every alert is saved as Exercise (eoc/alerts/workflow.py).
+            html.Label("status"),
+            _select(ids.STATUS, model.STATUSES,
+                    "Actual" if current_exercise_title() is None else "Exercise"),
             html.Label("msgType"), _select(ids.MSG_TYPE, model.MSG_TYPES, "Alert"),
             html.Label(_("References (for an Update or Cancel)")),
             dcc.Dropdown(id=ids.REFERENCES, options=[], multi=True),

@@ -27,6 +27,7 @@ from eoc.alerts.workflow import current_alerts
 from eoc.analysis.active import AnalysisInputError, as_utc
 from eoc.analysis.kpis import is_stale, new_severe_incidents
 from eoc.analysis.regions import region_geometry
+from eoc.exercise.marking import BANNER_TEXT, EXERCISE_WORD
 from eoc.feeds.state import read_states
 from eoc.i18n import N_, _, clock_date_parts, current_language, localised
 from eoc.permissions import Action
@@ -51,7 +52,7 @@ from eoc.web.components.map_figure import (
 from eoc.web.components.map_legend import build_map_legend
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, MapView, view_of_bounds
-from eoc.web.context import current_cache, current_settings
+from eoc.web.context import current_cache, current_exercise_title, current_settings
 from eoc.web.headline import build_headline
 from eoc.web.past import describe_moment, layers_at
 from eoc.web.polling import poll_version
@@ -143,15 +144,20 @@ def layout(**query: str) -> html.Div:
     params = parse_wall_params(query, stale_after_min=settings.stale_after_min)
     cache = current_cache()
     regions = cache.read_layers(["regions"], version=cache.store.version())["regions"]
+    exercise = current_exercise_title()
     return html.Div(
-        className="wall-page",
+        className="wall-page" if exercise is None else "wall-page wall-exercise",
         children=[
             html.Header(
                 className="wall-header",
                 children=[
                     html.Div(
                         className="wall-title",
-                        children=[html.H1(_("EOC Tajikistan")), html.Span(_(TITLE))],
+                        children=[
+                            html.H1(_("EOC Tajikistan")),
+                            html.Span(_(TITLE)),
+                            *wall_exercise_badge(exercise),
+                        ],
                     ),
                     html.Div(id=ids.WALL_DATA_TIME, className="wall-data-time"),
                     feed_health_placeholder(ids.WALL_FEED_HEALTH),
@@ -218,6 +224,16 @@ def layout(**query: str) -> html.Div:
             dcc.Store(id=ids.WALL_SCREEN),
         ],
     )
+
+
+def wall_exercise_badge(title: str | None) -> list:
+    """The EXERCISE badge beside the wall's title (the wall covers the page's own banner)."""
+    if title is None:
+        return []
+    return [
+        html.Strong(_(EXERCISE_WORD), className="exercise-word wall-exercise-word"),
+        html.Span(_(BANNER_TEXT).format(title=title), className="wall-exercise-title"),
+    ]
 
 
 def view_label(name: str, regions) -> str:
