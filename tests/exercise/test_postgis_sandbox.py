@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -16,26 +14,11 @@ from eoc.store.backup import content_checksums
 from tests.conftest import SEED_TIME
 from tests.exercise.conftest import sha256_of
 
-SERVER = os.environ.get("EOC_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-
 
 @pytest.fixture(scope="module")
-def database():
-    psycopg = pytest.importorskip("psycopg")
-    from psycopg import sql
-
-    try:
-        con = psycopg.connect(SERVER, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL is not reachable at {SERVER}: {exc}")
-    name = f"eoc_test_{secrets.token_hex(4)}"
-    with con:
-        con.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    try:
-        yield urlunsplit(urlsplit(SERVER)._replace(path=f"/{name}"))
-    finally:
-        with psycopg.connect(SERVER, autocommit=True) as con:
-            con.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
+def database(pg_database) -> str:
+    """The run's throwaway PostgreSQL database (tests/conftest.py)."""
+    return pg_database
 
 
 def test_a_postgis_schema_as_the_sandbox_of_a_geopackage(database, live_store, starter, clock):

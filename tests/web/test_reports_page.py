@@ -14,6 +14,7 @@ from eoc.store.edits import Edit
 from eoc.web import create_app
 from eoc.web.components import report_ids as ids
 from eoc.web.pages import reports as page
+from eoc.web.pages.report_routes import download_report
 from eoc.web.security import CALLBACK_ACTIONS_KEY, PermissionDeniedError
 from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
 
@@ -180,7 +181,7 @@ def test_downloads_are_for_internal_roles_only(app):
     anonymous = client_as(app, None).get(f"/reports/{number}.pdf")
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     with signed_in(app, None), pytest.raises(PermissionDeniedError):
-        page.download_report(number, "pdf")
+        download_report(number, "pdf")
 
 
 def test_the_page_shows_publish_only_to_those_who_may(app):

@@ -38,7 +38,6 @@ from eoc.i18n import (
 from eoc.permissions import Action, is_allowed
 from eoc.reports import wording
 from eoc.reports.archive import (
-    CONTENT_TYPES,
     FREE_TEXT_MAX_LENGTH,
     PRODUCED_BY_MAX_LENGTH,
     PUBLISH,
@@ -51,10 +50,11 @@ from eoc.reports.render_html import render_html
 from eoc.reports.render_pdf import render_pdf
 from eoc.reports.snapshot import read_snapshot
 from eoc.web.components import report_ids as ids
-from eoc.web.components.feed_drafts import build_drafts_table, download_draft, opened_draft
+from eoc.web.components.feed_drafts import build_drafts_table, opened_draft
 from eoc.web.components.report_archive import build_archive_table
 from eoc.web.context import current_cache, current_write_tokens
 from eoc.web.jobs import background_callback
+from eoc.web.pages.report_routes import register_report_routes
 from eoc.web.security import (
     current_role,
     current_username,
@@ -494,38 +494,6 @@ def _message(text: str, *, ok: bool) -> html.Div:
     return html.Div(text, className="message-ok" if ok else "message-error")
 
 
-# -- downloads -------------------------------------------------------------------------------
-
-
-def download_report(number: int, ext: str) -> flask.Response:
-    """A published report's HTML, PDF or Markdown; internal roles only (checked here too)."""
-    require(Action.VIEW_INTERNAL)
-    if ext not in CONTENT_TYPES:
-        flask.abort(404)
-    content = current_cache().store.report_content(number, ext)
-    if content is None:
-        flask.abort(404)
-    response = flask.make_response(content)
-    response.headers["Content-Type"] = CONTENT_TYPES[ext]
-    disposition = "inline" if ext == "html" else "attachment"
-    response.headers["Content-Disposition"] = f'{disposition}; filename="sitrep-{number}.{ext}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _route(view):
-    """`view` as a route: a refused role gets 403 with the reason."""
-    from eoc.web.security import PermissionDeniedError
-
-    def route(**kwargs) -> flask.Response:
-        try:
-            return view(**kwargs)
-        except PermissionDeniedError as exc:
-            return flask.make_response(str(exc), 403)
-
-    return route
-
-
 def register(app: Dash) -> None:
     dash.register_page(
         __name__,
@@ -535,15 +503,7 @@ def register(app: Dash) -> None:
         name=N_("Reports"),
         action=Action.VIEW_INTERNAL,
     )
-    app.server.add_url_rule(
-        "/reports/<int:number>.<ext>", "report_download", _route(download_report), methods=["GET"]
-    )
-    app.server.add_url_rule(
-        "/reports/drafts/<incident_id>/<lang>.md",
-        "report_draft_download",
-        _route(download_draft),
-        methods=["GET"],
-    )
+    register_report_routes(app.server)
     view = Action.VIEW_INTERNAL
     guarded_callback(
         app,
