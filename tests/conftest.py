@@ -87,39 +87,120 @@ STAFF_PASSWORD = "correct horse battery staple"
 STAFF = {"admin": "admin1", "duty_officer": "duty1", "cccm": "cccm1", "viewer": "viewer1"}
 
 
+def add_staff(store) -> None:
+    """One user per role in `store` (names STAFF, password STAFF_PASSWORD)."""
+    from eoc.auth import create_user
+
+    for role, name in STAFF.items():
+        create_user(store, name, role=role, password=STAFF_PASSWORD, now=SEED_TIME)
+
+
+def copy_geopackage(store: GeoPackageStore, path: Path) -> GeoPackageStore:
+    """A copy of GeoPackage `store` at `path`, with its grid files (a store of its own)."""
+    from eoc.io.raster import copy_grid_files
+
+    copy = GeoPackageStore(path)
+    shutil.copyfile(store.path, copy.path)
+    copy_grid_files(store, copy)
+    return copy
+
+
 @pytest.fixture(scope="session")
 def staff_store(seed_store, tmp_path_factory) -> GeoPackageStore:
     """A copy of the seed store with one user per role (password STAFF_PASSWORD)."""
-    import shutil
-
-    from eoc.auth import create_user
-
-    store = GeoPackageStore(tmp_path_factory.mktemp("staff") / "staff.gpkg")
-    shutil.copyfile(seed_store.path, store.path)
-    for role, name in STAFF.items():
-        create_user(store, name, role=role, password=STAFF_PASSWORD, now=SEED_TIME)
+    store = copy_geopackage(seed_store, tmp_path_factory.mktemp("staff") / "staff.gpkg")
+    add_staff(store)
     return store
 
 
 @pytest.fixture(scope="session")
-def pg_staff_store(pg_database):
-    """`staff_store` on PostGIS: the seed and one user per role in a schema of its own."""
-    from eoc.auth import create_user
+def pg_staff_template(pg_database):
+    """The staff store on PostGIS, alone in a database no test opens: the template that
+    `copy_pg_template` copies (CREATE DATABASE … TEMPLATE, ~0.2 s) for each writable copy."""
     from eoc.store.postgis import PostGISStore
 
-    store = PostGISStore(pg_schema_url(pg_database, "staff"))
+    database = f"{urlsplit(pg_database).path.lstrip('/')}_staff"
+    _create_database(database)
+    url = f"{_database_url(database)}?schema=staff_{secrets.token_hex(4)}"
+    store = PostGISStore(url)
     build_from_seed(store, SEED_DIR, now=SEED_TIME)
-    for role, name in STAFF.items():
-        create_user(store, name, role=role, password=STAFF_PASSWORD, now=SEED_TIME)
-    yield store
+    add_staff(store)
+    store.sql.engine.dispose()  # a template database must have no session open
+    yield url
+    _drop_database(database)
+
+
+def copy_pg_template(template_url: str):
+    """A new PostGIS store: a copy of the database at `template_url`, same schema."""
+    from eoc.store.postgis import PostGISStore
+
+    parts = urlsplit(template_url)
+    source = parts.path.lstrip("/")
+    copy = f"{source}_{secrets.token_hex(4)}"
+    _create_database(copy, template=source)
+    return PostGISStore(urlunsplit(parts._replace(path=f"/{copy}")))
+
+
+def drop_pg_copy(store) -> None:
+    """Remove a store `copy_pg_template` made."""
     store.sql.engine.dispose()
+    _drop_database(urlsplit(store.location).path.lstrip("/"))
 
 
-@pytest.fixture(scope="module", params=["geopackage", "postgis"])
-def each_staff_store(request):
+def _database_url(name: str) -> str:
+    return urlunsplit(urlsplit(PG_SERVER)._replace(path=f"/{name}"))
+
+
+def _create_database(name: str, *, template: str | None = None) -> None:
+    import psycopg
+    from psycopg import sql
+
+    query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        query = sql.SQL("{} TEMPLATE {}").format(query, sql.Identifier(template))
+    with psycopg.connect(PG_SERVER, autocommit=True) as con:
+        con.execute(query)
+
+
+def _drop_database(name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(PG_SERVER, autocommit=True) as con:
+        con.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def pg_staff_store(pg_staff_template):
+    """`staff_store` on PostGIS (shared: tests must not write to it)."""
+    store = copy_pg_template(pg_staff_template)
+    yield store
+    drop_pg_copy(store)
+
+
+BACKENDS = ("geopackage", "postgis")
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend(request) -> str:
+    """Each store backend in turn, for a whole test module."""
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def each_staff_store(request, backend):
     """The staff store on each backend in turn (shared: tests must not write to it)."""
-    name = "staff_store" if request.param == "geopackage" else "pg_staff_store"
-    return request.getfixturevalue(name)
+    return request.getfixturevalue("staff_store" if backend == "geopackage" else "pg_staff_store")
+
+
+def staff_copy(request, backend: str, folder: Path):
+    """A writable copy of the staff store on `backend`, a store of the requesting fixture's
+    own: a file in `folder`, or a PostgreSQL database dropped when that fixture ends."""
+    if backend == "geopackage":
+        return copy_geopackage(request.getfixturevalue("staff_store"), folder / "staff.gpkg")
+    store = copy_pg_template(request.getfixturevalue("pg_staff_template"))
+    request.addfinalizer(lambda: drop_pg_copy(store))
+    return store
 
 
 @contextmanager

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import dash
@@ -10,11 +9,10 @@ import pytest
 from dash._callback_context import context_value
 from dash._utils import AttributeDict
 
-from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.web import create_app, ids
 from eoc.web.pages.operations import show_as_of, step_play, update_map, update_panels
-from tests.conftest import SEED_TIME, settings_for, signed_in
+from tests.conftest import SEED_TIME, settings_for, signed_in, staff_copy
 
 KYZYL_ART = "TJ-BCP-09"
 CLOSED_AT = SEED_TIME + timedelta(days=5)  # in the past of the real clock
@@ -22,9 +20,8 @@ NOW = CLOSED_AT + timedelta(hours=2)
 
 
 @pytest.fixture(scope="module")
-def store(seed_store, tmp_path_factory):
-    copy = GeoPackageStore(tmp_path_factory.mktemp("as-of") / "as-of.gpkg")
-    shutil.copyfile(seed_store.path, copy.path)
+def store(request, backend, tmp_path_factory):
+    copy = staff_copy(request, backend, tmp_path_factory.mktemp("as-of"))
     copy.apply_edits(
         "border_checkpoints",
         [Edit(KYZYL_ART, {"status": "closed"})],

@@ -2,24 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 
 import pytest
 
-from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.web import create_app
 from eoc.web.pages.audit import layout, update_audit
-from tests.conftest import settings_for, signed_in
+from tests.conftest import settings_for, signed_in, staff_copy
 
 T1 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def app(staff_store, tmp_path_factory):
-    store = GeoPackageStore(tmp_path_factory.mktemp("audit") / "a.gpkg")
-    shutil.copyfile(staff_store.path, store.path)
+def app(request, backend, tmp_path_factory):
+    store = staff_copy(request, backend, tmp_path_factory.mktemp("audit"))
     store.apply_edits(
         "displacement_sites",
         [Edit("TJ-DS-0001", {"individuals": 455})],

@@ -9,23 +9,20 @@ message in words (or a 4xx from the gate), and nothing is written.
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from eoc.store import GeoPackageStore
 from eoc.web import create_app, ids
 from eoc.web.pages import capacity, operations, operations_forms, reports
-from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
+from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in, staff_copy
 from tests.web.test_incident_log import click_on, find
 
 LONG_WORD = "A" * 100_000
 
 
 @pytest.fixture(scope="module")
-def store(staff_store, tmp_path_factory):
-    copy = GeoPackageStore(tmp_path_factory.mktemp("bad") / "bad.gpkg")
-    shutil.copyfile(staff_store.path, copy.path)
+def store(request, backend, tmp_path_factory):
+    copy = staff_copy(request, backend, tmp_path_factory.mktemp("bad"))
     return copy
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 
 import dash
@@ -11,12 +10,11 @@ from dash.exceptions import PreventUpdate
 
 from eoc.analysis.capacity import CONGESTION_BANDS
 from eoc.permissions import Action
-from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.web import create_app
 from eoc.web.pages import capacity
 from eoc.web.security import CALLBACK_ACTIONS_KEY
-from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
+from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in, staff_copy
 
 T1 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 T2 = datetime(2026, 11, 22, 9, 5, tzinfo=UTC)
@@ -25,10 +23,9 @@ SITE = "TJ-DS-0001"  # Khorog School No. 3: 420 people, over its binding capacit
 
 
 @pytest.fixture
-def store(staff_store, tmp_path) -> GeoPackageStore:
+def store(request, backend, tmp_path):
     """A writable copy of the seed store with one user per role."""
-    copy = GeoPackageStore(tmp_path / "capacity.gpkg")
-    shutil.copyfile(staff_store.path, copy.path)
+    copy = staff_copy(request, backend, tmp_path)
     return copy
 
 

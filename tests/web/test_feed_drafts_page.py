@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 
 import pytest
 
 from eoc.feeds.drafts import DraftRules, prepare_drafts, read_drafts
 from eoc.feeds.ingest import apply_usgs
-from eoc.store import GeoPackageStore
 from eoc.web import create_app
 from eoc.web.components.feed_health import update_feed_health, update_wall_feed_health
 from eoc.web.pages import reports as page
-from tests.conftest import find_component, settings_for, signed_in
+from tests.conftest import find_component, settings_for, signed_in, staff_copy
 from tests.feeds.samples import recent_usgs_feed
 from tests.web.test_reports_page import client_as
 
@@ -22,9 +20,8 @@ MURGHOB = "USGS-us7000tjm1"
 
 
 @pytest.fixture
-def app(staff_store, tmp_path):
-    store = GeoPackageStore(tmp_path / "drafts.gpkg")
-    shutil.copyfile(staff_store.path, store.path)
+def app(request, backend, tmp_path):
+    store = staff_copy(request, backend, tmp_path)
     now = datetime.now(UTC)
     apply_usgs(store, recent_usgs_feed(now), source="sample", now=now)
     assert prepare_drafts(store, DraftRules(), now=now)

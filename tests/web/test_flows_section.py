@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,20 +9,18 @@ import pytest
 
 from eoc.flows.registry import read_counts
 from eoc.flows.seed import load_seed_flows
-from eoc.store import GeoPackageStore
 from eoc.web import create_app
 from eoc.web.components import flows_section
 from eoc.web.pages import capacity, wall
-from tests.conftest import settings_for, signed_in
+from tests.conftest import settings_for, signed_in, staff_copy
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed"
 
 
 @pytest.fixture(scope="module")
-def flows_store(staff_store, tmp_path_factory) -> GeoPackageStore:
-    copy = GeoPackageStore(tmp_path_factory.mktemp("flows") / "flows.gpkg")
-    shutil.copyfile(staff_store.path, copy.path)
+def flows_store(request, backend, tmp_path_factory):
+    copy = staff_copy(request, backend, tmp_path_factory.mktemp("flows"))
     load_seed_flows(copy, SEED, now=NOW)
     return copy
 

@@ -17,8 +17,8 @@ INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", re
 
 
 @pytest.fixture(scope="module")
-def client(staff_store):
-    return create_app(staff_store, settings_for(staff_store)).server.test_client()
+def client(each_staff_store):
+    return create_app(each_staff_store, settings_for(each_staff_store)).server.test_client()
 
 
 def directives(policy: str) -> dict[str, list[str]]:

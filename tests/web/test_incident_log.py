@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 
 import dash
@@ -13,22 +12,20 @@ from eoc.analysis.capacity import CapacityRules, load_standards, site_capacity
 from eoc.i18n import format_zoned_time, language
 from eoc.reports import wording
 from eoc.reports.build import build_sitrep
-from eoc.store import GeoPackageStore
 from eoc.web import create_app, ids
 from eoc.web.components.map_figure import trace_slots
 from eoc.web.context import WRITE_TOKENS_KEY
 from eoc.web.pages.operations import layout
 from eoc.web.pages.operations_forms import save_incident, save_status, show_detail
 from layers import OPERATIONAL
-from tests.conftest import settings_for, signed_in
+from tests.conftest import settings_for, signed_in, staff_copy
 
 NOW = datetime(2026, 11, 22, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def store(staff_store, tmp_path):
-    copy = GeoPackageStore(tmp_path / "log.gpkg")
-    shutil.copyfile(staff_store.path, copy.path)
+def store(request, backend, tmp_path):
+    copy = staff_copy(request, backend, tmp_path)
     return copy
 
 

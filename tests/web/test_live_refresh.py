@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 
 import dash
@@ -11,23 +10,21 @@ import pytest
 from shapely.geometry import Point
 
 import layers
-from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.web import create_app
 from eoc.web.components.map_figure import trace_slots
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.pages.operations import update_map
 from eoc.web.polling import poll_version
-from tests.conftest import settings_for, signed_in
+from tests.conftest import settings_for, signed_in, staff_copy
 
 T1 = datetime(2026, 11, 22, 8, 0, tzinfo=UTC)
 ALL = list(layers.OPERATIONAL)
 
 
 @pytest.fixture
-def store(seed_store, tmp_path):
-    copy = GeoPackageStore(tmp_path / "live.gpkg")
-    shutil.copyfile(seed_store.path, copy.path)
+def store(request, backend, tmp_path):
+    copy = staff_copy(request, backend, tmp_path)
     return copy
 
 

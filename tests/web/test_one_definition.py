@@ -30,8 +30,8 @@ FIGURES = (
 
 
 @pytest.fixture(scope="module")
-def app(seed_store):
-    return create_app(seed_store, settings_for(seed_store))
+def app(each_staff_store):
+    return create_app(each_staff_store, settings_for(each_staff_store))
 
 
 def find(component, component_id):
@@ -76,13 +76,13 @@ def wall_figures(app, view="country"):
     return tile_values(tiles), scope_of(tiles)
 
 
-def test_every_screen_shows_the_same_national_figures(app, seed_store):
+def test_every_screen_shows_the_same_national_figures(app, each_staff_store):
     ops, ops_scope = operations_figures(app)
     on_wall, wall_scope = wall_figures(app)
     assert {k: ops[k] for k in FIGURES} == {k: on_wall[k] for k in FIGURES}
     assert ops_scope == wall_scope == "Figures and activity: all Tajikistan"
 
-    report = build_sitrep(seed_store, as_of=NOW, produced_by="test", draw_map=False)
+    report = build_sitrep(each_staff_store, as_of=NOW, produced_by="test", draw_map=False)
     assert report.figure("residents_in_zones") == ops["residents-exposed"] > 50_000
     assert report.figure("people_in_sites") == ops["people-in-sites"]
     assert report.figure("sites_over_capacity") == ops["sites-over-capacity"]
@@ -108,7 +108,7 @@ def public_figures(app):
     }
 
 
-def test_the_public_map_shows_the_same_figures_of_the_public_view(app, seed_store):
+def test_the_public_map_shows_the_same_figures_of_the_public_view(app, each_staff_store):
     ops, _ = operations_figures(app)
     tiles, shown = public_figures(app)
     same = ("active-hazard-zones", "projects-in-hazard-zones", "closed-checkpoints")
@@ -117,7 +117,7 @@ def test_the_public_map_shows_the_same_figures_of_the_public_view(app, seed_stor
     }
     # Sites: those the public map shows (no protection shelter), people rounded to 10 each,
     # counted here from the stored layer without the code under test.
-    sites = seed_store.read_layer("displacement_sites")
+    sites = each_staff_store.read_layer("displacement_sites")
     shelters = sites["sensitive"].astype(bool)
     occupied = sites["status"].isin(["open", "closing"]) & ~shelters
     rounded = [int(p / 10 + 0.5) * 10 for p in sites.loc[occupied, "individuals"]]
@@ -150,8 +150,8 @@ def test_residents_exposed_say_what_they_are_counted_from(app):
     assert tile.children[2].children == "WorldPop 2020, ~10 km cells: district-level estimate"
 
 
-def test_residents_are_counted_once_per_store_version(app, seed_store):
-    version = seed_store.version()
+def test_residents_are_counted_once_per_store_version(app, each_staff_store):
+    version = each_staff_store.version()
     with signed_in(app, "viewer"):
         cache = current_cache()
         first = build_headline(
@@ -168,16 +168,16 @@ def test_residents_are_counted_once_per_store_version(app, seed_store):
     assert len(kept) and again.kpis.residents_exposed < first.kpis.residents_exposed
 
 
-def test_the_feed_of_a_region_holds_only_its_features(app, seed_store):
-    sites = seed_store.read_layer("displacement_sites")
+def test_the_feed_of_a_region_holds_only_its_features(app, each_staff_store):
+    sites = each_staff_store.read_layer("displacement_sites")
     khatlon = set(sites[sites["adm1_iso"].astype(str) == "TJ-KT"]["site_id"].astype(str))
-    incidents = seed_store.read_layer("incidents")
+    incidents = each_staff_store.read_layer("incidents")
     in_khatlon = set(
         incidents[incidents["adm1_iso"].astype(str) == "TJ-KT"]["incident_id"].astype(str)
     )
     with signed_in(app, "viewer"):
         cache = current_cache()
-        version = seed_store.version()
+        version = each_staff_store.version()
         region = build_headline(
             cache, version=version, moment=NOW, now=NOW, region="TJ-KT", feed_limit=50
         )

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 
 import pytest
 
 import layers
 from eoc.publish import PUBLISHED_LAYERS
-from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.web import create_app
 from eoc.web.pages.operations import layout, update_map
-from tests.conftest import SEED_TIME, settings_for, signed_in
+from tests.conftest import SEED_TIME, settings_for, signed_in, staff_copy
 
 
 @pytest.fixture(scope="module")
-def app(seed_store):
-    return create_app(seed_store, settings_for(seed_store))
+def app(each_staff_store):
+    return create_app(each_staff_store, settings_for(each_staff_store))
 
 
 def call(app, fn, *args, role="viewer"):
@@ -79,10 +77,10 @@ def test_the_basemap_is_offline(app):
     assert {"country", "regions", "districts", "rivers", "roads", "places"} <= set(style["sources"])
 
 
-def test_the_footer_states_version_data_time_and_scenario(app, seed_store):
+def test_the_footer_states_version_data_time_and_scenario(app, each_staff_store):
     _, footer = draw(app, [])
     text = "".join(_texts(footer))
-    assert f"Store version: {seed_store.version()}" in text
+    assert f"Store version: {each_staff_store.version()}" in text
     assert "2026-11-22 06:00 UTC (2026-11-22 11:00 Dushanbe)" in text
     assert "illustrative scenario" in text
 
@@ -114,9 +112,10 @@ def test_healthz_tells_anonymous_monitors_only_public_counts(app, seed_frames):
     assert set(body) == {"status", "layers"}  # no version, data time or store location
 
 
-def test_healthz_for_anonymous_monitors_does_not_move_with_a_sensitive_write(seed_store, tmp_path):
-    store = GeoPackageStore(tmp_path / "health.gpkg")
-    shutil.copyfile(seed_store.path, store.path)
+def test_healthz_for_anonymous_monitors_does_not_move_with_a_sensitive_write(
+    request, backend, each_staff_store, tmp_path
+):
+    store = staff_copy(request, backend, tmp_path)
     app = create_app(store, settings_for(store))
     before = app.server.test_client().get("/healthz").get_data()
     shelter = store.read_layer("displacement_sites").query("sensitive").iloc[0]
@@ -136,16 +135,16 @@ def test_healthz_for_anonymous_monitors_does_not_move_with_a_sensitive_write(see
         reason="update",
         now=SEED_TIME,
     )
-    assert store.version() > seed_store.version()
+    assert store.version() > each_staff_store.version()
     assert app.server.test_client().get("/healthz").get_data() == before
 
 
-def test_healthz_reports_version_data_time_and_counts(app, seed_store, seed_frames):
+def test_healthz_reports_version_data_time_and_counts(app, each_staff_store, seed_frames):
     with signed_in(app, "viewer"):
         from eoc.web.routes import healthz
 
         body = healthz().get_json()
-    assert body["version"] == seed_store.version()
+    assert body["version"] == each_staff_store.version()
     assert body["data_time"] == "2026-11-22T06:00:00+00:00"
     assert body["layers"]["displacement_sites"] == len(seed_frames["displacement_sites"])
     assert set(body["layers"]) == set(layers.REGISTRY)

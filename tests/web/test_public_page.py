@@ -21,8 +21,8 @@ from tests.conftest import settings_for
 
 
 @pytest.fixture(scope="module")
-def app(seed_store):
-    return create_app(seed_store, settings_for(seed_store))
+def app(each_staff_store):
+    return create_app(each_staff_store, settings_for(each_staff_store))
 
 
 @pytest.fixture(scope="module")
@@ -118,9 +118,9 @@ def test_the_basemap_is_offline_and_from_public_context(everything_on):
     assert {"country", "regions", "districts", "rivers", "places"} <= set(style["sources"])
 
 
-def test_the_footer_states_version_data_time_and_attribution(everything_on, seed_store):
+def test_the_footer_states_version_data_time_and_attribution(everything_on, each_staff_store):
     text = "".join(_texts(everything_on[4]))
-    assert f"Store version: {seed_store.version()}" in text
+    assert f"Store version: {each_staff_store.version()}" in text
     assert "2026-11-22 06:00 UTC" in text and "Dushanbe" in text
     assert "OpenStreetMap contributors" in text
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import shutil
 from datetime import UTC, datetime
 
 import dash
@@ -13,11 +12,10 @@ from dash.exceptions import PreventUpdate
 
 from eoc.analysis import relocation as planner
 from eoc.relocation_planner import REASONS, translated_reason
-from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.web import create_app
 from eoc.web.pages import relocation
-from tests.conftest import STAFF, settings_for, signed_in
+from tests.conftest import STAFF, settings_for, signed_in, staff_copy
 from tests.web.test_capacity_page import client_as, post_callback
 
 T1 = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -28,9 +26,8 @@ ALL_TYPES = list(relocation.OFFERED_TYPES)
 
 
 @pytest.fixture
-def store(staff_store, tmp_path) -> GeoPackageStore:
-    copy = GeoPackageStore(tmp_path / "relocation.gpkg")
-    shutil.copyfile(staff_store.path, copy.path)
+def store(request, backend, tmp_path):
+    copy = staff_copy(request, backend, tmp_path)
     return copy
 
 

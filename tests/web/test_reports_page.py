@@ -3,29 +3,26 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, datetime
 
 import dash
 import pytest
 
-from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.web import create_app
 from eoc.web.components import report_ids as ids
 from eoc.web.pages import reports as page
 from eoc.web.pages.report_routes import download_report
 from eoc.web.security import CALLBACK_ACTIONS_KEY, PermissionDeniedError
-from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in
+from tests.conftest import STAFF, STAFF_PASSWORD, settings_for, signed_in, staff_copy
 
 AS_OF = "2026-11-22T06:00Z"
 NOW = datetime(2026, 11, 22, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def app(staff_store, tmp_path_factory):
-    store = GeoPackageStore(tmp_path_factory.mktemp("reports") / "r.gpkg")
-    shutil.copyfile(staff_store.path, store.path)
+def app(request, backend, tmp_path_factory):
+    store = staff_copy(request, backend, tmp_path_factory.mktemp("reports"))
     return create_app(store, settings_for(store))
 
 

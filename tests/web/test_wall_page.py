@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 
 import dash
@@ -11,7 +10,6 @@ from shapely.geometry import Point
 
 import layers
 from eoc.permissions import Action
-from eoc.store import GeoPackageStore
 from eoc.store.edits import Edit
 from eoc.web import create_app, ids
 from eoc.web.components.map_figure import trace_slots
@@ -23,7 +21,7 @@ from eoc.web.pages.wall import (
     update_wall_panels,
 )
 from eoc.web.security import CALLBACK_ACTIONS_KEY
-from tests.conftest import SEED_TIME, settings_for, signed_in
+from tests.conftest import SEED_TIME, settings_for, signed_in, staff_copy
 
 FRESH = "2026-11-22T06:10:00Z"  # ten minutes after the seed's data time
 A_DAY_LATER = "2026-11-23T06:00:00Z"
@@ -31,14 +29,13 @@ SCREEN_1080P = {"width": 1920, "height": 1080}
 
 
 @pytest.fixture(scope="module")
-def app(seed_store):
-    return create_app(seed_store, settings_for(seed_store))
+def app(each_staff_store):
+    return create_app(each_staff_store, settings_for(each_staff_store))
 
 
 @pytest.fixture
-def store(seed_store, tmp_path):
-    copy = GeoPackageStore(tmp_path / "wall.gpkg")
-    shutil.copyfile(seed_store.path, copy.path)
+def store(request, backend, tmp_path):
+    copy = staff_copy(request, backend, tmp_path)
     return copy
 
 
