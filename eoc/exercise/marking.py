@@ -47,6 +47,15 @@ def exercise_titles(backend) -> dict[str, str] | None:
     return None if row is None else {"en": str(row[0]), **dict(row[1] or {})}
 
 
+def exercise_identity(backend) -> str | None:
+    """What tells this sandbox from any other ever made at its place (its exercise id and the
+    moment it started); None for a live store."""
+    c = t.exercise.c
+    with backend.reading() as con:
+        row = con.execute(sa.select(c.exercise_id, c.started_at).limit(1)).first()
+    return None if row is None else f"{row[0]}@{row[1].isoformat()}"
+
+
 def exercise_title(backend) -> str | None:
     """The exercise's title in the current language; None for a live store."""
     return title_in(exercise_titles(backend))

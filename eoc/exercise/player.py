@@ -80,10 +80,10 @@ def play(
     """Play the sandbox's scenario until every inject is applied (or the clock passes
     `until_s`); the number of injects this call applied."""
     start_clock(store, speed=speed, now=now(), by=by)
-    total = len(require_exercise(store).scenario.injects)
     count = 0
     while True:
         record = require_exercise(store, running=True)
+        total = len(record.scenario.injects)  # the controller may add injects meanwhile
         waiting = pending_injects(store)
         if not waiting:
             return count

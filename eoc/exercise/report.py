@@ -16,6 +16,7 @@ from pathlib import Path
 import layers
 from eoc.errors import ExerciseError
 from eoc.exercise.clock import format_exercise_time
+from eoc.exercise.live_injects import ADDED_LIVE
 from eoc.exercise.marking import EXERCISE_WORD
 from eoc.exercise.timeline import PLAYER, AfterAction, Step, read_after_action
 from eoc.i18n import N_, _, current_language, format_number, format_time
@@ -36,6 +37,7 @@ ACTION_WORDS = {
     "exercise_stop": N_("exercise stopped"),
     "exercise_clock": N_("exercise clock set"),
     "exercise_inject": N_("inject applied"),
+    "exercise_inject_added": N_("added an inject live"),
 }
 EXPECTED_WORDS = {
     "incident_logged": N_("first incident logged"),
@@ -206,7 +208,8 @@ def _describe(step: Step, report: AfterAction) -> str:
             inject = report.exercise.scenario.inject(step.inject_id)
         except ExerciseError:
             return f"{step.inject_id}: {entry.reason}"
-        return f"{step.inject_id} · {inject.kind}: {inject.text(lang)}"
+        text = f"{step.inject_id} · {inject.kind}: {inject.text(lang) or inject.target}"
+        return f"{text} ({_(ADDED_LIVE).format(user=inject.added_by)})" if inject.added_by else text
     action = _(ACTION_WORDS[entry.action]) if entry.action in ACTION_WORDS else entry.action
     target = ""
     if entry.layer in layers.REGISTRY:

@@ -26,7 +26,7 @@ import sqlalchemy as sa
 
 from eoc.errors import ExerciseError, StoreNotInitialisedError
 from eoc.exercise.clock import ExerciseClock, check_speed
-from eoc.exercise.scenario import Scenario, parse_scenario
+from eoc.exercise.scenario import Inject, Scenario, parse_inject, parse_scenario
 from eoc.i18n import _
 from eoc.store import account_tables as accounts
 from eoc.store import exercise_tables as t
@@ -35,6 +35,7 @@ from eoc.store.backup import backup_store, restore_store
 from eoc.store.geopackage import GeoPackageStore
 
 START_ACTION, STOP_ACTION, CLOCK_ACTION = "exercise_start", "exercise_stop", "exercise_clock"
+ADD_ACTION = "exercise_inject_added"  # the controller added an inject live (live_injects.py)
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,7 @@ class ExerciseRecord:
     ended_at: datetime | None
     ended_by: str | None
     clock: ExerciseClock
+    added_injects: tuple[Inject, ...] = ()  # added live by the controller (/exercise)
 
     @property
     def ended(self) -> bool:
@@ -61,17 +63,23 @@ class ExerciseRecord:
 
     @cached_property
     def scenario(self) -> Scenario:
-        return parse_scenario(
+        """The scenario played: the file's injects and those added live, in time order."""
+        played = parse_scenario(
             self.scenario_text, name=self.scenario_name, files=self.scenario_files
         )
+        return played.with_injects(self.added_injects)
 
 
 def read_exercise(store) -> ExerciseRecord | None:
     """The exercise the store is a sandbox of; None for a live store."""
     sql = getattr(store, "sql", store)
+    added = t.added_injects
     with sql.reading() as con:
         row = con.execute(sa.select(t.exercise).limit(1)).first()
-    return None if row is None else _record(row._mapping)
+        if row is None:
+            return None
+        rows = con.execute(sa.select(added).order_by(added.c.added_at, added.c.inject_id)).all()
+    return _record(row._mapping, [r._mapping for r in rows])
 
 
 def require_exercise(store, *, running: bool = False) -> ExerciseRecord:
@@ -299,7 +307,7 @@ def _audit(con, action, exercise_id, *, by, now, version, reason, old=None, new=
     )
 
 
-def _record(m) -> ExerciseRecord:
+def _record(m, added: list) -> ExerciseRecord:
     return ExerciseRecord(
         exercise_id=m["exercise_id"],
         scenario_name=m["scenario"],
@@ -319,4 +327,15 @@ def _record(m) -> ExerciseRecord:
             anchor_at=m["clock_anchor_at"],
             anchor_s=float(m["clock_anchor_s"] or 0.0),
         ),
+        added_injects=tuple(_added_inject(a) for a in added),
+    )
+
+
+def _added_inject(m) -> Inject:
+    """An inject added live, read back through the scenario's own parser."""
+    return parse_inject(
+        dict(m["fields"] or {}),
+        inject_id=m["inject_id"],
+        where=_("inject {id} added live").format(id=m["inject_id"]),
+        added_by=m["added_by"],
     )

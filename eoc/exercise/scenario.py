@@ -32,7 +32,7 @@ import hashlib
 import io
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from eoc.errors import ScenarioError
@@ -92,6 +92,7 @@ class Inject:
     lat: float | None = None
     lon: float | None = None
     texts: Mapping[str, str] = field(default_factory=dict)  # en, ru, tg
+    added_by: str = ""  # who added it live on the controller page; "" for the scenario's own
 
     @property
     def at_s(self) -> float:
@@ -137,6 +138,12 @@ class Scenario:
         for name in sorted(self.files):
             h.update(name.encode() + b"\0" + self.files[name].encode() + b"\0")
         return h.hexdigest()
+
+    def with_injects(self, added: tuple[Inject, ...]) -> Scenario:
+        """The scenario with injects `added` live, in time order (its digest stays the file's)."""
+        if not added:
+            return self
+        return replace(self, injects=tuple(sorted((*self.injects, *added), key=lambda i: i.at_min)))
 
     def inject(self, inject_id: str) -> Inject:
         for inject in self.injects:
@@ -195,11 +202,10 @@ def parse_scenario(text: str, *, name: str, files: Mapping[str, str] | None = No
             raise ScenarioError(_("{where}: id {id} is used twice").format(where=where, id=item_id))
         seen.add(item_id)
         kind = (row.get("kind") or "").strip()
-        texts = _texts(row, where)
         if kind == EXPECT:
-            expectations.append(_expectation(row, item_id, texts, where))
+            expectations.append(_expectation(row, item_id, _texts(row, where), where))
         elif kind in INJECT_KINDS:
-            injects.append(_inject(row, item_id, kind, texts, where, files))
+            injects.append(parse_inject(row, inject_id=item_id, where=where, files=files))
         else:
             raise ScenarioError(
                 _("{where}: kind '{kind}' is not one of {kinds}").format(
@@ -278,14 +284,16 @@ def _feed_files(text: str, name: str) -> list[str]:
     ]
 
 
-def _texts(row: Mapping[str, str | None], where: str) -> dict[str, str]:
+def _texts(
+    row: Mapping[str, str | None], where: str, names: Mapping[str, str] | None = None
+) -> dict[str, str]:
     texts = {}
     for lang, column in (("en", "text"), ("ru", "text_ru"), ("tg", "text_tg")):
         value = (row.get(column) or "").strip()
         if len(value) > LONG_TEXT_LENGTH:
             raise ScenarioError(
                 _("{where}: {column} is longer than {n} characters").format(
-                    where=where, column=column, n=LONG_TEXT_LENGTH
+                    where=where, column=(names or {}).get(column, column), n=LONG_TEXT_LENGTH
                 )
             )
         if value:
@@ -293,22 +301,25 @@ def _texts(row: Mapping[str, str | None], where: str) -> dict[str, str]:
     return texts
 
 
-def _number(row, column: str, where: str, *, low: float, high: float) -> float | None:
-    raw = (row.get(column) or "").strip()
+def _number(
+    row, column: str, where: str, *, low: float, high: float, names: Mapping[str, str] | None = None
+) -> float | None:
+    raw = str(row.get(column) or "").strip()
     if not raw:
         return None
+    name = (names or {}).get(column, column)
     try:
         value = float(raw)
     except ValueError:
         raise ScenarioError(
             _("{where}: {column} '{value}' is not a number").format(
-                where=where, column=column, value=raw[:20]
+                where=where, column=name, value=raw[:20]
             )
         ) from None
     if not (math.isfinite(value) and low <= value <= high):
         raise ScenarioError(
             _("{where}: {column} must be from {low} to {high}").format(
-                where=where, column=column, low=low, high=high
+                where=where, column=name, low=low, high=high
             )
         )
     return value
@@ -328,16 +339,43 @@ def _expectation(row, item_id: str, texts: dict[str, str], where: str) -> Expect
     return Expectation(item_id, action, within, (row.get("after") or "").strip(), texts)
 
 
-def _inject(row, item_id, kind, texts, where, files) -> Inject:
-    at_min = _number(row, "at_min", where, low=0, high=MAX_AT_MIN)
+def parse_inject(
+    row: Mapping[str, str | None],
+    *,
+    inject_id: str,
+    where: str,
+    files: Mapping[str, str] | None = None,
+    names: Mapping[str, str] | None = None,
+    added_by: str = "",
+) -> Inject:
+    """One inject from its scenario columns (`row`: column -> text); ScenarioError says
+    `where` and names the field: the column, or its name in `names` (a form's labels)."""
+    files = files or {}
+
+    def name(column: str) -> str:
+        return (names or {}).get(column, column)
+
+    kind = str(row.get("kind") or "").strip()
+    if kind not in INJECT_KINDS:
+        raise ScenarioError(
+            _("{where}: {field} '{kind}' is not one of {kinds}").format(
+                where=where, field=name("kind"), kind=kind, kinds=", ".join(INJECT_KINDS)
+            )
+        )
+    texts = _texts(row, where, names)
+    at_min = _number(row, "at_min", where, low=0, high=MAX_AT_MIN, names=names)
     if at_min is None:
-        raise ScenarioError(_("{where}: give at_min, the minute of the inject").format(where=where))
-    target = (row.get("target") or "").strip()
-    value = (row.get("value") or "").strip()
-    severity = (row.get("severity") or "").strip()
-    people = _number(row, "people", where, low=0, high=MAX_PEOPLE)
-    lat = _number(row, "lat", where, low=-90, high=90)
-    lon = _number(row, "lon", where, low=-180, high=180)
+        raise ScenarioError(
+            _("{where}: give {field}, the minute of the inject").format(
+                where=where, field=name("at_min")
+            )
+        )
+    target = str(row.get("target") or "").strip()
+    value = str(row.get("value") or "").strip()
+    severity = str(row.get("severity") or "").strip()
+    people = _number(row, "people", where, low=0, high=MAX_PEOPLE, names=names)
+    lat = _number(row, "lat", where, low=-90, high=90, names=names)
+    lon = _number(row, "lon", where, low=-180, high=180, names=names)
 
     def need(ok: bool, message: str) -> None:
         if not ok:
@@ -350,27 +388,43 @@ def _inject(row, item_id, kind, texts, where, files) -> Inject:
             value = "road_blocked"
         need(
             value in INCIDENT_TYPES,
-            _("value must be an incident type: {types}").format(types=", ".join(INCIDENT_TYPES)),
+            _("{field} must be an incident type: {types}").format(
+                field=name("value"), types=", ".join(INCIDENT_TYPES)
+            ),
         )
         need(
             severity in INCIDENT_SEVERITIES,
-            _("severity must be one of {values}").format(values=", ".join(INCIDENT_SEVERITIES)),
+            _("{field} must be one of {values}").format(
+                field=name("severity"), values=", ".join(INCIDENT_SEVERITIES)
+            ),
         )
-        need(lat is not None and lon is not None, _("give lat and lon"))
+        need(
+            lat is not None and lon is not None,
+            _("give {lat} and {lon}").format(lat=name("lat"), lon=name("lon")),
+        )
     elif kind == "site_population":
-        need(bool(target), _("target must be a site id"))
+        need(bool(target), _("{field} must be a site id").format(field=name("target")))
         digits = value[1:] if value[:1] in "+-" else value
-        need(digits.isdigit(), _("value must be +N (arrivals), -N or a new total N"))
+        need(
+            digits.isdigit(),
+            _("{field} must be +N (arrivals), -N or a new total N").format(field=name("value")),
+        )
+        need(
+            int(digits) <= MAX_PEOPLE,
+            _("{field} must be at most {n}").format(field=name("value"), n=MAX_PEOPLE),
+        )
     elif kind == "checkpoint_status":
-        need(bool(target), _("target must be a checkpoint id"))
+        need(bool(target), _("{field} must be a checkpoint id").format(field=name("target")))
         need(
             value in CHECKPOINT_STATUSES,
-            _("value must be one of {values}").format(values=", ".join(CHECKPOINT_STATUSES)),
+            _("{field} must be one of {values}").format(
+                field=name("value"), values=", ".join(CHECKPOINT_STATUSES)
+            ),
         )
     elif kind == "message":
-        need("en" in texts, _("a message needs its text"))
+        need("en" in texts, _("a message needs its {field}").format(field=name("text")))
     return Inject(
-        inject_id=item_id,
+        inject_id=inject_id,
         at_min=at_min,
         kind=kind,
         target=target,
@@ -380,4 +434,5 @@ def _inject(row, item_id, kind, texts, where, files) -> Inject:
         lat=lat,
         lon=lon,
         texts=texts,
+        added_by=added_by,
     )

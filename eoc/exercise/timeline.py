@@ -19,6 +19,7 @@ from datetime import datetime
 from eoc.exercise.clock import ExerciseClock
 from eoc.exercise.injects import InjectState, inject_states
 from eoc.exercise.sandbox import (
+    ADD_ACTION,
     CLOCK_ACTION,
     START_ACTION,
     STOP_ACTION,
@@ -138,7 +139,7 @@ def _clock_at(entries: list[AuditEntry], moment: datetime) -> float:
 
 
 def _source(entry: AuditEntry) -> tuple[str, str | None]:
-    if entry.action in (START_ACTION, STOP_ACTION, CLOCK_ACTION):
+    if entry.action in (START_ACTION, STOP_ACTION, CLOCK_ACTION, ADD_ACTION):
         return CONTROL, None
     reason = entry.reason or ""
     if TAG in reason:

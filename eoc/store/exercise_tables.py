@@ -11,6 +11,10 @@ holds a row: only the copy is marked, in the copy.
 inject's id, so an inject is applied once even when the runner is stopped and started again
 (eoc/exercise/injects.py): `state` is "applying" from the claim until its writes are done,
 then "applied".
+
+`eoc_exercise_added_injects`: the injects the controller added live (/exercise), one row
+each: its scenario columns as entered (`fields`, read back through the scenario's own
+parser), who added it and when. The sandbox's scenario is the file's injects and these.
 """
 
 from __future__ import annotations
@@ -53,4 +57,17 @@ injects = sa.Table(
     sa.Column("exercise_s", sa.Float),  # the exercise clock when it was applied
     sa.Column("store_version", sa.Integer),  # of its write (None: it changed no layer)
     sa.Column("detail", JsonValue),  # what it did: ids written, the message's texts
+)
+
+added_injects = sa.Table(
+    "eoc_exercise_added_injects",
+    METADATA,
+    sa.Column("inject_id", sa.String(40), primary_key=True),
+    sa.Column("exercise_id", sa.String(80), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("at_min", sa.Float, nullable=False),
+    sa.Column("fields", JsonValue, nullable=False),  # the scenario's columns -> text
+    sa.Column("added_by", sa.Text, nullable=False),
+    sa.Column("added_at", IsoTime, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),  # the store's, of the addition
 )

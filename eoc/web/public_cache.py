@@ -5,7 +5,9 @@ A public callback's answer depends only on the store version, the language and t
 Dash as usual; its body is kept, already compressed, in a cache every worker reads (files
 under the data folder for one server, Redis when several share a PostGIS store). Every later
 request for the key is answered from there before Dash runs. The version is read from the
-store on every request, so an answer kept for an old version is never served after a write.
+store on every request, so an answer kept for an old version is never served after a write;
+the cache is the store's own (its place and, for an exercise sandbox, which exercise), so a
+sandbox started where an archived one was never gets that one's answers.
 
 Public traffic is bounded so that it never starves signed-in users: in each worker some
 threads are never given to public requests, and one public request runs at a time on the machine
@@ -199,9 +201,17 @@ def _version_of(key: str) -> int | None:
     return int(head[1:]) if head.startswith("v") and head[1:].isdigit() else None
 
 
-def open_answer_cache(*, store_location: str, cache_dir: Path, redis_url: str | None):
-    """The shared cache for the public answers of the store at `store_location`."""
-    store_id = hashlib.sha256(store_location.encode()).hexdigest()[:12]
+def open_answer_cache(
+    *, store_location: str, cache_dir: Path, redis_url: str | None, store_instance: str = ""
+):
+    """The shared cache for the public answers of the store at `store_location`.
+
+    `store_instance` tells apart stores made one after the other at one place (an exercise
+    sandbox started where an archived one was): the version counters of two such stores
+    meet, so without it the new one would be served the old one's answers.
+    """
+    place = store_location if not store_instance else f"{store_location}\0{store_instance}"
+    store_id = hashlib.sha256(place.encode()).hexdigest()[:12]
     if redis_url:
         return RedisAnswerCache(redis_url, prefix=f"eoc:{store_id}:")
     return FileAnswerCache(Path(cache_dir) / "public" / store_id)

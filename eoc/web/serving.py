@@ -21,6 +21,8 @@ import flask
 from flask_compress import Compress
 
 from eoc.config import PROJECT_DIR, Settings
+from eoc.errors import StoreError
+from eoc.exercise.marking import exercise_identity
 from eoc.permissions import Role
 from eoc.store import Store
 from eoc.web.cache import VersionProbe
@@ -109,7 +111,10 @@ def public_answers_for(
     """The public answers of `store`, in Redis if configured, else in files on this server."""
     folder = cache_dir_for(store, settings)
     cache = open_answer_cache(
-        store_location=store.location, cache_dir=folder, redis_url=settings.redis_url
+        store_location=store.location,
+        store_instance=store_instance(store),
+        cache_dir=folder,
+        redis_url=settings.redis_url,
     )
     # Public requests may hold all but STAFF_THREADS of a worker's threads (waiting for the
     # machine's public slot costs no CPU); those stay free for signed-in users.
@@ -120,6 +125,16 @@ def public_answers_for(
         admitted=max(1, threads - STAFF_THREADS),
         slot=MachineSlot(folder / "public-slot.lock"),
     )
+
+
+def store_instance(store: Store) -> str:
+    """Which store is at `store.location`: "" for the live store, the exercise for a sandbox
+    (read once per process, like its EXERCISE marking: a store is made a sandbox when it is
+    copied, never while it is served)."""
+    try:
+        return exercise_identity(store.sql) or ""
+    except StoreError:
+        return ""  # not built yet: the live store, to be built from the seed
 
 
 def clear_public_answers(store: Store, settings: Settings) -> None:

@@ -1,4 +1,5 @@
-"""An app on an exercise sandbox, in headless Chromium: EXERCISE on /, /wall and /public."""
+"""An app on an exercise sandbox, in headless Chromium: EXERCISE on /, /wall and /public; the
+controller page steps the scenario and adds an inject live."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ def sandbox(staff_store, tmp_path):
     start_exercise(staff_store, store, read_scenario_file(STARTER), by="admin1", now=START)
     player.apply_next(store, by="admin1", now=START)  # the USGS event
     player.apply_next(store, by="admin1", now=START)  # the Khorog hospital's message
+    player.pause(store, by="admin1", now=START)  # at T+0:05, whatever the date today
     return store
 
 
@@ -82,3 +84,12 @@ def test_every_page_of_an_app_on_a_sandbox_shows_exercise(dash_duo, sandbox):
     assert "I02" in driver.find_element("css selector", "#exercise-timeline").text
     dash_duo.find_element("#exercise-next").click()
     dash_duo.wait_for_contains_text("#exercise-message", "I03", timeout=20)
+
+    # An inject added live: a message to the players, for now; on the timeline at once.
+    dash_duo.find_element(".inject-form summary").click()
+    dash_duo.find_element("#exercise-add-text").send_keys("The Rushon bridge is cracked")
+    dash_duo.find_element("#exercise-add").click()
+    dash_duo.wait_for_contains_text("#exercise-add-message", "L1", timeout=20)
+    dash_duo.wait_for_contains_text("#exercise-timeline", "added live by admin1", timeout=20)
+    assert "The Rushon bridge is cracked" in dash_duo.find_element("#exercise-timeline").text
+    driver.save_screenshot(str(ARTEFACTS / "exercise-controller.png"))

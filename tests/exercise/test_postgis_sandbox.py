@@ -8,6 +8,7 @@ import pytest
 
 from eoc.exercise import player
 from eoc.exercise.injects import inject_states
+from eoc.exercise.live_injects import LiveInjectForm, add_inject
 from eoc.exercise.sandbox import read_exercise, start_exercise, stop_exercise
 from eoc.store import GeoPackageStore, open_store
 from eoc.store.backup import content_checksums
@@ -30,6 +31,15 @@ def test_a_postgis_schema_as_the_sandbox_of_a_geopackage(database, live_store, s
         player.apply_next(sandbox, by="admin1", now=clock.advance(seconds=2))
     assert len([s for s in inject_states(sandbox).values() if s.applied]) == 4
     assert "EX-I03" in set(sandbox.read_layer("incidents")["incident_id"])
+    form = LiveInjectForm(
+        kind="checkpoint_status", checkpoint="TJ-BCP-09", checkpoint_status="restricted"
+    )
+    added = add_inject(sandbox, form, by="admin1", now=clock.advance(seconds=1))
+    assert (
+        added.applied is not None and read_exercise(sandbox).added_injects[0].added_by == "admin1"
+    )
+    points = sandbox.read_layer("border_checkpoints").set_index("checkpoint_id")
+    assert points.loc["TJ-BCP-09", "status"] == "restricted"
     archive = open_store(stop_exercise(sandbox, by="admin1", now=clock.advance(seconds=1)))
     assert "_exercise_" in archive.schema and read_exercise(archive).ended
     assert not sandbox.exists()

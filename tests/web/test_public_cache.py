@@ -118,3 +118,48 @@ def test_the_server_is_sized_to_the_machine_unless_told():
 def test_a_bad_worker_count_is_refused(value):
     with pytest.raises(ConfigError, match="EOC_WORKERS"):
         load_settings(environ={"EOC_WORKERS": value})
+
+
+def test_a_new_sandbox_at_an_archived_sandboxs_path_never_gets_its_public_answers(
+    staff_store, tmp_path
+):
+    """Two exercises, one after the other, at one sandbox path and one cache: at the same
+    store version, the second is never served the first one's cached public answer."""
+    from datetime import timedelta
+
+    from eoc.exercise.sandbox import start_exercise, stop_exercise
+    from eoc.exercise.scenario import read_scenario_file
+    from eoc.store import GeoPackageStore
+    from eoc.store.edits import Edit
+    from eoc.web import create_app
+    from tests.conftest import STAFF, settings_for
+    from tests.exercise.conftest import START, STARTER
+    from tests.web.test_public_leak import public_answer
+
+    scenario = read_scenario_file(STARTER)
+    path = tmp_path / "exercise" / "sandbox.gpkg"
+    centre = "Khorog School No. 3 collective centre"
+
+    def exercise(name: str, *, at) -> tuple[GeoPackageStore, str]:
+        sandbox = GeoPackageStore(path)
+        start_exercise(staff_store, sandbox, scenario, by="admin1", now=at)
+        sites = sandbox.read_layer("displacement_sites")
+        site_id = str(sites.loc[sites["name"] == centre, "site_id"].iloc[0])
+        sandbox.apply_edits(
+            "displacement_sites",
+            [Edit(site_id, {"name": name})],
+            user=STAFF["cccm"],
+            reason="an exercise renames the centre",
+            now=at,
+        )
+        app = create_app(sandbox, settings_for(sandbox, cache_dir=tmp_path / "cache"))
+        return sandbox, public_answer(app.server.test_client(), "en")
+
+    first, answer = exercise("First exercise camp", at=START)
+    assert "First exercise camp" in answer
+    version = first.version()
+    stop_exercise(first, by="admin1", now=START + timedelta(hours=2))
+    second, answer = exercise("Second exercise camp", at=START + timedelta(days=1))
+    assert second.version() == version  # the same key but for the store it came from
+    assert "Second exercise camp" in answer
+    assert "First exercise camp" not in answer

@@ -1,9 +1,10 @@
 """The exercise controller (`/exercise`, admins, only on an exercise sandbox).
 
 The scenario's timeline with what has been applied, the exercise clock, and three controls:
-apply the next inject now (the clock jumps to it), pause, resume. Every control is checked
-on the server (RUN_EXERCISE) and carries the page's write token; the writes are the same as
-`eoc exercise step|pause|resume` (eoc/exercise/player.py), audited.
+apply the next inject now (the clock jumps to it), pause, resume; and a form to add an inject
+live (eoc/exercise/live_injects.py: checked and applied like the scenario's). Every control is
+checked on the server (RUN_EXERCISE) and carries the page's write token; the writes are the
+same as `eoc exercise step|pause|resume` (eoc/exercise/player.py), audited.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from eoc.errors import EocError
 from eoc.exercise import player
 from eoc.exercise.clock import format_exercise_time
 from eoc.exercise.injects import inject_states
+from eoc.exercise.live_injects import ADDED_LIVE, LiveInjectForm, add_inject
 from eoc.exercise.sandbox import read_exercise
 from eoc.i18n import N_, _, current_language, format_time
 from eoc.permissions import Action
 from eoc.web import ids
+from eoc.web.components.inject_form import FORM_FIELDS, build_inject_form
 from eoc.web.context import current_cache, current_write_tokens
-from eoc.web.security import current_username, guarded_callback, guarded_layout
+from eoc.web.security import current_username, guarded_callback, guarded_layout, require
 
 PURPOSE = "exercise:control"
 BUTTONS = (ids.EXERCISE_NEXT, ids.EXERCISE_PAUSE, ids.EXERCISE_RESUME)
@@ -43,6 +46,10 @@ def layout(**_query: str) -> html.Div:
     if record is None:
         return html.Div(html.P(_(NOT_AN_EXERCISE)), className="exercise-page")
     now = datetime.now(UTC)
+    cache = current_cache()
+    frames = cache.read_layers(
+        ["displacement_sites", "border_checkpoints"], version=cache.store.version()
+    )
     return html.Div(
         className="exercise-page",
         children=[
@@ -58,6 +65,7 @@ def layout(**_query: str) -> html.Div:
                 ],
             ),
             html.Div(id=ids.EXERCISE_MESSAGE, role="status"),
+            build_inject_form(frames["displacement_sites"], frames["border_checkpoints"]),
             html.Div(build_timeline(store, record), id=ids.EXERCISE_TIMELINE),
             dcc.Store(id=ids.EXERCISE_TOKEN, data=_token()),
         ],
@@ -100,7 +108,7 @@ def build_timeline(store, record) -> html.Div:
                     html.Td(format_exercise_time(inject.at_s)),
                     html.Td(inject.inject_id),
                     html.Td(inject.kind),
-                    html.Td(inject.text(lang) or inject.target),
+                    html.Td(_what(inject, lang)),
                     html.Td(format_time(state.applied_at) if done else "—"),
                 ],
                 className="applied" if done else "waiting",
@@ -124,6 +132,13 @@ def build_timeline(store, record) -> html.Div:
             html.Ul(expected),
         ],
     )
+
+
+def _what(inject, lang: str) -> str:
+    what = inject.text(lang) or inject.target
+    if inject.added_by:
+        return f"{what} ({_(ADDED_LIVE).format(user=inject.added_by)})"
+    return what
 
 
 def control(
@@ -167,6 +182,30 @@ def control(
     )
 
 
+def add_live(_n: int | None, token: str | None, *values: object, now: datetime | None = None):
+    """Add the form's inject (applied at once if it is due), with a fresh token."""
+    require(Action.RUN_EXERCISE)  # again here: whatever path calls it
+    if not _n:
+        raise PreventUpdate
+    store = current_cache().store
+    by = current_username() or "?"
+    now = now or datetime.now(UTC)
+    form = LiveInjectForm(**dict(zip((name for name, _id in FORM_FIELDS), values, strict=True)))
+    try:
+        with current_write_tokens().redeem(token, purpose=PURPOSE, user=by):
+            message = add_inject(store, form, by=by, now=now).line()
+    except EocError as exc:
+        error = html.Div(str(exc), className="message-error")
+        return error, dash.no_update, dash.no_update, dash.no_update
+    record = read_exercise(store)
+    return (
+        html.Div(message, className="message-ok"),
+        build_timeline(store, record),
+        build_clock(record, now),
+        _token(),
+    )
+
+
 def refresh(_n: int | None):
     """The timeline and the clock, as the headless runner or another admin moved them."""
     store = current_cache().store
@@ -197,6 +236,18 @@ def register(app: Dash) -> None:
         State(ids.EXERCISE_TOKEN, "data"),
         prevent_initial_call=True,
     )(control)
+    guarded_callback(
+        app,
+        Action.RUN_EXERCISE,
+        Output(ids.EXERCISE_ADD_MESSAGE, "children"),
+        Output(ids.EXERCISE_TIMELINE, "children", allow_duplicate=True),
+        Output(ids.EXERCISE_CLOCK, "children", allow_duplicate=True),
+        Output(ids.EXERCISE_TOKEN, "data", allow_duplicate=True),
+        Input(ids.EXERCISE_ADD, "n_clicks"),
+        State(ids.EXERCISE_TOKEN, "data"),
+        *(State(component, "value") for _name, component in FORM_FIELDS),
+        prevent_initial_call=True,
+    )(add_live)
     guarded_callback(
         app,
         Action.RUN_EXERCISE,

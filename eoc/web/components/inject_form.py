@@ -1,0 +1,163 @@
+"""The controller's form to add an inject live (/exercise; eoc/exercise/live_injects.py).
+
+One field per scenario column the kinds offered here use, each labelled with the name an
+error message gives it (`live_injects.field_names`), in groups by the kinds that read them;
+the sites and checkpoints to choose from are the sandbox's.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from dash import dcc, html
+
+import layers
+from eoc.exercise.live_injects import FIELD_NAMES, KIND_FIELD_NAMES, KIND_LABELS, LIVE_KINDS
+from eoc.i18n import N_, _
+from eoc.web import ids
+
+# LiveInjectForm's fields, each with the component that holds it (the callback's States).
+FORM_FIELDS = (
+    ("kind", ids.EXERCISE_ADD_KIND),
+    ("at_min", ids.EXERCISE_ADD_AT),
+    ("site", ids.EXERCISE_ADD_SITE),
+    ("people_change", ids.EXERCISE_ADD_PEOPLE_CHANGE),
+    ("checkpoint", ids.EXERCISE_ADD_CHECKPOINT),
+    ("checkpoint_status", ids.EXERCISE_ADD_STATUS),
+    ("incident_type", ids.EXERCISE_ADD_INCIDENT_TYPE),
+    ("severity", ids.EXERCISE_ADD_SEVERITY),
+    ("people", ids.EXERCISE_ADD_PEOPLE),
+    ("lat", ids.EXERCISE_ADD_LAT),
+    ("lon", ids.EXERCISE_ADD_LON),
+    ("text", ids.EXERCISE_ADD_TEXT),
+    ("text_ru", ids.EXERCISE_ADD_TEXT_RU),
+    ("text_tg", ids.EXERCISE_ADD_TEXT_TG),
+)
+INCIDENT_GROUP = N_("An incident or a road blocked")
+SITE_GROUP = N_("A site's people")
+CHECKPOINT_GROUP = N_("A checkpoint")
+
+
+def build_inject_form(sites: pd.DataFrame, checkpoints: pd.DataFrame) -> html.Details:
+    """The form, its sites and checkpoints those of the sandbox (`sites`, `checkpoints`)."""
+    incidents = layers.get("incidents")
+    type_field, severity_field = incidents.field("incident_type"), incidents.field("severity")
+    status_field = layers.get("border_checkpoints").field("status")
+    return html.Details(
+        className="inject-form",
+        children=[
+            html.Summary(_("Add an inject")),
+            html.Div(
+                className="inject-form-row",
+                children=[
+                    _labelled(
+                        FIELD_NAMES["kind"],
+                        dcc.Dropdown(
+                            id=ids.EXERCISE_ADD_KIND,
+                            options=[{"label": _(KIND_LABELS[k]), "value": k} for k in LIVE_KINDS],
+                            value="message",
+                            clearable=False,
+                        ),
+                    ),
+                    _labelled(
+                        FIELD_NAMES["at_min"],
+                        dcc.Input(
+                            id=ids.EXERCISE_ADD_AT,
+                            inputMode="decimal",
+                            placeholder=_("empty: now"),
+                        ),
+                    ),
+                ],
+            ),
+            html.Fieldset(
+                [
+                    html.Legend(_("What it says (a message: to the players)")),
+                    *(
+                        _labelled(FIELD_NAMES[column], dcc.Textarea(id=component))
+                        for column, component in (
+                            ("text", ids.EXERCISE_ADD_TEXT),
+                            ("text_ru", ids.EXERCISE_ADD_TEXT_RU),
+                            ("text_tg", ids.EXERCISE_ADD_TEXT_TG),
+                        )
+                    ),
+                ]
+            ),
+            html.Fieldset(
+                [
+                    html.Legend(_(INCIDENT_GROUP)),
+                    _labelled(
+                        KIND_FIELD_NAMES["incident"]["value"],
+                        _choice(ids.EXERCISE_ADD_INCIDENT_TYPE, type_field),
+                    ),
+                    _labelled(
+                        FIELD_NAMES["severity"], _choice(ids.EXERCISE_ADD_SEVERITY, severity_field)
+                    ),
+                    *(
+                        _labelled(FIELD_NAMES[column], dcc.Input(id=component, inputMode="decimal"))
+                        for column, component in (
+                            ("people", ids.EXERCISE_ADD_PEOPLE),
+                            ("lat", ids.EXERCISE_ADD_LAT),
+                            ("lon", ids.EXERCISE_ADD_LON),
+                        )
+                    ),
+                ]
+            ),
+            html.Fieldset(
+                [
+                    html.Legend(_(SITE_GROUP)),
+                    _labelled(
+                        KIND_FIELD_NAMES["site_population"]["target"],
+                        dcc.Dropdown(id=ids.EXERCISE_ADD_SITE, options=_features(sites, "site_id")),
+                    ),
+                    _labelled(
+                        KIND_FIELD_NAMES["site_population"]["value"],
+                        dcc.Input(id=ids.EXERCISE_ADD_PEOPLE_CHANGE, placeholder="+450"),
+                    ),
+                ]
+            ),
+            html.Fieldset(
+                [
+                    html.Legend(_(CHECKPOINT_GROUP)),
+                    _labelled(
+                        KIND_FIELD_NAMES["checkpoint_status"]["target"],
+                        dcc.Dropdown(
+                            id=ids.EXERCISE_ADD_CHECKPOINT,
+                            options=_features(checkpoints, "checkpoint_id"),
+                        ),
+                    ),
+                    _labelled(
+                        KIND_FIELD_NAMES["checkpoint_status"]["value"],
+                        _choice(ids.EXERCISE_ADD_STATUS, status_field),
+                    ),
+                ]
+            ),
+            html.Button(_("Add the inject"), id=ids.EXERCISE_ADD, n_clicks=0),
+            html.Div(
+                id=ids.EXERCISE_ADD_MESSAGE,
+                className="form-message",
+                role="status",
+                **{"aria-live": "polite"},
+            ),
+        ],
+    )
+
+
+def _labelled(label: str, component) -> html.Div:
+    return html.Div(
+        className="inject-field",
+        children=[html.Label(_(label), htmlFor=component.id), component],
+    )
+
+
+def _choice(component_id: str, field) -> dcc.Dropdown:
+    return dcc.Dropdown(
+        id=component_id,
+        options=[{"label": _(field.value_label(v)), "value": v} for v in field.allowed],
+    )
+
+
+def _features(frame: pd.DataFrame, id_field: str) -> list[dict[str, str]]:
+    rows = frame.sort_values("name")
+    return [
+        {"label": f"{name} ({fid})", "value": str(fid)}
+        for fid, name in zip(rows[id_field], rows["name"], strict=True)
+    ]
