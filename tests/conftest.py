@@ -45,14 +45,31 @@ def pg_database():
             con.execute(sql.SQL("DROP DATABASE {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _no_grid_copies_left():
+GRID_COPIES = PROJECT_DIR / "data" / "rasters"
+_GRIDS_BEFORE = pytest.StashKey[set]()
+
+
+def _grid_folders() -> set[Path]:
+    return set(GRID_COPIES.iterdir()) if GRID_COPIES.is_dir() else set()
+
+
+def pytest_configure(config):
     """A PostGIS store built from the seed copies its grid file to data/rasters/<schema>/
-    (eoc/io/raster.py grid_folder); the folders this run made go at its end."""
-    folder = PROJECT_DIR / "data" / "rasters"
-    before = set(folder.iterdir()) if folder.is_dir() else set()
-    yield
-    for made in (set(folder.iterdir()) if folder.is_dir() else set()) - before:
+    (eoc/io/raster.py grid_folder): note what is there before the run (in the controller,
+    before any pytest-xdist worker starts) to remove only what the run made at its end."""
+    if not hasattr(config, "workerinput"):
+        config.stash[_GRIDS_BEFORE] = _grid_folders()
+        return
+    # In an xdist worker: dash[testing] numbers its servers' ports from 58050 in each
+    # process; workers count from ports of their own so two browser tests never collide.
+    from dash.testing.application_runners import BaseDashRunner
+
+    worker = int(config.workerinput["workerid"].removeprefix("gw"))
+    BaseDashRunner._next_port = 58050 + 1000 * (worker + 1)
+
+
+def pytest_unconfigure(config):
+    for made in _grid_folders() - config.stash.get(_GRIDS_BEFORE, _grid_folders()):
         shutil.rmtree(made, ignore_errors=True)
 
 
