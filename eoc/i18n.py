@@ -209,11 +209,16 @@ def localised(record: object, field: str = "name") -> str:
     return str(getattr(record, field))
 
 
+# The name fields of a place tried in turn on a page in each language, before the Latin
+# `name`: the other language's Cyrillic spelling reads better than Latin letters on a Tajik
+# or a Russian page. The maps' label expression (basemap.label_text) follows the same order.
+PLACE_NAME_FIELDS = {"tg": ("name_tg", "name_ru"), "ru": ("name_ru", "name_tg")}
+
+
 def place_name(record: object) -> str:
-    """A place's name in the current language, as the maps label it: Russian, else the Tajik
-    Cyrillic spelling, on a Russian page; Tajik on a Tajik one; else the Latin name."""
-    order = {"tg": ("name_tg",), "ru": ("name_ru", "name_tg")}.get(current_language(), ())
-    for field in order:
+    """A place's name in the current language, as the maps label it: in its own Cyrillic
+    spelling, else in the other language's, else the Latin name."""
+    for field in PLACE_NAME_FIELDS.get(current_language(), ()):
         value = getattr(record, field, None)
         if isinstance(value, str) and value.strip():
             return value
