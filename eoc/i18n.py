@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import flask
 from babel.core import Locale, get_global
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
-from babel.dates import get_date_format, get_day_names, get_month_names
+from babel.dates import format_timedelta, get_date_format, get_day_names, get_month_names
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
@@ -148,6 +148,32 @@ def format_zoned_time(value: datetime | None, *, fmt: str = "short") -> str:
     if value is None:
         return "—"
     return f"{format_time(value, fmt=fmt)} ({gettext(ZONE_NAME)})"
+
+
+# CLDR has no Tajik units of time (Babel writes "10 d", "24 h"): the Tajik words, largest
+# first, with Babel's sizes. A Tajik noun after a numeral takes no plural ending.
+TAJIK_TIME_UNITS = (
+    ("сол", 365 * 86400),
+    ("моҳ", 30 * 86400),
+    ("ҳафта", 7 * 86400),
+    ("рӯз", 86400),
+    ("соат", 3600),
+    ("дақиқа", 60),
+    ("сония", 1),
+)
+
+
+def format_duration(delta: timedelta, *, threshold: float = 2) -> str:
+    """A length of time in words of the language ("10 days", "10 дней", "10 рӯз"), in the
+    largest unit of which there are at least `threshold` (Babel's rule)."""
+    lang = current_language()
+    if lang != "tg":
+        return format_timedelta(delta, threshold=threshold, locale=lang)
+    seconds = abs(delta.total_seconds())
+    word, size = next(
+        ((w, n) for w, n in TAJIK_TIME_UNITS if seconds / n >= threshold), TAJIK_TIME_UNITS[-1]
+    )
+    return f"{format_number(max(1, round(seconds / size)))} {word}"
 
 
 def country_name(code: str) -> str:
