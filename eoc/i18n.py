@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import flask
 from babel.core import Locale, get_global
 from babel.dates import format_date as _babel_date
 from babel.dates import format_datetime as _babel_datetime
-from babel.dates import get_date_format, get_day_names, get_month_names
+from babel.dates import format_timedelta, get_date_format, get_day_names, get_month_names
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
@@ -150,6 +150,32 @@ def format_zoned_time(value: datetime | None, *, fmt: str = "short") -> str:
     return f"{format_time(value, fmt=fmt)} ({gettext(ZONE_NAME)})"
 
 
+# CLDR has no Tajik units of time (Babel writes "10 d", "24 h"): the Tajik words, largest
+# first, with Babel's sizes. A Tajik noun after a numeral takes no plural ending.
+TAJIK_TIME_UNITS = (
+    ("сол", 365 * 86400),
+    ("моҳ", 30 * 86400),
+    ("ҳафта", 7 * 86400),
+    ("рӯз", 86400),
+    ("соат", 3600),
+    ("дақиқа", 60),
+    ("сония", 1),
+)
+
+
+def format_duration(delta: timedelta, *, threshold: float = 2) -> str:
+    """A length of time in words of the language ("10 days", "10 дней", "10 рӯз"), in the
+    largest unit of which there are at least `threshold` (Babel's rule)."""
+    lang = current_language()
+    if lang != "tg":
+        return format_timedelta(delta, threshold=threshold, locale=lang)
+    seconds = abs(delta.total_seconds())
+    word, size = next(
+        ((w, n) for w, n in TAJIK_TIME_UNITS if seconds / n >= threshold), TAJIK_TIME_UNITS[-1]
+    )
+    return f"{format_number(max(1, round(seconds / size)))} {word}"
+
+
 def country_name(code: str) -> str:
     """An ISO 3166 country code (alpha-2 or alpha-3) as the country's name in the language."""
     alpha2 = get_global("territory_aliases").get(code.upper(), [code.upper()])[0]
@@ -209,11 +235,16 @@ def localised(record: object, field: str = "name") -> str:
     return str(getattr(record, field))
 
 
+# The name fields of a place tried in turn on a page in each language, before the Latin
+# `name`: the other language's Cyrillic spelling reads better than Latin letters on a Tajik
+# or a Russian page. The maps' label expression (basemap.label_text) follows the same order.
+PLACE_NAME_FIELDS = {"tg": ("name_tg", "name_ru"), "ru": ("name_ru", "name_tg")}
+
+
 def place_name(record: object) -> str:
-    """A place's name in the current language, as the maps label it: Russian, else the Tajik
-    Cyrillic spelling, on a Russian page; Tajik on a Tajik one; else the Latin name."""
-    order = {"tg": ("name_tg",), "ru": ("name_ru", "name_tg")}.get(current_language(), ())
-    for field in order:
+    """A place's name in the current language, as the maps label it: in its own Cyrillic
+    spelling, else in the other language's, else the Latin name."""
+    for field in PLACE_NAME_FIELDS.get(current_language(), ()):
         value = getattr(record, field, None)
         if isinstance(value, str) and value.strip():
             return value

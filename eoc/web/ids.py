@@ -111,6 +111,7 @@ RELOC_PLAN = "reloc-plan"
 RELOC_REASON = "reloc-reason"
 RELOC_APPLY = "reloc-apply"
 RELOC_MESSAGE = "reloc-message"
+RELOC_APPLY_MESSAGE = "reloc-apply-message"  # next to Apply: the top of the results is out of view
 RELOC_FOOTER = "reloc-footer"
 # Relocation rules (issue 12): site statuses, hazard-zone sites, closed roads, fill, splitting.
 RELOC_STATUSES = "reloc-statuses"

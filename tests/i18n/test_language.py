@@ -115,3 +115,31 @@ def test_the_wall_clock_gets_its_date_words_in_the_wall_language(lang, weekday, 
     # 1 December 2026 is a Tuesday: index 1 of the Monday-first list.
     assert parts["days"][1] == weekday and parts["months"][11] == month
     assert parts["pattern"] == pattern and len(parts["days"]) == 7
+
+
+@pytest.mark.parametrize(
+    ("lang", "hours", "expected"),
+    [
+        ("tg", 240, "10 рӯз"),  # CLDR has no Tajik units: Babel alone writes "10 d"
+        ("tg", 24, "24 соат"),
+        ("tg", 0.5, "30 дақиқа"),
+        ("ru", 240, "10 дней"),
+        ("en", 24, "24 hours"),
+    ],
+)
+def test_lengths_of_time_are_written_in_words_of_the_language(lang, hours, expected):
+    from datetime import timedelta
+
+    from eoc.i18n import format_duration
+
+    with language(lang):
+        assert format_duration(timedelta(hours=hours)) == expected
+
+
+def test_the_stale_banner_says_how_old_the_data_is_in_tajik_words():
+    from eoc.web.components.banners import build_stale_banner
+
+    with language("tg"):
+        banner = str(build_stale_banner(datetime(2026, 11, 12, 6, tzinfo=UTC),
+                                        now=datetime(2026, 11, 22, 6, tzinfo=UTC)))  # fmt: skip
+    assert "10 рӯз" in banner and "10 d" not in banner

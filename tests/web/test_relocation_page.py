@@ -252,7 +252,7 @@ def test_the_server_refuses_apply_from_roles_that_may_not_edit_sites(app, store,
     _dep, response = post_callback(
         client_as(app, role),
         app,
-        "reloc-message.children@",
+        "reloc-apply-message.children",
         {"reloc-apply.n_clicks": 1, "reloc-reason.value": "order", "reloc-plan.data": memo},
     )
     assert response.status_code == status and b"refused" in response.get_data()
@@ -265,7 +265,7 @@ def test_a_cccm_officer_applies_through_the_server(app, store):
     _dep, response = post_callback(
         client_as(app, "cccm"),
         app,
-        "reloc-message.children@",
+        "reloc-apply-message.children",
         {"reloc-apply.n_clicks": 1, "reloc-reason.value": "order", "reloc-plan.data": memo},
     )
     assert response.status_code == 200, response.get_data()[:300]
@@ -349,3 +349,29 @@ def test_receiving_site_names_on_the_map_are_plain_text_and_hovers_escaped(app):
     assert not any("&#" in name or "&amp;" in name for name in receiving.text)
     assert any("'" in name for name in receiving.text), "expected Hulbuk (Vose') among them"
     assert all("<" not in text or "<br>" in text for text in receiving.hovertext)
+
+
+def test_the_apply_message_sits_next_to_the_apply_button(app):
+    from eoc.web import ids
+
+    with signed_in(app, "cccm"):
+        page = relocation.layout()
+
+    def walk(component):
+        if isinstance(component, list | tuple):
+            for c in component:
+                yield from walk(c)
+        elif hasattr(component, "to_plotly_json"):
+            yield component
+            yield from walk(getattr(component, "children", None))
+
+    panel = next(
+        c
+        for c in walk(page)
+        if isinstance(getattr(c, "children", None), list)
+        and any(getattr(k, "id", None) == ids.RELOC_APPLY for k in c.children)
+    )
+    kids = [getattr(c, "id", None) for c in panel.children]
+    assert kids.index(ids.RELOC_APPLY_MESSAGE) == kids.index(ids.RELOC_APPLY) + 1
+    message = next(c for c in panel.children if getattr(c, "id", None) == ids.RELOC_APPLY_MESSAGE)
+    assert message.role == "status"

@@ -6,12 +6,11 @@ from datetime import datetime
 
 import geopandas as gpd
 import pandas as pd
-from babel.dates import format_timedelta
 from dash import html
 
 import layers
 from eoc.analysis.active import as_utc
-from eoc.i18n import N_, _, current_language, format_number, format_time
+from eoc.i18n import N_, _, format_duration, format_number, format_time
 
 STALE = N_("STALE DATA")
 STALE_DETAIL = N_("the newest data is from {time}, {age} ago; check the feeds and data entry")
@@ -37,7 +36,7 @@ def build_stale_banner(
         age = as_utc(now) - as_utc(data_time)
         detail = _(STALE_DETAIL).format(
             time=format_time(data_time),
-            age=format_timedelta(age, threshold=2, locale=current_language()),
+            age=format_duration(age),
         )
     return html.Div(
         className="banner banner-stale",

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import geopandas as gpd
 
 import layers
+from eoc.i18n import PLACE_NAME_FIELDS
 from eoc.web.components.geojson import to_geojson
 
 GLYPHS_URL = "/assets/glyphs/{fontstack}/{range}.pbf"
@@ -137,12 +138,12 @@ def _draw(name: str, spec: layers.LayerSpec, *, online_tiles: bool) -> list[dict
 
 
 def label_text(lang: str) -> list:
-    """A MapLibre expression: the name in `lang` where the data has one, else the name."""
-    if lang == "tg":
-        return ["coalesce", ["get", "name_tg"], ["get", "name"]]
-    if lang == "ru":  # the Tajik Cyrillic spelling reads better than Latin on a Russian page
-        return ["coalesce", ["get", "name_ru"], ["get", "name_tg"], ["get", "name"]]
-    return ["get", "name"]
+    """A MapLibre expression: the name in `lang` where the data has one, else the other
+    Cyrillic name, else the name (the order of `eoc.i18n.place_name`)."""
+    fields = PLACE_NAME_FIELDS.get(lang, ())
+    if not fields:
+        return ["get", "name"]
+    return ["coalesce", *(["get", field] for field in (*fields, "name"))]
 
 
 def localise_labels(style: dict, *, lang: str, scale: float = 1.0) -> dict:

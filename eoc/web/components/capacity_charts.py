@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import layers
 from eoc.i18n import _, format_number, format_time, plotly_separators, to_dushanbe
 from eoc.store.records import AuditEntry
+from eoc.web.components.chart_text import leave_room_for_bar_texts, wrap_label
 
 PEOPLE_COLOUR = "#2c7fb8"
 CAPACITY_COLOUR = "#bdbdbd"
@@ -23,7 +24,7 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
     fig.update_layout(
         title={"text": title, "font": {"size": 14}, "y": 0.97, "yanchor": "top"},
         margin={"l": 50, "r": 10, "t": 70, "b": 40},
-        height=320,
+        height=340,
         font=FONT,
         # Between the title and the plot: long Tajik region names under the bars never reach it.
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
@@ -32,13 +33,14 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
         separators=plotly_separators(),  # "9 470" in Russian and Tajik
     )
     fig.update_yaxes(gridcolor="#e5e5e5", rangemode="tozero")
-    fig.update_xaxes(automargin=True)
+    # Level labels under their bars: slanted long names ran into each other and off the chart.
+    fig.update_xaxes(automargin=True, tickangle=0)
     return fig
 
 
 def build_occupancy_chart(by_region: pd.DataFrame, names: Mapping[str, str]) -> go.Figure:
     """People against binding capacity per region, with occupancy % over the bars."""
-    x = [names.get(code, code) for code in by_region["adm1_iso"]]
+    x = [wrap_label(names.get(code, code)) for code in by_region["adm1_iso"]]
     pct = [
         "" if pd.isna(v) else format_number(round(float(v)), decimals=0) + " %"
         for v in by_region["occupancy_pct"]
@@ -61,12 +63,12 @@ def build_occupancy_chart(by_region: pd.DataFrame, names: Mapping[str, str]) -> 
             ),
         ]
     )
-    return _layout(fig, _("Occupancy by region"))
+    return leave_room_for_bar_texts(_layout(fig, _("Occupancy by region")))
 
 
 def build_wash_chart(gaps: pd.DataFrame, names: Mapping[str, str]) -> go.Figure:
     """Missing latrines and water points per region (summed site by site)."""
-    x = [names.get(code, code) for code in gaps["adm1_iso"]]
+    x = [wrap_label(names.get(code, code)) for code in gaps["adm1_iso"]]
     fig = go.Figure(
         [
             go.Bar(
@@ -87,7 +89,7 @@ def build_wash_chart(gaps: pd.DataFrame, names: Mapping[str, str]) -> go.Figure:
             ),
         ]
     )
-    return _layout(fig, _("WASH gaps by region"))
+    return leave_room_for_bar_texts(_layout(fig, _("WASH gaps by region")))
 
 
 def site_history(entries: Sequence[AuditEntry], *, people_now: object, status_now: object):

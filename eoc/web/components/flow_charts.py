@@ -9,10 +9,12 @@ from dash import html
 from eoc.analysis.influx import InfluxProjection
 from eoc.flows.projection import METHOD_NOTE
 from eoc.flows.values import CATEGORIES, LABELS
-from eoc.i18n import _, format_day, format_number
+from eoc.i18n import N_, _, format_day, format_number
+from eoc.web.components.chart_text import DAY_TICKS, note_no_data
 
 CATEGORY_COLOURS = {"refugees": "#d62728", "returning_migrants": "#1f77b4", "other": "#7f7f7f"}
 MEAN_DAYS = 7
+NO_COUNTS = N_("No flow monitoring counts yet.")
 
 
 def daily_arrivals(counts: pd.DataFrame) -> pd.DataFrame:
@@ -51,7 +53,32 @@ def build_arrivals_figure(counts: pd.DataFrame, point_names: dict[str, str]) -> 
         legend={"orientation": "h", "y": -0.2},
         margin={"l": 50, "r": 10, "t": 50, "b": 10},
     )
-    return figure
+    figure.update_xaxes(tickformat=DAY_TICKS)
+    return figure if len(table.columns) else note_no_data(figure, _(NO_COUNTS))
+
+
+def build_wall_arrivals_figure(counts: pd.DataFrame, point_names: dict[str, str]) -> go.Figure:
+    """For the wall: each point's 7-day mean of all arrivals, one line a point, named in a
+    legend over the plot; the box's heading is the title (a long one ran off the narrow box)."""
+    figure = go.Figure()
+    table = daily_arrivals(counts)
+    if len(table.columns):
+        for point, series in table.T.groupby(level="point_id"):
+            name = point_names.get(point, point)
+            mean = series.sum().rolling(MEAN_DAYS, min_periods=1).mean()
+            figure.add_scatter(
+                x=mean.index, y=mean.to_numpy(), name=name, mode="lines", line={"width": 3},
+                hovertemplate="%{x|%Y-%m-%d}: %{y:.0f}<extra>" + name + "</extra>",
+            )  # fmt: skip
+    figure.update_layout(
+        yaxis_title=_("people a day"),
+        legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
+        margin={"l": 50, "r": 10, "t": 10, "b": 10},
+        font={"family": "Noto Sans, sans-serif", "size": 13},
+    )
+    figure.update_xaxes(tickformat=DAY_TICKS, automargin=True)
+    figure.update_yaxes(rangemode="tozero", automargin=True)
+    return figure if len(table.columns) else note_no_data(figure, _(NO_COUNTS))
 
 
 def build_projection_figure(projection: InfluxProjection | None) -> go.Figure:
@@ -72,7 +99,8 @@ def build_projection_figure(projection: InfluxProjection | None) -> go.Figure:
         yaxis_title=_("people"),
         margin={"l": 50, "r": 10, "t": 50, "b": 10},
     )
-    return figure
+    figure.update_xaxes(tickformat=DAY_TICKS)
+    return figure if projection is not None else note_no_data(figure, _(NO_COUNTS))
 
 
 def days_text(days: float) -> str:
@@ -84,7 +112,7 @@ def build_days_to_full_table(
 ) -> html.Div:
     """Days until each region's sites are full, with the band, and the projection's terms."""
     if projection is None:
-        return html.P(_("No flow monitoring counts yet."), className="muted")
+        return html.P(_(NO_COUNTS), className="muted")
     head = html.Tr([html.Th(_(h)) for h in (
         "Region", "Sites", "Free places", "Days to full", "80 % range (days)", "Full on"
     )])  # fmt: skip

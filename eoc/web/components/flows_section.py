@@ -28,6 +28,7 @@ from eoc.web.components.flow_charts import (
     build_arrivals_figure,
     build_days_to_full_table,
     build_projection_figure,
+    build_wall_arrivals_figure,
 )
 from eoc.web.context import current_cache, current_settings, current_write_tokens
 from eoc.web.security import current_role, current_username, guarded_callback
@@ -151,13 +152,17 @@ def flows_view(version: object, factor=1.0, region=None, capacity=None, closed=N
         )  # fmt: skip
     except EocError as exc:
         return dash.no_update, dash.no_update, html.Div(str(exc), role="alert")
-    points = {str(r.checkpoint_id): r.name for r in frames["border_checkpoints"].itertuples()}
+    points = _point_names(frames["border_checkpoints"])
     names = {r.adm1_iso: localised(r, "adm1_name") for r in frames["regions"].itertuples()}
     return (
         build_arrivals_figure(counts, points),
         build_projection_figure(projection),
         build_days_to_full_table(projection, names),
     )
+
+
+def _point_names(checkpoints) -> dict[str, str]:
+    return {str(r.checkpoint_id): localised(r) for r in checkpoints.itertuples()}
 
 
 def save_flow_count(clicks, day, point, direction, category, sex, age, count, token, *,
@@ -218,7 +223,12 @@ def build_wall_flows() -> html.Section:
 
 
 def wall_flows(version: object) -> object:
-    return flows_view(version)[0]
+    """The wall's arrivals chart at the store's version (no projection: nothing to what-if)."""
+    cache = current_cache()
+    version = cache.store.version()
+    frames = cache.read_layers(["border_checkpoints"], version=version)
+    counts = cache.get(("flow-counts",), lambda: read_counts(cache.store.sql), version=version)
+    return build_wall_arrivals_figure(counts, _point_names(frames["border_checkpoints"]))
 
 
 def register_wall_flows(app: Dash, *, version_id: str) -> None:

@@ -197,6 +197,8 @@ def layout(zone: str = "", **_query: str) -> html.Div:
             html.Button(
                 _("Apply to the sites"), id=ids.RELOC_APPLY, n_clicks=0, disabled=not can_apply
             ),
+            # Where the officer is looking after pressing Apply (at the foot of the controls).
+            html.Div(id=ids.RELOC_APPLY_MESSAGE, className="reloc-message", role="status"),
         ],
     )
     results = html.Section(
@@ -480,7 +482,7 @@ def register(app: Dash) -> None:
     guarded_callback(
         app,
         Action.EDIT_SITES,
-        Output(ids.RELOC_MESSAGE, "children", allow_duplicate=True),
+        Output(ids.RELOC_APPLY_MESSAGE, "children"),
         Output(ids.RELOC_PLAN, "data", allow_duplicate=True),
         Input(ids.RELOC_APPLY, "n_clicks"),
         State(ids.RELOC_REASON, "value"),
