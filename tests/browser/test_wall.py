@@ -112,8 +112,19 @@ def open_wall(dash_duo, store, query: str, *, size=(1920, 1080)):
     return driver
 
 
+HEADER_JS = """
+return ['.wall-title', '.wall-clock'].map(s => {
+  const r = document.querySelector(s).getBoundingClientRect(); return [r.top, r.bottom, r.right];
+});
+"""
+
+
 def check_fits_and_tiles_apart(driver) -> None:
     scroll_w, scroll_h, inner_w, inner_h = driver.execute_script(FITS_JS)
+    (title_top, title_bottom, _), (clock_top, _, clock_right) = driver.execute_script(HEADER_JS)
+    # Title, data time and clock share one header row, the clock at the right edge.
+    assert clock_top < title_bottom, "the clock wrapped under the title"
+    assert clock_right > inner_w * 0.9, "the clock is not at the right of the header"
     assert scroll_h <= inner_h, f"the wall scrolls vertically ({scroll_h} > {inner_h})"
     assert scroll_w <= inner_w, f"the wall scrolls sideways ({scroll_w} > {inner_w})"
     rects = driver.execute_script(TILE_RECTS_JS)

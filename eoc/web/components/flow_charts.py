@@ -75,6 +75,10 @@ def build_wall_arrivals_figure(counts: pd.DataFrame, point_names: dict[str, str]
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
         margin={"l": 50, "r": 10, "t": 10, "b": 10},
         font={"family": "Noto Sans, sans-serif", "size": 13},
+        # Light on the wall's dark boxes (a white chart was the brightest thing on the screen).
+        template="plotly_dark",
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
     )
     figure.update_xaxes(tickformat=DAY_TICKS, automargin=True)
     figure.update_yaxes(rangemode="tozero", automargin=True)
