@@ -233,3 +233,26 @@ def test_no_alert_is_drawn_before_it_was_published(app):
     figure, _footer, _state = first_draw(app, [], now=early)
     assert [list(t.locations) for t in alert_traces(figure)] == [[], []]
     assert not any(t.showlegend for t in alert_traces(figure))
+
+
+def test_the_published_alerts_are_read_once_per_store_version(staff_store, tmp_path):
+    """Every open page asks at each poll: the rows are kept for the version, the choice of
+    those in force runs each time."""
+    from eoc.web.alerts_in_force import alerts_in_force, published_rows
+
+    store = GeoPackageStore(tmp_path / "reads.gpkg")
+    shutil.copyfile(staff_store.path, store.path)
+    app = create_app(store, settings_for(store))
+    with signed_in(app, "viewer"):
+        first = published_rows()
+        assert published_rows() is first
+        assert [r.alert_id for r in alerts_in_force(now=NOW, scope="Public")] == [PUBLIC_SEED]
+        later = NOW + timedelta(days=400)  # both seed alerts have expired by then
+        assert alerts_in_force(now=later) == [] and published_rows() is first
+        seed = wf.get_alert(store.sql, PUBLIC_SEED).alert
+        new = replace(seed, identifier="TJ-CoES-EOC.test.reads01", sent=NOW)
+        wf.save_draft(store.sql, new, by="duty1", now=NOW)
+        assert published_rows() is not first  # a draft moves the version; nothing new is out
+        wf.approve_alert(store.sql, new.identifier, by="duty2", now=NOW)
+        wf.publish_alert(store.sql, new.identifier, by="duty2", now=NOW)
+        assert new.identifier in {r.alert_id for r in published_rows()}

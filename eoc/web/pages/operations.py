@@ -8,12 +8,12 @@ import dash
 from dash import Dash, Input, Output, State, dcc, html
 
 import layers
-from eoc.alerts.workflow import current_alerts
 from eoc.analysis.regions import features_in_region, region_geometry
 from eoc.analysis.view_filter import situation_at
 from eoc.i18n import N_, ZONE_NAME, _, current_language, format_time, localised
 from eoc.permissions import Action, is_allowed
 from eoc.web import ids
+from eoc.web.alerts_in_force import alerts_in_force
 from eoc.web.components.activity_feed import build_activity_feed
 from eoc.web.components.alert_banner import build_alert_banners
 from eoc.web.components.alert_map import (
@@ -277,7 +277,7 @@ def update_map(
 
 def _alert_traces(moment: datetime, shown: bool) -> list:
     """The outlines of the alerts in force at `moment`, Public and Restricted (staff only)."""
-    rows = current_alerts(current_cache().store.sql, now=moment)
+    rows = alerts_in_force(now=moment)
     return alert_area_traces(rows, lang=current_language(), visible=shown)
 
 
@@ -298,7 +298,7 @@ def update_alerts(
     """The banner of alerts in force at the moment shown (every poll: alerts expire), and
     their ids for the map (sent only when they change)."""
     moment = _as_of(hours_back, now or datetime.now(UTC), base)
-    rows = current_alerts(current_cache().store.sql, now=moment)
+    rows = alerts_in_force(now=moment)
     may_author = is_allowed(current_role(), Action.DRAFT_ALERTS)
     banner = build_alert_banners(
         rows, lang=current_language(), max_shown=ALERTS_SHOWN, files=True,

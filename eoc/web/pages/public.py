@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
 import layers
-from eoc.alerts.workflow import PUBLISHED, AlertRow, current_alerts, list_alerts
+from eoc.alerts.workflow import AlertRow
 from eoc.analysis.active import changes_passed
 from eoc.analysis.kpis import compute_public_kpis
 from eoc.analysis.projects import project_totals
@@ -26,6 +26,7 @@ from eoc.i18n import N_, _, current_language
 from eoc.permissions import Action
 from eoc.publish import PUBLIC_NOTE, PUBLISHED_LAYERS, public_layers, public_tooltip
 from eoc.web import ids
+from eoc.web.alerts_in_force import alerts_in_force, published_rows
 from eoc.web.components.alert_banner import build_public_alert_list
 from eoc.web.components.alert_map import alert_area_traces, alert_legend_group
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
@@ -121,7 +122,7 @@ def layout(**_query: str) -> html.Div:
 
 def public_alert_rows(now: datetime) -> list[AlertRow]:
     """The Public CAP alerts in force (eoc/alerts; Restricted ones never reach this page)."""
-    return current_alerts(current_cache().store.sql, now=now, scope=PUBLIC_SCOPES[0])
+    return alerts_in_force(now=now, scope=PUBLIC_SCOPES[0])
 
 
 def update_public_page(visible: list[str] | None, *, now: datetime | None = None) -> tuple:
@@ -227,19 +228,9 @@ def zone_changes_passed(now: datetime) -> int:
 
 
 def alert_expiries_passed(now: datetime) -> int:
-    """Published Public alerts expired at or before `now` (their expiries read per version)."""
-    cache = current_cache()
-    expiries = cache.get(
-        "public-alert-expiries",
-        lambda: [
-            r.expires_at
-            for r in list_alerts(
-                cache.store.sql, states=(PUBLISHED,), scope=PUBLIC_SCOPES[0], limit=100_000
-            )
-        ],
-        version=cache.version(),
-    )
-    return sum(1 for moment in expiries if moment <= now)
+    """Published Public alerts expired at or before `now` (read once per store version)."""
+    public = [r for r in published_rows() if r.scope == PUBLIC_SCOPES[0]]
+    return sum(1 for r in public if r.expires_at <= now)
 
 
 def _summaries(public: dict) -> list[go.Figure]:
