@@ -26,7 +26,7 @@ from eoc.alerts.atom import build_feed
 from eoc.alerts.cap_xml import build_cap_xml, schema_problems
 from eoc.alerts.compose import area_for, compose_alert
 from eoc.alerts.polygon import cap_polygons
-from eoc.config import DEFAULT_SEED_DIR
+from eoc.config import DEFAULT_CAP_SENDER, DEFAULT_SEED_DIR
 from eoc.store import GeoPackageStore
 from eoc.store.seed import build_from_seed
 
@@ -53,7 +53,7 @@ def run() -> list[Figure]:
     districts = gpd.read_file(DEFAULT_SEED_DIR / "tj_adm2.geojson")
     area = area_for(zones.geometry.iloc[1], "zone", districts, max_points=100)
     alert = compose_alert(hazard="earthquake", area=area, texts=TEXTS, now=NOW, onset=NOW,
-                          expires=NOW + timedelta(hours=24))  # fmt: skip
+                          expires=NOW + timedelta(hours=24), sender=DEFAULT_CAP_SENDER)  # fmt: skip
     seconds = median_seconds(lambda: schema_problems(build_cap_xml(alert)), repeat=50)
     figures.append(Figure("cap_xml_build_and_validate", seconds * 1000, "ms", "<", 20))
 

@@ -56,7 +56,13 @@ def ensure_store(settings: Settings, *, rebuild: bool = False) -> Store:
             # What a rebuild keeps (users, audit, reports, the shared tables) first gets this
             # release's schema; then the layers are built from this release's specs.
             migrations.upgrade(store, now=datetime.now(UTC), seed_dir=settings.seed_dir)
-        version = build_from_seed(store, settings.seed_dir, now=datetime.now(UTC), progress=_say)
+        version = build_from_seed(
+            store,
+            settings.seed_dir,
+            now=datetime.now(UTC),
+            progress=_say,
+            cap_sender=settings.cap_sender,
+        )
         migrations.stamp(store)
         flows = load_seed_flows(store, settings.seed_dir, now=datetime.now(UTC))
         version = flows.version if flows else version

@@ -17,6 +17,10 @@ DEFAULT_STORE = PROJECT_DIR / "data" / "eoc.gpkg"
 DEFAULT_SEED_DIR = PROJECT_DIR / "data" / "seed"
 DEFAULT_SECRET_KEY_FILE = PROJECT_DIR / "data" / "secret_key"
 DEFAULT_UPLOAD_DIR = PROJECT_DIR / "data" / "uploads"
+# The EOC's CAP sender (CAP 1.2 §3.2.1 sender: "identifies the originator of this alert.
+# Guaranteed by assigner to be unique globally; e.g., may be based on an Internet domain
+# name"). Illustrative: the CoES sets its own registered address before real use.
+DEFAULT_CAP_SENDER = "eoc@coes.tj"
 MB = 1024 * 1024
 TRUE_WORDS = ("1", "true", "yes", "on")
 # Import limits: each must be above 0.
@@ -80,6 +84,8 @@ class Settings:
     feeds_in_process: bool = False
     feed_draft_min_magnitude: float = 5.5
     feed_draft_gdacs_levels: str = "orange,red"
+    # -- warnings out (eoc/alerts) --
+    cap_sender: str = DEFAULT_CAP_SENDER  # the <sender> of every CAP alert the EOC issues
 
     def __post_init__(self) -> None:
         self._check_relocation()
@@ -104,6 +110,7 @@ class Settings:
                     _("EOC_{name} must be 0.1 to 86400 seconds").format(name=name.upper())
                 )
         _check_drafts(self)
+        _check_cap_sender(self)
         for name in _IMPORT_LIMITS:
             if not getattr(self, name) > 0:
                 raise ConfigError(
@@ -187,6 +194,21 @@ def _check_drafts(settings: Settings) -> None:
                 value=", ".join(sorted(unknown)), allowed=", ".join(GDACS_LEVELS)
             )
         )
+
+
+def _check_cap_sender(settings: Settings) -> None:
+    # Late: eoc.alerts is above this module; the rule is CAP's, kept in one place there.
+    from eoc.alerts.model import AlertError, check_cap_name
+
+    try:
+        check_cap_name("sender", settings.cap_sender)
+    except AlertError:
+        raise ConfigError(
+            _(
+                "EOC_CAP_SENDER='{value}' is not a CAP sender: give an address such as "
+                "eoc@example.org, with no spaces, commas, '<' or '&' (CAP 1.2, 3.2.1)"
+            ).format(value=settings.cap_sender)
+        ) from None
 
 
 def gdacs_levels(settings: Settings) -> frozenset[str]:

@@ -17,9 +17,6 @@ from eoc.alerts.model import ALERT_LANGUAGES, Alert, AlertError, Area, Geocode, 
 from eoc.alerts.polygon import cap_polygons
 from eoc.i18n import _
 
-# The EOC's sender address (CAP 1.2 §3.2.1 sender: "unambiguous identifier of the originator").
-# Illustrative: the CoES sets its own registered address before real use.
-SENDER = "eoc@coes.tj"
 IDENTIFIER_PREFIX = "TJ-CoES-EOC"
 # CAP 1.2 §3.2.2 category: Geo covers earthquakes and mass movements; Met weather and floods.
 CATEGORIES = {"earthquake": "Geo", "mudflow": "Geo", "landslide": "Geo", "avalanche": "Met",
@@ -81,6 +78,7 @@ def compose_alert(
     now: datetime,
     onset: datetime | None,
     expires: datetime,
+    sender: str,
     status: str = "Actual",
     msg_type: str = "Alert",
     scope: str = "Public",
@@ -92,7 +90,8 @@ def compose_alert(
     identifier: str | None = None,
 ) -> Alert:
     """An alert with one <info> per language; `texts[lang]` holds headline, description,
-    instruction (and optionally event)."""
+    instruction (and optionally event). `sender` is the EOC's CAP sender (the `cap_sender`
+    setting)."""
     infos = []
     for lang in ALERT_LANGUAGES:
         text = texts.get(lang, {})
@@ -120,7 +119,7 @@ def compose_alert(
         )
     return Alert(
         identifier=identifier or new_identifier(now),
-        sender=SENDER,
+        sender=sender,
         sent=now,
         status=status,
         msg_type=msg_type,

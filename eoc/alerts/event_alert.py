@@ -103,6 +103,7 @@ def event_alert(
     headlines: Mapping[str, str],
     descriptions: Mapping[str, str],
     now: datetime,
+    sender: str,
 ) -> Alert:
     """The draft alert of `start`: library instructions, the given headline and description
     per language (ALERT_LANGUAGES), CAP codes for the hazard; expires EXPIRES_H from `now`."""
@@ -128,4 +129,4 @@ def event_alert(
         expires_h=EXPIRES_H,
         texts=texts,
     )
-    return alert_from_form(form, start, now=now)
+    return alert_from_form(form, start, now=now, sender=sender)

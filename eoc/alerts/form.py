@@ -107,8 +107,9 @@ def library_texts(
     return texts
 
 
-def alert_from_form(form: AlertForm, start: Start, *, now: datetime) -> Alert:
-    """The alert the form describes (not yet checked: check_alert does that on save)."""
+def alert_from_form(form: AlertForm, start: Start, *, now: datetime, sender: str) -> Alert:
+    """The alert the form describes, from `sender` (not yet checked: check_alert does that on
+    save)."""
     try:
         hours = float(form.expires_h)
     except (TypeError, ValueError):
@@ -120,7 +121,8 @@ def alert_from_form(form: AlertForm, start: Start, *, now: datetime) -> Alert:
     onset = start.onset if start.onset is not None and start.onset <= now else now
     return compose_alert(
         hazard=start.hazard, area=start.area, texts=form.texts, now=now, onset=onset,
-        expires=now + timedelta(hours=hours), status=form.status, msg_type=form.msg_type,
+        expires=now + timedelta(hours=hours), sender=sender, status=form.status,
+        msg_type=form.msg_type,
         scope=form.scope, restriction=form.restriction, references=tuple(form.references),
         urgency=form.urgency, severity=form.severity, certainty=form.certainty,
     )  # fmt: skip

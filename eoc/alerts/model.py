@@ -117,15 +117,20 @@ def cap_time(value: datetime) -> str:
     return stamp + "-00:00"
 
 
+def check_cap_name(field_name: str, value: str) -> None:
+    """Raise AlertError unless `value` is a CAP identifier or sender (§3.2.1): not empty, and
+    no spaces, commas or restricted characters."""
+    if not value or _FORBIDDEN.search(value):
+        raise AlertError(field_name, _("required, with no spaces, commas, '<' or '&'"))
+
+
 def check_alert(alert: Alert, *, now: datetime, languages: Sequence[str] = ALERT_LANGUAGES) -> None:
     """Raise AlertError naming the first field that breaks a rule; return if the alert is sound.
 
     `now` is when it is being approved: an alert that has already expired is refused.
     """
     for name in ("identifier", "sender"):
-        value = getattr(alert, name)
-        if not value or _FORBIDDEN.search(value):
-            raise AlertError(name, _("required, with no spaces, commas, '<' or '&'"))
+        check_cap_name(name, getattr(alert, name))
     _choice("status", alert.status, STATUSES)
     _choice("msgType", alert.msg_type, MSG_TYPES)
     _choice("scope", alert.scope, SCOPES)

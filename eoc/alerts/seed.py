@@ -24,9 +24,15 @@ MESSAGES_FILE = "key_messages.csv"
 
 
 def load_seed_alerts(
-    backend: SqlBackend, seed_dir: Path, frames: dict[str, gpd.GeoDataFrame], *, now: datetime
+    backend: SqlBackend,
+    seed_dir: Path,
+    frames: dict[str, gpd.GeoDataFrame],
+    *,
+    now: datetime,
+    sender: str,
 ) -> int:
-    """Load the library (if empty) and the scenario alerts (if absent); returns alerts added."""
+    """Load the library (if empty) and the scenario alerts (if absent), from `sender` (the
+    `cap_sender` setting); returns alerts added."""
     messages_path = seed_dir / MESSAGES_FILE
     if not messages_path.is_file():
         return 0
@@ -53,6 +59,7 @@ def load_seed_alerts(
             now=datetime.fromisoformat(spec["sent"]),
             onset=datetime.fromisoformat(spec["onset"]),
             expires=now + timedelta(days=spec["expires_days_after_build"]),
+            sender=sender,
             status=spec["status"],
             scope=spec["scope"],
             restriction=spec.get("restriction", ""),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
 import sqlalchemy as sa
 
@@ -52,8 +53,9 @@ class AlertRow:
     published_by: str | None
     published_at: datetime | None
 
-    @property
+    @cached_property
     def alert(self) -> Alert:
+        """The CAP document read back (once per row: a row kept per version is read once)."""
         return parse_cap_xml(self.cap_xml)
 
 
@@ -188,15 +190,26 @@ def current_alerts(
 
     A Cancel stays listed until it expires itself, so receivers learn of the cancellation.
     """
-    published = list_alerts(backend, states=(PUBLISHED,), limit=10_000)
-    return [r for r in in_force(published, now=now) if scope in (None, r.scope)]
+    return in_force(published_alerts(backend), now=now, scope=scope)
 
 
-def in_force(published: Sequence[AlertRow], *, now: datetime) -> list[AlertRow]:
-    """Of `published`, those out by `now`, not expired and not replaced by one out by then."""
+def published_alerts(backend: SqlBackend) -> list[AlertRow]:
+    """Every published alert, in force or not (what `in_force` chooses from)."""
+    return list_alerts(backend, states=(PUBLISHED,), limit=10_000)
+
+
+def in_force(
+    published: Sequence[AlertRow], *, now: datetime, scope: str | None = None
+) -> list[AlertRow]:
+    """Of `published`, those out by `now`, not expired and not replaced by one out by then
+    (of `scope`, if given: a replacement of any scope counts)."""
     out = [r for r in published if r.published_at is not None and r.published_at <= now]
     replaced = {ref.split(",")[1] for row in out for ref in row.alert.references}
-    return [r for r in out if r.expires_at > now and r.alert_id not in replaced]
+    return [
+        r
+        for r in out
+        if r.expires_at > now and r.alert_id not in replaced and scope in (None, r.scope)
+    ]
 
 
 def _latest_expiry(alert: Alert) -> datetime:

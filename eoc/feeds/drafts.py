@@ -36,7 +36,7 @@ from eoc.alerts.event_alert import event_alert, event_start
 from eoc.alerts.library import current_messages
 from eoc.alerts.model import ALERT_LANGUAGES, AlertError
 from eoc.analysis.active import CLOSED, as_utc
-from eoc.config import gdacs_levels
+from eoc.config import DEFAULT_CAP_SENDER, gdacs_levels
 from eoc.errors import EocError
 from eoc.feeds import gdacs, usgs
 from eoc.i18n import N_, _, language
@@ -85,15 +85,20 @@ class DraftError(EocError):
 
 @dataclass(frozen=True)
 class DraftRules:
-    """When an event is significant enough for drafts."""
+    """When an event is significant enough for drafts, and who sends the alert drafted."""
 
     min_magnitude: float = MIN_MAGNITUDE
     levels: frozenset[str] = LEVELS  # GDACS alert levels, lower case
     max_age_h: float = MAX_AGE_H
+    cap_sender: str = DEFAULT_CAP_SENDER
 
     @classmethod
     def from_settings(cls, settings) -> DraftRules:
-        return cls(settings.feed_draft_min_magnitude, gdacs_levels(settings))
+        return cls(
+            settings.feed_draft_min_magnitude,
+            gdacs_levels(settings),
+            cap_sender=settings.cap_sender,
+        )
 
 
 @dataclass(frozen=True)
@@ -221,7 +226,9 @@ def prepare_drafts(
     made, failed = [], []
     for incident_id, reason in due:
         try:
-            drafts = prepare_event(store, snapshot, incident_id, reason=reason, now=now)
+            drafts = prepare_event(
+                store, snapshot, incident_id, reason=reason, now=now, sender=rules.cap_sender
+            )
         except Exception as exc:  # noqa: BLE001 - one event's failure must not stop the others
             log.exception("the drafts of %s could not be prepared", incident_id)
             failed.append((incident_id, str(exc) or type(exc).__name__))
@@ -235,10 +242,16 @@ def prepare_drafts(
 
 
 def prepare_event(
-    store, snapshot: Snapshot, incident_id: str, *, reason: dict, now: datetime
+    store,
+    snapshot: Snapshot,
+    incident_id: str,
+    *,
+    reason: dict,
+    now: datetime,
+    sender: str,
 ) -> EventDrafts | None:
-    """The sitrep drafts (three languages) and the alert draft of one event; None if another
-    process wrote them first."""
+    """The sitrep drafts (three languages) and the alert draft of one event, from CAP sender
+    `sender`; None if another process wrote them first."""
     user = feed_user(incident_id)
     moment = as_utc(now).floor("min").to_pydatetime()
     reports: dict[str, tuple[Sitrep, str, str]] = {}  # by language: model, event, Markdown
@@ -252,7 +265,9 @@ def prepare_event(
                 draw_map=False,
             )
             reports[lang] = (report, wording.scope(report), render_markdown(report))
-    alert_id, note = _alert(store, snapshot, incident_id, reports, user=user, now=now)
+    alert_id, note = _alert(
+        store, snapshot, incident_id, reports, user=user, now=now, sender=sender
+    )
     meta = {"reason": reason, "as_of": moment.isoformat(), "user": user, "status": WAITING}
     meta |= {"alert_id": alert_id, "alert_note": note}
     rows = []
@@ -276,7 +291,14 @@ def prepare_event(
 
 
 def _alert(
-    store, snapshot: Snapshot, incident_id: str, reports: dict, *, user: str, now: datetime
+    store,
+    snapshot: Snapshot,
+    incident_id: str,
+    reports: dict,
+    *,
+    user: str,
+    now: datetime,
+    sender: str,
 ) -> tuple[str | None, str | None]:
     """(alert id, None) of the event's draft alert, or (None, why there is none)."""
     source = f"incidents/{incident_id}"
@@ -312,6 +334,7 @@ def _alert(
             headlines=headlines,
             descriptions=descriptions,
             now=now,
+            sender=sender,
         )
         row = workflow.save_draft(store.sql, alert, by=user, now=now, source=source)
     except AlertError as exc:

@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 
 import layers
+from eoc.config import DEFAULT_CAP_SENDER
 from eoc.errors import ValidationError
 from eoc.store.base import Store
 from layers.spec import N_
@@ -46,8 +47,12 @@ def build_from_seed(
     *,
     now: datetime,
     progress: Callable[[str], None] = lambda message: None,
+    cap_sender: str = DEFAULT_CAP_SENDER,
 ) -> int:
-    """Replace the whole store with the seed; return the new version. All or nothing."""
+    """Replace the whole store with the seed; return the new version. All or nothing.
+
+    `cap_sender` signs the scenario's CAP alerts (the `cap_sender` setting).
+    """
     progress(f"reading and validating seed files in {seed_dir}")
     frames = load_seed(seed_dir)
     if "population_grids" in frames:
@@ -59,5 +64,6 @@ def build_from_seed(
     version = store.replace_all(frames, now=now)
     from eoc.alerts.seed import load_seed_alerts  # late: alerts import the store modules
 
-    load_seed_alerts(store.sql, seed_dir, frames, now=now)  # the scenario's alerts and messages
+    # The scenario's alerts and messages.
+    load_seed_alerts(store.sql, seed_dir, frames, now=now, sender=cap_sender)
     return version

@@ -13,11 +13,12 @@ import flask
 
 from eoc.alerts.atom import build_feed
 from eoc.alerts.library import current_messages, export_csv
-from eoc.alerts.workflow import PUBLISHED, current_alerts, get_alert
+from eoc.alerts.workflow import PUBLISHED, get_alert
 from eoc.errors import NotFoundError, StoreError
 from eoc.exercise.marking import exercise_rows, exercise_title
 from eoc.i18n import normalise_language
 from eoc.permissions import Action, is_allowed
+from eoc.web.alerts_in_force import alerts_in_force
 from eoc.web.context import current_cache
 from eoc.web.security import current_role
 
@@ -28,7 +29,7 @@ def cap_feed() -> flask.Response:
     store = current_cache().store
     now = datetime.now(UTC)
     try:
-        rows = current_alerts(store.sql, now=now, scope="Public")
+        rows = alerts_in_force(now=now, scope="Public")
     except StoreError:
         return flask.make_response("the store is not available", 503)
     if exercise_title(store.sql) is not None:

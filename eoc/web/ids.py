@@ -24,6 +24,8 @@ AUDIT_TABLE = "audit-table"
 POLL = "poll-interval"
 VERSION = "store-version"
 MAP_STATE = "map-state"
+OPS_ALERTS = "ops-alerts"  # the banner of CAP alerts in force over the operations map
+OPS_ALERTS_KEY = "ops-alerts-key"  # their ids: the map redraws their outlines when it changes
 
 HAZARD_FILTER = "hazard-filter"
 STATUS_FILTER = "site-status-filter"

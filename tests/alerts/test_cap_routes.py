@@ -36,6 +36,36 @@ def test_fresh_store_feed_holds_the_public_seed_alert_only(app):
     assert link.endswith(f"/cap/{PUBLIC_SEED}.xml")
 
 
+def test_the_feed_holds_what_rfc_4287_requires_of_a_feed_and_its_entries(app):
+    """Atom's own rules (RFC 4287 §4.1.1, §4.1.2): one id, title and updated each; an author
+    for the feed; each entry an id, title, updated and content or an alternate link; dates
+    per RFC 3339; inline content of an XML media type holds one element."""
+    from datetime import datetime
+
+    feed = etree.fromstring(app.server.test_client().get("/cap/feed.xml").data)
+
+    def one(parent, name: str) -> etree._Element:
+        found = parent.findall(f"{{{ATOM_NS}}}{name}")
+        assert len(found) == 1, f"{parent.tag} holds {len(found)} atom:{name}"
+        return found[0]
+
+    for name in ("id", "title", "updated"):
+        assert one(feed, name).text
+    assert one(one(feed, "author"), "name").text
+    assert feed.xpath("a:link[@rel='self']/@href", namespaces=NS)[0].endswith("/cap/feed.xml")
+    entries = feed.findall(f"{{{ATOM_NS}}}entry")
+    assert entries
+    for entry in entries:
+        assert one(entry, "id").text.startswith("urn:")  # an IRI (§4.2.6)
+        assert one(entry, "title").text
+        datetime.fromisoformat(one(entry, "updated").text)  # RFC 3339
+        content = one(entry, "content")
+        assert content.get("type") == "application/cap+xml"  # an XML media type (§4.1.3.3)
+        assert len(content) == 1 and not (content.text or "").strip()
+        assert entry.xpath("a:link[@rel='alternate']", namespaces=NS)
+    datetime.fromisoformat(one(feed, "updated").text)
+
+
 def test_feed_titles_follow_the_language(app):
     body = app.server.test_client().get("/cap/feed.xml?lang=ru").data
     titles = etree.fromstring(body).xpath("a:entry/a:title/text()", namespaces=NS)

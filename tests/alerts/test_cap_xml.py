@@ -3,6 +3,7 @@
 from dataclasses import replace
 from datetime import timedelta
 
+import capvalidator
 import pytest
 from lxml import etree
 
@@ -33,6 +34,12 @@ def test_every_message_type_validates_and_parses_back(earthquake_alert, status, 
     document = build_cap_xml(alert)
     assert schema_problems(document) == []
     assert parse_cap_xml(document) == alert
+    # And read by another CAP parser: the validator's own (capvalidator, a schema-validating
+    # lxml parser independent of eoc.alerts.cap_xml).
+    assert capvalidator.check_schema(document).passed
+    dates = capvalidator.get_dates(document)
+    assert dates.sent == "2026-11-21T04:00:00-00:00"
+    assert dates.expiry == "2026-11-21T16:00:00-00:00"
 
 
 def test_times_use_numeric_utc_zone(earthquake_alert):

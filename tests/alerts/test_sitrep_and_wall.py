@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from eoc.i18n import language
 from eoc.reports.build import build_sitrep
+from eoc.reports.render_html import render_html
 from eoc.reports.render_markdown import render_markdown
 
 AS_OF = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -16,6 +17,10 @@ def test_the_sitrep_lists_the_alerts_in_force_in_its_language(seed_store):
         text = render_markdown(report)
     assert "Сильное землетрясение на востоке ГБАО" in text
     assert "Угроза повторного селя в Барсеме" in text  # Restricted: the sitrep is internal
+    with language("tg"):
+        page = render_html(report)  # the HTML (and so the PDF) lists them too
+    assert "Заминҷунбии шадид дар шарқи ВМКБ" in page
+    assert "TJ-CoES-EOC.20261121T060000.seed02" in page
     before = build_sitrep(
         seed_store, as_of=datetime(2026, 11, 21, 3, 0, tzinfo=UTC), produced_by="EOC",
         draw_map=False,

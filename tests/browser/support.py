@@ -50,9 +50,10 @@ def distinct_colours(png: bytes) -> int:
     return len(set(image.get_flattened_data()))
 
 
-def sign_in(dash_duo, role: str, *, then: str = "/") -> None:
+def sign_in(dash_duo, role: str, *, then: str = "/", username: str | None = None) -> None:
+    """Sign in as the STAFF user of `role` (or as `username`, whose password is the same)."""
     driver = dash_duo.driver
     driver.get(f"{dash_duo.server.url}/login?next={then}")
-    driver.find_element("name", "username").send_keys(STAFF[role])
+    driver.find_element("name", "username").send_keys(username or STAFF[role])
     driver.find_element("name", "password").send_keys(STAFF_PASSWORD)
     driver.find_element("css selector", "button[type=submit]").click()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from eoc.web import create_app
+from eoc.web.components.alert_map import ALERT_LAYER
 from layers import OPERATIONAL
 from tests.browser.support import (
     ARTEFACTS,
@@ -39,10 +40,11 @@ def test_the_map_draws_offline_and_a_layer_can_be_switched_off(dash_duo, each_st
     dash_duo.wait_for_element("#ops-map .maplibregl-canvas", timeout=30)
     wait_for(lambda: driver.execute_script(MAP_LOADED_JS), what="the MapLibre map to load")
     toggles = driver.find_elements("css selector", "#layer-toggles input[type=checkbox]")
-    # The four operational layers of the foundation, and the incident log.
-    assert len(toggles) == len(OPERATIONAL) == 5
+    # The four operational layers of the foundation, the incident log, and the CAP alerts in
+    # force (the seed's two: tests/browser/test_alerts.py).
+    assert len(toggles) == len(OPERATIONAL) + 1 == 6
     layers_on_map = wait_for(lambda: driver.execute_script(TRACE_LAYERS_JS), what="traces")
-    assert set(layers_on_map) == set(OPERATIONAL)
+    assert set(layers_on_map) == {*OPERATIONAL, ALERT_LAYER}
     # The canvas holds a drawn map (country, regions, zones, markers), not a blank area.
     canvas = driver.find_element("css selector", "#ops-map .maplibregl-canvas")
     assert distinct_colours(canvas.screenshot_as_png) > 50
@@ -54,7 +56,8 @@ def test_the_map_draws_offline_and_a_layer_can_be_switched_off(dash_duo, each_st
         lambda: "hazard_zones" not in (driver.execute_script(TRACE_LAYERS_JS) or ["hazard_zones"]),
         what="hazard zones to disappear",
     )
-    assert set(driver.execute_script(TRACE_LAYERS_JS)) == set(OPERATIONAL) - {"hazard_zones"}
+    shown = set(driver.execute_script(TRACE_LAYERS_JS))
+    assert shown == {*OPERATIONAL, ALERT_LAYER} - {"hazard_zones"}
     assert "Store version" in dash_duo.find_element("#data-footer").text
     assert requested_hosts(driver) <= LOCAL_HOSTS, "the page asked for a remote host"
     # Any blocked fetch (tiles, fonts, scripts) would show here as net::ERR_NAME_NOT_RESOLVED.

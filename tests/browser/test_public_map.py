@@ -10,6 +10,7 @@ from selenium.common.exceptions import NoAlertPresentException
 import layers
 from eoc.export.public_map import build_public_map_html, write_public_map
 from eoc.web import create_app
+from eoc.web.components.alert_map import ALERT_LAYER
 from eoc.web.pages.public import PUBLIC_OPERATIONAL
 from tests.browser.support import LOCAL_HOSTS, requested_hosts, wait_for
 from tests.conftest import settings_for
@@ -60,7 +61,7 @@ def test_the_public_page_draws_offline_without_signing_in(dash_duo, each_staff_s
     assert "/login" not in driver.current_url
     wait_for(lambda: driver.execute_script(MAP_LOADED_JS), what="the MapLibre map to load")
     shown = wait_for(lambda: driver.execute_script(TRACE_LAYERS_JS), what="map traces")
-    assert set(shown) == set(PUBLIC_OPERATIONAL)
+    assert set(shown) == {*PUBLIC_OPERATIONAL, ALERT_LAYER}  # and the seed's Public alert
     for chart in ("#public-projects-by-donor", "#public-projects-by-category"):
         bars = wait_for(lambda c=chart: driver.execute_script(BARS_JS, c), what=f"{chart} bars")
         assert bars >= 4

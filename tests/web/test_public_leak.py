@@ -263,11 +263,31 @@ def test_no_restricted_alert_is_served(served, store):
 
     restricted = [r.alert for r in list_alerts(store.sql) if r.scope == "Restricted"]
     texts = {RESTRICTED_ALERT} | {
-        text for a in restricted for i in a.infos for text in (i.headline, i.description)
+        text
+        for a in restricted
+        for text in (a.restriction, *(t for i in a.infos for t in (i.headline, i.description)))
     }
     for what, _, body in served.bodies:
         found = [text for text in texts if any(text in v for v in readings(body))]
         assert not found, f"{what} served a Restricted alert's text: {found[:3]}"
+
+
+def test_the_walk_saw_the_public_alert_drawn_and_in_the_feed(served, store, request):
+    """The public map draws the Public alerts in force and the feed carries them, so the walk
+    looked where a Restricted one would leak (the canary stores hold no alerts)."""
+    from eoc.alerts.workflow import current_alerts
+
+    public = current_alerts(store.sql, now=datetime.now(UTC), scope="Public")
+    assert bool(public) is not request.node.callspec.params["store"].startswith("canary")
+    feed = next(body for what, _, body in served.bodies if what == "GET /cap/feed.xml")
+    for row in public:
+        drawn = [
+            what
+            for what, _, body in served.bodies
+            if what.startswith("POST view_public") and row.alert_id.encode() in body
+        ]
+        assert drawn, f"no public map answer drew {row.alert_id}"
+        assert row.alert_id.encode() in feed
 
 
 def test_no_sensitive_or_private_text_is_served(served, secrets):

@@ -10,6 +10,7 @@ import pytest
 import layers
 from eoc.publish import PUBLISHED_LAYERS
 from eoc.web import create_app, ids
+from eoc.web.components.alert_map import ALERT_LAYER
 from eoc.web.pages.public import (
     PUBLIC_OPERATIONAL,
     layers_key,
@@ -56,7 +57,9 @@ def test_the_page_offers_every_non_sensitive_operational_layer(app):
 
 def test_all_public_layers_are_drawn_by_default(everything_on):
     figure = everything_on[0]
-    assert {trace.meta["layer"] for trace in figure.data} == set(PUBLIC_OPERATIONAL)
+    # And the Public CAP alerts in force (tests/alerts/test_alert_map.py).
+    drawn = {trace.meta["layer"] for trace in figure.data}
+    assert drawn == {*PUBLIC_OPERATIONAL, ALERT_LAYER}
 
 
 def test_a_layer_switched_off_is_not_drawn(app):

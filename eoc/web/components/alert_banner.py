@@ -13,26 +13,42 @@ from eoc.i18n import _
 MAX_SHOWN = 3  # the newest; the wall is read from across the room
 
 
-def build_alert_banners(rows: Sequence[AlertRow], *, lang: str) -> list[html.Div]:
-    """No banner when no alert is in force; else one, the newest alerts first."""
+def build_alert_banners(
+    rows: Sequence[AlertRow],
+    *,
+    lang: str,
+    max_shown: int = MAX_SHOWN,
+    files: bool = False,
+    authoring_href: str | None = None,
+) -> list[html.Div]:
+    """No banner when no alert is in force; else one, the newest `max_shown` alerts first.
+
+    `files`: each headline links to its CAP file (staff pages); `authoring_href`: the label
+    links there (the alerts page, for those who may issue an update or a cancel).
+    """
     if not rows:
         return []
     newest = sorted(rows, key=lambda r: r.published_at, reverse=True)
     items = []
-    for row in newest[:MAX_SHOWN]:
+    for row in newest[:max_shown]:
         alert = row.alert
         info = alert.info(lang) or alert.info("en") or alert.infos[0]
         kind = {"Update": _("Alert update"), "Cancel": _("Alert cancelled")}.get(
             alert.msg_type, _("Alert")
         )
+        headline = (
+            html.A(info.headline, href=f"/cap/{row.alert_id}.xml") if files else info.headline
+        )
         items.append(
             html.Span(
-                [html.B(f"{kind} · {alert.scope}: "), info.headline],
+                [html.B(f"{kind} · {alert.scope}: "), headline],
                 className=f"banner-alert-item banner-alert-{row.scope.lower()}",
+                title=info.headline,
             )
         )
     label = _("Alerts in force (CAP)") + f" ({len(rows)})"
-    return [html.Div([html.B(label), *items], className="banner banner-alert", role="alert")]
+    head = html.A(label, href=authoring_href) if authoring_href else label
+    return [html.Div([html.B(head), *items], className="banner banner-alert", role="alert")]
 
 
 def build_public_alert_list(rows: Sequence[AlertRow], *, lang: str) -> html.Section | None:

@@ -32,6 +32,7 @@ def build_map_figure(
     hidden: Collection[str] = (),
     greyed: Collection[str] = (),
     label_scale: float = 1.0,
+    overlays: Sequence[go.Choroplethmap | go.Scattermap] = (),
 ) -> go.Figure:
     """Traces for each layer in `frames` (registry order) over the basemap.
 
@@ -40,7 +41,8 @@ def build_map_figure(
     `tooltips` replaces a layer's tooltip fields (the public map passes only public ones);
     layers in `hidden` are drawn invisible, layers in `greyed` grey (values not on record for
     the moment shown). Place names are in the page's language and drawn above the markers,
-    `label_scale` times their desk size.
+    `label_scale` times their desk size. `overlays` (what is drawn besides the layers: the
+    alerts in force) come after the layers' traces, from index `len(trace_slots(frames))`.
     """
     fig = go.Figure()
     for name in _ordered(frames):
@@ -52,6 +54,8 @@ def build_map_figure(
             greyed=name in greyed,
         ):
             fig.add_trace(trace)
+    for trace in overlays:
+        fig.add_trace(trace)
     fig.update_layout(
         map={
             "style": localise_labels(basemap, lang=current_language(), scale=label_scale),

@@ -6,7 +6,7 @@ this one is laid out by CSS, so it scales with the screen and its box can be che
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from dash import html
 
@@ -34,49 +34,70 @@ def legend_entries(layer_names: Iterable[str]) -> list[tuple[str, list[tuple[str
     return entries
 
 
-def build_map_legend(layer_names: Iterable[str], *, element_id: str | None = None) -> html.Div:
-    """The legend of the layers `layer_names`: a titled group per layer, a swatch per colour.
+def build_map_legend(
+    layer_names: Iterable[str], *, element_id: str | None = None, extra: Sequence[html.Div] = ()
+) -> html.Div:
+    """The legend of the layers `layer_names`: a titled group per layer, a swatch per colour,
+    then the `extra` groups (`legend_group`: what is drawn besides the layers).
 
     A layer drawn in one colour is one line: its swatch and title.
     """
-    groups = []
     names = _ordered(layer_names)
-    for name, (title, rows) in zip(names, legend_entries(names), strict=True):
-        shape = "legend-dot" if layers.get(name).geometry == "Point" else "legend-area"
-        if len(rows) == 1:
-            groups.append(
-                html.Div(
-                    _row(shape, title, rows[0][1], tag=html.Div),
-                    className=f"legend-group legend-single legend-{name}",
-                )
-            )
-            continue
-        groups.append(
-            html.Div(
-                className=f"legend-group legend-{name}",
-                children=[
-                    html.Div(title, className="legend-title"),
-                    html.Ul(
-                        [_row(shape, label, colour) for label, colour in rows],
-                        className="legend-rows",
-                    ),
-                ],
-            )
+    groups = [
+        legend_group(
+            name,
+            title,
+            rows,
+            shape="legend-dot" if layers.get(name).geometry == "Point" else "legend-area",
         )
-    extra = {"id": element_id} if element_id else {}
+        for name, (title, rows) in zip(names, legend_entries(names), strict=True)
+    ]
+    extra_id = {"id": element_id} if element_id else {}
     return html.Div(
-        groups, className="map-legend", role="note", **{"aria-label": _(LEGEND_TITLE)}, **extra
+        [*groups, *extra],
+        className="map-legend",
+        role="note",
+        **{"aria-label": _(LEGEND_TITLE)},
+        **extra_id,
+    )
+
+
+def legend_group(key: str, title: str, rows: Sequence[tuple[str, str]], *, shape: str) -> html.Div:
+    """One group of the legend: `title` over a (label, colour) line each; one line if one.
+
+    `shape`: "legend-dot" (points), "legend-area" (filled areas) or "legend-outline".
+    """
+    if len(rows) == 1:
+        return html.Div(
+            _row(shape, title, rows[0][1], tag=html.Div),
+            className=f"legend-group legend-single legend-{key}",
+        )
+    return html.Div(
+        className=f"legend-group legend-{key}",
+        children=[
+            html.Div(title, className="legend-title"),
+            html.Ul(
+                [_row(shape, label, colour) for label, colour in rows],
+                className="legend-rows",
+            ),
+        ],
     )
 
 
 def _row(shape: str, label: str, colour: str, *, tag=html.Li):
     return tag(
         [
-            html.Span(className=f"legend-swatch {shape}", style={"background": colour}),
+            html.Span(className=f"legend-swatch {shape}", style=_swatch_style(shape, colour)),
             html.Span(label, className="legend-label"),
         ],
         className="legend-row",
     )
+
+
+def _swatch_style(shape: str, colour: str) -> dict:
+    if shape == "legend-outline":  # an area drawn by its edge: the swatch is the edge
+        return {"border": f"3px solid {colour}", "background": "transparent"}
+    return {"background": colour}
 
 
 def _ordered(layer_names: Iterable[str]) -> list[str]:

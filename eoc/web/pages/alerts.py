@@ -23,7 +23,12 @@ from eoc.errors import EocError
 from eoc.i18n import LANGUAGES, N_, _, format_time
 from eoc.permissions import Action, is_allowed
 from eoc.web.components import alert_ids as ids
-from eoc.web.context import current_cache, current_exercise_title, current_write_tokens
+from eoc.web.context import (
+    current_cache,
+    current_exercise_title,
+    current_settings,
+    current_write_tokens,
+)
 from eoc.web.security import current_role, current_username, guarded_callback, guarded_layout
 
 DRAFT_PURPOSE, REVIEW_PURPOSE, MESSAGE_PURPOSE = "alert-draft", "alert-review", "key-message"
@@ -201,7 +206,8 @@ def save_draft(
     store = current_cache().store
     try:
         with current_write_tokens().redeem(token, purpose=DRAFT_PURPOSE, user=user):
-            alert = alert_from_form(form, _start(form.source), now=now)
+            sender = current_settings().cap_sender
+            alert = alert_from_form(form, _start(form.source), now=now, sender=sender)
             row = wf.save_draft(store.sql, alert, by=user, now=now, source=form.source)
     except EocError as exc:
         return _failure(exc), dash.no_update, dash.no_update

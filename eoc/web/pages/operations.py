@@ -10,10 +10,18 @@ from dash import Dash, Input, Output, State, dcc, html
 import layers
 from eoc.analysis.regions import features_in_region, region_geometry
 from eoc.analysis.view_filter import situation_at
-from eoc.i18n import N_, ZONE_NAME, _, format_time, localised
+from eoc.i18n import N_, ZONE_NAME, _, current_language, format_time, localised
 from eoc.permissions import Action, is_allowed
 from eoc.web import ids
+from eoc.web.alerts_in_force import alerts_in_force
 from eoc.web.components.activity_feed import build_activity_feed
+from eoc.web.components.alert_banner import build_alert_banners
+from eoc.web.components.alert_map import (
+    ALERT_LAYER,
+    ALERTS_TITLE,
+    alert_area_traces,
+    patch_alert_traces,
+)
 from eoc.web.components.detail_panel import build_incident_form
 from eoc.web.components.feed_health import feed_health_placeholder, register_feed_health
 from eoc.web.components.footer import DUSHANBE, build_footer
@@ -22,6 +30,7 @@ from eoc.web.components.map_figure import (
     build_layer_patch,
     build_map_figure,
     build_visibility_patch,
+    trace_slots,
 )
 from eoc.web.components.map_update import plan_map_update
 from eoc.web.components.view import COUNTRY_BOUNDS, view_of_bounds
@@ -41,6 +50,9 @@ HOURS_AGO = N_("-{hours} h")  # a mark of the time slider: hours before now
 # Layers whose content depends on the as-of time or the filters: all (the past is rewound).
 FILTERED = frozenset(layers.OPERATIONAL)
 FEED_LIMIT = 8
+ALERTS_SHOWN = 5  # alerts in force named over the map (the count says if there are more)
+# The alert traces follow every operational layer's (map_figure.trace_slots).
+ALERT_TRACES_START = len(trace_slots(layers.OPERATIONAL))
 
 
 @guarded_layout(Action.VIEW_INTERNAL)
@@ -53,7 +65,7 @@ def layout(**_query: str) -> html.Div:
     ]
     layer_options = [
         {"label": _(layers.get(name).title), "value": name} for name in layers.OPERATIONAL
-    ]
+    ] + [{"label": _(ALERTS_TITLE), "value": ALERT_LAYER}]
     hazard, status = (
         layers.get("hazard_zones").field("hazard_type"),
         layers.get("displacement_sites").field("status"),
@@ -69,7 +81,7 @@ def layout(**_query: str) -> html.Div:
                     dcc.Checklist(
                         id=ids.LAYER_TOGGLES,
                         options=layer_options,
-                        value=list(layers.OPERATIONAL),
+                        value=[*layers.OPERATIONAL, ALERT_LAYER],
                         className="layer-toggles",
                     ),
                     html.H2(_("Region")),
@@ -136,6 +148,7 @@ def layout(**_query: str) -> html.Div:
                 className="ops-kpis",
                 children=[
                     html.Div(id=ids.PAST_BANNER, className="past-banner", role="status"),
+                    html.Div(id=ids.OPS_ALERTS, className="ops-alerts"),
                     html.Div(id=ids.KPI_ROW),
                 ],
             ),
@@ -170,6 +183,7 @@ def layout(**_query: str) -> html.Div:
             dcc.Interval(id=ids.POLL, interval=int(current_settings().refresh_s * 1000)),
             dcc.Store(id=ids.VERSION),
             dcc.Store(id=ids.MAP_STATE),
+            dcc.Store(id=ids.OPS_ALERTS_KEY),
         ],
     )
 
@@ -194,14 +208,20 @@ def update_map(
     hours_back: float | None = 0,
     base: str | None = None,
     state: dict | None = None,
+    alerts_key: list[str] | None = None,
     *,
     now: datetime | None = None,
 ) -> tuple:
-    """Draw the map, or patch only what changed since the drawn state."""
+    """Draw the map, or patch only what changed since the drawn state.
+
+    `alerts_key` names the alerts in force at the moment shown (`update_alerts`): their
+    outlines are redrawn when it changes, or when they are switched on or off.
+    """
     cache = current_cache()
     version = cache.store.version() if version is None else version
     region = region or ALL_REGIONS
     hidden = [name for name in layers.OPERATIONAL if name not in (visible or [])]
+    show_alerts = ALERT_LAYER in (visible or [])
     view_key = [
         sorted(hazard_types or []),
         sorted(site_statuses or []),
@@ -211,20 +231,29 @@ def update_map(
     step = plan_map_update(state, version=version, region=region, hidden=hidden)
     if step is None and state and state.get("filters") != view_key:
         step = "layers"
-    new_state = {"version": version, "region": region, "hidden": hidden, "filters": view_key}
+    alerts_moved = bool(state) and (
+        state.get("alerts") != alerts_key or state.get("alerts_shown") != show_alerts
+    )
+    new_state = {"version": version, "region": region, "hidden": hidden, "filters": view_key,
+                 "alerts": alerts_key, "alerts_shown": show_alerts}  # fmt: skip
     footer = build_footer(version, cache.store.data_time())
+    clock = now or datetime.now(UTC)
+    moment = _as_of(hours_back, clock, base)
     if step is None:
-        return dash.no_update, dash.no_update, dash.no_update
+        if not alerts_moved:
+            return dash.no_update, dash.no_update, dash.no_update
+        return _alert_patch(dash.Patch(), moment, show_alerts), footer, new_state
     if step == "visibility":
-        return build_visibility_patch(layers.OPERATIONAL, hidden=hidden), footer, new_state
+        patch = build_visibility_patch(layers.OPERATIONAL, hidden=hidden)
+        if alerts_moved:
+            patch = _alert_patch(patch, moment, show_alerts)
+        return patch, footer, new_state
     if step == "full":
         changed = set(layers.OPERATIONAL)
     else:
         changed = cache.store.changed_layers(state["version"]) & set(layers.OPERATIONAL)
         if state.get("filters") != view_key:
             changed |= FILTERED
-    clock = now or datetime.now(UTC)
-    moment = _as_of(hours_back, clock, base)
     past = layers_at(cache, sorted(changed), version=version, moment=moment, now=clock)
     frames = situation_at(
         past.frames, as_of=moment, hazard_types=hazard_types, site_statuses=site_statuses
@@ -236,12 +265,52 @@ def update_map(
         patch = build_layer_patch(
             frames, shown=layers.OPERATIONAL, changed=changed, hidden=hidden, greyed=past.unknown
         )
+        if alerts_moved:
+            patch = _alert_patch(patch, moment, show_alerts)
         return patch, footer, new_state
-    figure = _full_figure(cache, frames, version, region, hidden, greyed=past.unknown)
+    figure = _full_figure(
+        cache, frames, version, region, hidden, greyed=past.unknown,
+        overlays=_alert_traces(moment, show_alerts),
+    )  # fmt: skip
     return figure, footer, new_state
 
 
-def _full_figure(cache, frames, version: int, region: str, hidden: list[str], *, greyed=()):
+def _alert_traces(moment: datetime, shown: bool) -> list:
+    """The outlines of the alerts in force at `moment`, Public and Restricted (staff only)."""
+    rows = alerts_in_force(now=moment)
+    return alert_area_traces(rows, lang=current_language(), visible=shown)
+
+
+def _alert_patch(patch: dash.Patch, moment: datetime, shown: bool) -> dash.Patch:
+    traces = _alert_traces(moment, shown)
+    return patch_alert_traces(patch, traces, start=ALERT_TRACES_START)
+
+
+def update_alerts(
+    _ticks: int | None,
+    _version: int | None,
+    hours_back: float | None,
+    base: str | None = None,
+    known: list[str] | None = None,
+    *,
+    now: datetime | None = None,
+) -> tuple:
+    """The banner of alerts in force at the moment shown (every poll: alerts expire), and
+    their ids for the map (sent only when they change)."""
+    moment = _as_of(hours_back, now or datetime.now(UTC), base)
+    rows = alerts_in_force(now=moment)
+    may_author = is_allowed(current_role(), Action.DRAFT_ALERTS)
+    banner = build_alert_banners(
+        rows, lang=current_language(), max_shown=ALERTS_SHOWN, files=True,
+        authoring_href="/alerts" if may_author else None,
+    )  # fmt: skip
+    key = sorted(r.alert_id for r in rows)
+    return banner, dash.no_update if key == known else key
+
+
+def _full_figure(
+    cache, frames, version: int, region: str, hidden: list[str], *, greyed=(), overlays=()
+):
     bounds = COUNTRY_BOUNDS
     if region != ALL_REGIONS:
         regions = cache.read_layers(["regions"], version=version)["regions"]
@@ -254,6 +323,7 @@ def _full_figure(cache, frames, version: int, region: str, hidden: list[str], *,
         uirevision=region,
         hidden=hidden,
         greyed=greyed,
+        overlays=overlays,
     )
 
 
@@ -351,7 +421,19 @@ def register(app: Dash) -> None:
         Input(ids.AS_OF, "value"),
         Input(ids.AS_OF_BASE, "value"),
         State(ids.MAP_STATE, "data"),
+        Input(ids.OPS_ALERTS_KEY, "data"),
     )(update_map)
+    guarded_callback(
+        app,
+        view,
+        Output(ids.OPS_ALERTS, "children"),
+        Output(ids.OPS_ALERTS_KEY, "data"),
+        Input(ids.POLL, "n_intervals"),
+        Input(ids.VERSION, "data"),
+        Input(ids.AS_OF, "value"),
+        Input(ids.AS_OF_BASE, "value"),
+        State(ids.OPS_ALERTS_KEY, "data"),
+    )(update_alerts)
     guarded_callback(
         app,
         view,

@@ -18,13 +18,17 @@ import plotly.graph_objects as go
 from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
 import layers
+from eoc.alerts.workflow import AlertRow
 from eoc.analysis.active import changes_passed
 from eoc.analysis.kpis import compute_public_kpis
 from eoc.analysis.projects import project_totals
-from eoc.i18n import N_, _
+from eoc.i18n import N_, _, current_language
 from eoc.permissions import Action
 from eoc.publish import PUBLIC_NOTE, PUBLISHED_LAYERS, public_layers, public_tooltip
 from eoc.web import ids
+from eoc.web.alerts_in_force import alerts_in_force, published_rows
+from eoc.web.components.alert_banner import build_public_alert_list
+from eoc.web.components.alert_map import alert_area_traces, alert_legend_group
 from eoc.web.components.basemap import BASEMAP_LAYERS, build_basemap_style
 from eoc.web.components.footer import build_footer
 from eoc.web.components.kpi_tiles import PUBLIC_TILES, build_kpi_tiles
@@ -58,11 +62,13 @@ PAGE_OUTPUTS = (
 )
 GEOJSON_ROUTE = "/public/geojson/"
 GEOJSON_TYPE = "application/geo+json"
+PUBLIC_SCOPES = ("Public",)  # the only alerts this page ever reads
 
 
 @guarded_layout(Action.VIEW_PUBLIC)
 def layout(**_query: str) -> html.Div:
     options = [{"label": _(layers.get(name).title), "value": name} for name in PUBLIC_OPERATIONAL]
+    alerts = public_alert_rows(datetime.now(UTC))
     return html.Div(
         className="public-page",
         children=[
@@ -74,7 +80,7 @@ def layout(**_query: str) -> html.Div:
                         _(PUBLIC_NOTE),
                         className="public-note",
                     ),
-                    public_alerts(),
+                    build_public_alert_list(alerts, lang=current_language()),
                     html.Div(id=ids.PUBLIC_KPIS, className="public-kpis"),
                     dcc.Checklist(
                         id=ids.PUBLIC_LAYER_TOGGLES,
@@ -92,7 +98,11 @@ def layout(**_query: str) -> html.Div:
             ),
             dcc.Store(id=ids.PUBLIC_MAP_FITTED),  # written by the browser's fit (assets/)
             # Beside the map, not on it: on a phone Plotly's legend covered half the map.
-            build_map_legend(PUBLIC_OPERATIONAL, element_id=ids.PUBLIC_LEGEND),
+            build_map_legend(
+                PUBLIC_OPERATIONAL,
+                element_id=ids.PUBLIC_LEGEND,
+                extra=[alert_legend_group(PUBLIC_SCOPES)] if alerts else [],
+            ),
             html.Section(
                 className="public-summary",
                 children=[
@@ -110,16 +120,9 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def public_alerts() -> html.Section | None:
+def public_alert_rows(now: datetime) -> list[AlertRow]:
     """The Public CAP alerts in force (eoc/alerts; Restricted ones never reach this page)."""
-    from datetime import UTC, datetime
-
-    from eoc.alerts.workflow import current_alerts
-    from eoc.i18n import current_language
-    from eoc.web.components.alert_banner import build_public_alert_list
-
-    rows = current_alerts(current_cache().store.sql, now=datetime.now(UTC), scope="Public")
-    return build_public_alert_list(rows, lang=current_language())
+    return alerts_in_force(now=now, scope=PUBLIC_SCOPES[0])
 
 
 def update_public_page(visible: list[str] | None, *, now: datetime | None = None) -> tuple:
@@ -143,19 +146,24 @@ def update_public_page(visible: list[str] | None, *, now: datetime | None = None
         version=version,
     )
     chosen = [name for name in PUBLIC_OPERATIONAL if name in (visible or []) and name in public]
+    clock = now or datetime.now(UTC)
+    alerts = alert_area_traces(
+        public_alert_rows(clock), lang=current_language(), scopes=PUBLIC_SCOPES
+    )
     figure = build_map_figure(
         {name: public[name] for name in chosen},
         basemap=basemap,
         view=view_of_bounds(COUNTRY_BOUNDS),
         uirevision="public",
         tooltips={name: public_tooltip(layers.get(name)) for name in chosen},
+        overlays=alerts,
     )
     figure.update_layout(
         showlegend=False,  # the HTML legend under the map names the colours
         # The width the view was fitted for: a narrower map zooms out (assets/public_map.js).
         meta={"view_width_px": MAP_WIDTH_PX},
     )
-    figures = compute_public_kpis(public, now=now or datetime.now(UTC))
+    figures = compute_public_kpis(public, now=clock)
     return (
         figure,
         *_summaries(public),
@@ -198,15 +206,17 @@ def serve_geojson(digest: str) -> flask.Response:
 
 
 def layers_key(inputs: list) -> str | None:
-    """The cache key of the layer toggles' value (the public layers chosen, in page order)
-    and of the zones in force now (their starts and ends passed)."""
+    """The cache key of the layer toggles' value (the public layers chosen, in page order),
+    of the zones in force now (their starts and ends passed) and of the Public alerts in force
+    (their expiries passed; a new alert, update or cancel moves the store version)."""
     visible = inputs[0].get("value") if inputs and isinstance(inputs[0], dict) else None
     if visible is None:
         visible = []
     if not isinstance(visible, list) or not all(isinstance(v, str) for v in visible):
         return None
     chosen = ",".join(name for name in PUBLIC_OPERATIONAL if name in visible) or "-"
-    return f"{chosen}@{zone_changes_passed(datetime.now(UTC))}"
+    now = datetime.now(UTC)
+    return f"{chosen}@{zone_changes_passed(now)}.{alert_expiries_passed(now)}"
 
 
 def zone_changes_passed(now: datetime) -> int:
@@ -215,6 +225,12 @@ def zone_changes_passed(now: datetime) -> int:
     version = cache.version()
     zones = cache.read_layers(["hazard_zones"], version=version)["hazard_zones"]
     return changes_passed(zones, now)
+
+
+def alert_expiries_passed(now: datetime) -> int:
+    """Published Public alerts expired at or before `now` (read once per store version)."""
+    public = [r for r in published_rows() if r.scope == PUBLIC_SCOPES[0]]
+    return sum(1 for r in public if r.expires_at <= now)
 
 
 def _summaries(public: dict) -> list[go.Figure]:

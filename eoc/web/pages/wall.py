@@ -23,7 +23,6 @@ import dash
 from dash import ClientsideFunction, Dash, Input, Output, Patch, State, dcc, html
 
 import layers
-from eoc.alerts.workflow import current_alerts
 from eoc.analysis.active import AnalysisInputError, as_utc
 from eoc.analysis.kpis import is_stale, new_severe_incidents
 from eoc.analysis.regions import region_geometry
@@ -32,6 +31,7 @@ from eoc.feeds.state import read_states
 from eoc.i18n import N_, _, clock_date_parts, current_language, localised
 from eoc.permissions import Action
 from eoc.web import ids
+from eoc.web.alerts_in_force import alerts_in_force
 from eoc.web.components.activity_feed import build_activity_feed
 from eoc.web.components.alert_banner import build_alert_banners
 from eoc.web.components.banners import build_incident_banner, build_stale_banner
@@ -311,7 +311,7 @@ def update_wall_panels(
     incident_banner = build_incident_banner(severe, hours=BANNER_HOURS)
     if incident_banner is not None:
         banners.append(incident_banner)
-    alerts = current_alerts(store.sql, now=now)  # CAP alerts in force (eoc/alerts)
+    alerts = alerts_in_force(now=now)  # CAP alerts in force (eoc/alerts)
     banners.extend(build_alert_banners(alerts, lang=current_language()))
     not_live = describe_moment(headline.past)
     if not_live:
