@@ -43,18 +43,18 @@ from tests.conftest import (  # noqa: E402  (the browser tests' Chromium and sta
 
 SCREENS = ROOT / "docs" / "screens"
 LANGUAGES = ("tg", "ru", "en")
-SIZES = ((1920, 1080), (3840, 2160), (390, 844))
-PAGES = {  # name → path (every page of the app; /exercise exists only on a sandbox)
-    "operations": "/",
-    "wall": "/wall",
-    "capacity": "/capacity",
-    "relocation": "/relocation",
-    "reports": "/reports",
-    "alerts": "/alerts",
-    "data": "/data",
-    "audit": "/admin/audit",
-    "users": "/admin/users",
-    "public": "/public",
+OFFICE, WALL_4K, PHONE = (1920, 1080), (3840, 2160), (390, 844)
+PAGES = {  # name → path and the screens it is read on (/exercise exists only on a sandbox)
+    "operations": ("/", (OFFICE, PHONE)),
+    "wall": ("/wall", (OFFICE, WALL_4K)),  # a wall screen, never a phone
+    "capacity": ("/capacity", (OFFICE,)),
+    "relocation": ("/relocation", (OFFICE,)),
+    "reports": ("/reports", (OFFICE,)),
+    "alerts": ("/alerts", (OFFICE,)),
+    "data": ("/data", (OFFICE,)),
+    "audit": ("/admin/audit", (OFFICE,)),
+    "users": ("/admin/users", (OFFICE,)),
+    "public": ("/public", (OFFICE, WALL_4K, PHONE)),
 }
 PUBLIC = {"public"}
 CHANGED_SHARE = 0.002  # of the pixels
@@ -129,9 +129,10 @@ def _page_shots(store, pages: list[str]) -> list[Path]:
             if signed_in:
                 _sign_in(driver, url)
             for name in (p for p in pages if (p in PUBLIC) != signed_in):
+                path, sizes = PAGES[name]
                 for lang in LANGUAGES:
-                    for width, height in SIZES:
-                        png = _shoot(driver, f"{url}{PAGES[name]}?lang={lang}", width, height)
+                    for width, height in sizes:
+                        png = _shoot(driver, f"{url}{path}?lang={lang}", width, height)
                         target = SCREENS / f"{name}-{lang}-{width}x{height}.webp"
                         if _save_if_changed(png, target):
                             written.append(target)

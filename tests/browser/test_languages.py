@@ -59,14 +59,26 @@ def test_public_and_operations_pages_in_russian_and_tajik(
     assert driver.find_element("tag name", "html").get_attribute("lang") == lang
 
 
-HEADINGS_JS = """
+HEADINGS_JS = r"""
 return [...document.querySelectorAll('#cap-grid .ag-header-cell')].map(cell => {
   const label = cell.querySelector('.ag-header-cell-label');
   const text = cell.querySelector('.ag-header-cell-text');
   if (!label || !text) { return null; }
   const box = label.getBoundingClientRect(), inner = text.getBoundingClientRect();
-  return {text: text.textContent, cut: inner.bottom > box.bottom + 1 || inner.top < box.top - 1
-          || text.scrollHeight > text.clientHeight + 1 || text.scrollWidth > text.clientWidth + 1,
+  // A word the browser laid out on two lines has client rects at two heights.
+  const broken = [], node = text.firstChild;
+  if (node && node.nodeType === 3) {
+    for (const m of node.textContent.matchAll(/\S+/g)) {
+      const range = document.createRange();
+      range.setStart(node, m.index); range.setEnd(node, m.index + m[0].length);
+      const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+      if (tops.size > 1) { broken.push(m[0]); }
+    }
+  }
+  return {text: text.textContent, broken,
+          cut: inner.bottom > box.bottom + 1 || inner.top < box.top - 1
+               || text.scrollHeight > text.clientHeight + 1
+               || text.scrollWidth > text.clientWidth + 1,
           dims: [inner.height, box.height, text.scrollHeight, text.clientHeight,
                  text.scrollWidth, text.clientWidth, cell.getBoundingClientRect().width]};
 }).filter(Boolean);
@@ -93,3 +105,5 @@ def test_the_capacity_grid_headings_are_whole_in_tajik_and_russian(
     assert any(re.search("[а-яӣӯқҳҷғ]", h["text"]) for h in headings), "not translated"
     cut = [(h["text"], h["dims"]) for h in headings if h["cut"]]
     assert not cut, f"headings cut off in {lang}: {cut}"
+    broken = [(h["text"], h["broken"]) for h in headings if h["broken"]]
+    assert not broken, f"words broken inside in {lang} headings: {broken}"

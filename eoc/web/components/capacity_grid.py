@@ -19,7 +19,7 @@ import pandas as pd
 import layers
 from eoc.i18n import N_, _, localised
 from eoc.site_edits import EDITABLE_FIELDS
-from eoc.web.components.grid_locale import WRAPPED_HEADER_PX, grid_locale_text
+from eoc.web.components.grid_locale import WRAPPED_HEADER_PX, grid_locale_text, header_min_width
 
 SPEC = layers.get("displacement_sites")
 BINDING_LABELS = {
@@ -116,7 +116,7 @@ def site_columns(*, editable: bool) -> list[dict]:
             column["cellClass"] = "cap-editable"
         if field in ("site_id", "name"):
             column["pinned"] = "left"
-        column["width"] = WIDTHS.get(field, 120)
+        column["width"] = max(WIDTHS.get(field, 120), header_min_width(column["headerName"]))
         if kind in ("int", "float", "assessed", "gap", "pct"):
             column["cellDataType"] = "number"
             column["filter"] = "agNumberColumnFilter"

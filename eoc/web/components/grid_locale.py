@@ -7,6 +7,8 @@ show: the column filters, their conditions and the empty-grid overlay.
 
 from __future__ import annotations
 
+import math
+
 from eoc.i18n import N_, _
 
 GRID_TEXTS: dict[str, str] = {
@@ -54,6 +56,17 @@ GRID_TEXTS: dict[str, str] = {
 # ("Определяющая вместимость") take three in a narrow column. Fixed, not automatic: an
 # automatic height re-lays the rows out under the user's pointer.
 WRAPPED_HEADER_PX = 72
+# A heading wraps between words, never inside one ("Определяю|щая" was read as two words):
+# its column is at least as wide as its longest word. Measured on the grid's 13 px bold
+# heading font, the widest Cyrillic letters; the rest is the cell's padding and its icons.
+HEADER_LETTER_PX = 8.5
+HEADER_ROOM_PX = 44
+
+
+def header_min_width(header: str) -> int:
+    """The width in px a column needs for the longest word of its `header` on one line."""
+    longest = max((len(word) for word in header.split()), default=0)
+    return math.ceil(longest * HEADER_LETTER_PX + HEADER_ROOM_PX)
 
 
 def grid_locale_text() -> dict[str, str]:

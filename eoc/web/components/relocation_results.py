@@ -12,7 +12,7 @@ from eoc.analysis.relocation_warnings import HELD_BACK, NOT_PLACED, NOT_PLACED_K
 from eoc.i18n import N_, _, format_number
 from eoc.relocation_planner import RelocationRequest, warning_text
 from eoc.web.components.capacity_grid import json_value
-from eoc.web.components.grid_locale import WRAPPED_HEADER_PX, grid_locale_text
+from eoc.web.components.grid_locale import WRAPPED_HEADER_PX, grid_locale_text, header_min_width
 
 FLOW_COLUMNS = (
     ("origin_name", N_("From"), "text"),
@@ -40,6 +40,7 @@ def _columns(spec) -> list[dict]:
     columns = []
     for field, header, kind in spec:
         column: dict = {"field": field, "headerName": _(header)}
+        column["minWidth"] = header_min_width(column["headerName"])
         if kind != "text":
             column |= {"cellDataType": "number", "type": "rightAligned"}
         if kind == "pct":
