@@ -13,7 +13,7 @@ import html
 import os
 import tempfile
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import folium
@@ -21,6 +21,7 @@ import geopandas as gpd
 import xstatic.pkg.leaflet as xstatic_leaflet
 
 import layers
+from eoc.analysis.active import active_at
 from eoc.analysis.projects import project_totals
 from eoc.exercise.marking import PUBLIC_BANNER_TEXT, exercise_title
 from eoc.i18n import N_, _, current_language, place_name
@@ -99,9 +100,14 @@ def build_public_map_html(
     return page.replace("<html>", f'<html lang="{current_language()}">', 1)
 
 
-def write_public_map(store: Store, out_path: str | os.PathLike[str]) -> Path:
-    """Write the public map of `store` to `out_path` (replaced whole, never half-written)."""
+def write_public_map(
+    store: Store, out_path: str | os.PathLike[str], *, now: datetime | None = None
+) -> Path:
+    """Write the public map of `store` at `now` to `out_path` (replaced whole, never
+    half-written): the hazard zones in force then, as the public page draws them."""
     frames = {name: store.read_layer(name) for name in PUBLISHED_LAYERS}
+    if "hazard_zones" in frames:
+        frames["hazard_zones"] = active_at(frames["hazard_zones"], now or datetime.now(UTC))
     context = {name: store.read_layer(name) for name in BASEMAP}
     text = build_public_map_html(
         frames,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import layers
@@ -113,6 +115,20 @@ def test_write_public_map_writes_one_file(seed_store, tmp_path: Path):
     assert "2026-11-22 06:00 UTC" in text
     assert not EXTERNAL.search(text)
     assert [p.name for p in out.parent.iterdir()] == ["public.html"]  # no temporary left
+
+
+def test_the_file_draws_only_the_zones_in_force_when_it_is_written(seed_store, tmp_path: Path):
+    zones = seed_store.read_layer("hazard_zones")
+    ended = zones[zones["valid_to"].notna()].sort_values("valid_to").iloc[-1]
+    hour = pd.Timedelta(hours=1)
+    texts = [
+        write_public_map(seed_store, tmp_path / f"{i}.html", now=when.to_pydatetime()).read_text(
+            encoding="utf-8"
+        )
+        for i, when in enumerate((ended["valid_to"] - hour, ended["valid_to"] + hour))
+    ]
+    name = html.escape(str(ended["name"]))
+    assert texts[0].count(name) > texts[1].count(name) == 0
 
 
 def test_the_file_has_a_title_a_legend_place_names_and_the_project_charts(seed_html):

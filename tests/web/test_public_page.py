@@ -62,6 +62,20 @@ def test_all_public_layers_are_drawn_by_default(everything_on):
     assert drawn == {*PUBLIC_OPERATIONAL, ALERT_LAYER}
 
 
+def test_the_map_draws_the_zones_in_force_the_tile_counts(app, each_staff_store):
+    from datetime import UTC, datetime
+
+    from eoc.analysis.active import active_at
+
+    now = datetime.now(UTC)
+    zones = each_staff_store.read_layer("hazard_zones")
+    in_force = active_at(zones, now)
+    assert 0 < len(in_force) < len(zones)  # the seed's summer floods have ended
+    figure = call(app, update_public_page, list(PUBLIC_OPERATIONAL))[0]
+    drawn = sum(len(t.geojson["features"]) for t in traces_of(figure, "hazard_zones"))
+    assert drawn == len(in_force)
+
+
 def test_a_layer_switched_off_is_not_drawn(app):
     shown = [name for name in PUBLIC_OPERATIONAL if name != "border_checkpoints"]
     figure = call(app, update_public_page, shown)[0]

@@ -19,7 +19,7 @@ from dash import ClientsideFunction, Dash, Input, Output, dcc, html
 
 import layers
 from eoc.alerts.workflow import AlertRow
-from eoc.analysis.active import changes_passed
+from eoc.analysis.active import active_at, changes_passed
 from eoc.analysis.kpis import compute_public_kpis
 from eoc.analysis.projects import project_totals
 from eoc.i18n import N_, _, current_language
@@ -150,8 +150,10 @@ def update_public_page(visible: list[str] | None, *, now: datetime | None = None
     alerts = alert_area_traces(
         public_alert_rows(clock), lang=current_language(), scopes=PUBLIC_SCOPES
     )
+    # Zones in force only, as the tile counts them (ended summer floods are not drawn).
+    in_force = {**public, "hazard_zones": active_at(public["hazard_zones"], clock)}
     figure = build_map_figure(
-        {name: public[name] for name in chosen},
+        {name: in_force[name] for name in chosen},
         basemap=basemap,
         view=view_of_bounds(COUNTRY_BOUNDS),
         uirevision="public",
