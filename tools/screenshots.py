@@ -134,7 +134,9 @@ def _page_shots(store, pages: list[str]) -> list[Path]:
                     for width, height in sizes:
                         png = _shoot(driver, f"{url}{path}?lang={lang}", width, height)
                         target = SCREENS / f"{name}-{lang}-{width}x{height}.webp"
-                        if _save_if_changed(png, target):
+                        if png is None:
+                            print(f"{target.name}: not drawn in time, kept as it was")
+                        elif _save_if_changed(png, target):
                             written.append(target)
                         print(f"{target.name}", flush=True)
     finally:
@@ -149,26 +151,28 @@ def _sign_in(driver, url: str) -> None:
     driver.find_element("name", "username").send_keys(STAFF["admin"])
     driver.find_element("name", "password").send_keys(STAFF_PASSWORD)
     driver.find_element("css selector", "button[type=submit]").click()
-    _wait(lambda: "/login" not in driver.current_url, "signing in")
+    if not _wait(lambda: "/login" not in driver.current_url):
+        raise SystemExit("signing in as the admin did not work")
 
 
-def _shoot(driver, url: str, width: int, height: int) -> bytes:
+def _shoot(driver, url: str, width: int, height: int) -> bytes | None:
     # The viewport itself at the size (a window size would include the browser's own bars).
     metrics = {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600}
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
     driver.get(url)
-    _wait(lambda: driver.execute_script(READY_JS), f"{url} to be drawn", timeout=60)
+    if not _wait(lambda: driver.execute_script(READY_JS), timeout=90):
+        return None
     time.sleep(SETTLE_S)
     return driver.get_screenshot_as_png()
 
 
-def _wait(condition, what: str, *, timeout: float = 30.0) -> None:
+def _wait(condition, *, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
-            return
+            return True
         time.sleep(0.25)
-    raise SystemExit(f"timed out waiting for {what}")
+    return False
 
 
 def _sitrep_pages(store, folder: Path) -> list[Path]:
