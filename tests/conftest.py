@@ -68,6 +68,22 @@ def pytest_configure(config):
     BaseDashRunner._next_port = 58050 + 1000 * (worker + 1)
 
 
+# pytest-xdist (`make test`) hands whole files to its workers in collection order: the
+# folders of long files go first, so that the run does not end with one worker on a long
+# file while the other waits (a stable sort: each file's own order is kept).
+LONG_FILES_FIRST = ("tests/browser/", "tests/web/", "tests/exercise/", "tests/store/")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        return next(
+            (i for i, folder in enumerate(LONG_FILES_FIRST) if item.nodeid.startswith(folder)),
+            len(LONG_FILES_FIRST),
+        )
+
+    items.sort(key=rank)
+
+
 def pytest_unconfigure(config):
     for made in _grid_folders() - config.stash.get(_GRIDS_BEFORE, _grid_folders()):
         shutil.rmtree(made, ignore_errors=True)

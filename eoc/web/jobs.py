@@ -213,7 +213,12 @@ class QueuedJobs(CeleryManager):
             yield
         finally:
             stop.set()
-            self.redis.delete(alive)
+            # Not deleted: Dash's job function stores the answer only after this returns, and
+            # a page polling in between took the job for lost ("its worker stopped before it
+            # finished") though it had succeeded. The key now lives ALIVE_TTL_S more; a crash
+            # in that gap is reported when it expires.
+            with contextlib.suppress(Exception):
+                self.redis.set(alive, os.getpid(), ex=ALIVE_TTL_S)
 
     def get_result(self, key, job):
         result = super().get_result(key, job)

@@ -11,7 +11,7 @@ import pytest
 from eoc.feeds.drafts import DraftRules, prepare_drafts
 from eoc.feeds.ingest import apply_usgs
 from eoc.store import GeoPackageStore
-from tests.browser.support import ARTEFACTS
+from tests.browser.support import ARTEFACTS, wait_for
 from tests.browser.test_wall import check_fits_and_tiles_apart, open_wall
 from tests.feeds.samples import recent_usgs_feed
 
@@ -26,15 +26,24 @@ def store(staff_store, tmp_path) -> GeoPackageStore:
     return copy
 
 
+DRAFT_NOTICE_JS = """
+const notice = document.querySelector('#wall-feed-health .feed-draft');
+return notice ? [notice.tagName, notice.textContent] : null;
+"""
+
+
 def test_the_wall_and_the_map_page_show_the_waiting_draft(dash_duo, store):
     driver = open_wall(dash_duo, store, "")
     # The feed brings the event in while the wall is open; the runner prepares the drafts.
     now = datetime.now(UTC)
     apply_usgs(store, recent_usgs_feed(now), source="sample", now=now)
     assert prepare_drafts(store, DraftRules(), now=now)
-    notice = dash_duo.wait_for_element("#wall-feed-health .feed-draft", timeout=30)
-    assert notice.text.startswith("Draft situation report and CAP alert ready for M 6.8")
-    assert notice.tag_name == "span"  # nothing to click on a wall
+    # Read in one script: the wall's polls may redraw the notice between two reads.
+    tag, text = wait_for(
+        lambda: driver.execute_script(DRAFT_NOTICE_JS), timeout=30, what="the draft notice"
+    )
+    assert text.startswith("Draft situation report and CAP alert ready for M 6.8")
+    assert tag == "SPAN"  # nothing to click on a wall
     check_fits_and_tiles_apart(driver)
     ARTEFACTS.mkdir(exist_ok=True)
     driver.save_screenshot(str(ARTEFACTS / "wall-feed-draft.png"))
