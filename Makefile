@@ -11,8 +11,7 @@ TEST_DEBS := $(RUN_DEBS) chromium chromium-driver gdal-bin poppler-utils postgre
   redis-server redis-tools
 ARGS ?=
 PYTEST_ARGS ?=
-# Test processes (pytest-xdist), each taking whole test files (the browser tests as one, see
-# tests/conftest.py): 2 for this 2-core machine.
+# Test processes (pytest-xdist), each taking whole test files: 2 for this 2-core machine.
 TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench debs run-debs redis worker
@@ -37,7 +36,7 @@ run: run-debs $(VENV)/.app-installed
 test: debs redis $(VENV)/.test-installed
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## worker: run the background jobs queued in Redis (needs EOC_REDIS_URL; see README)
 worker: $(VENV)/.app-installed

@@ -68,30 +68,6 @@ def pytest_configure(config):
     BaseDashRunner._next_port = 58050 + 1000 * (worker + 1)
 
 
-# pytest-xdist (`make test`, --dist loadgroup) hands each group of tests to one worker, in
-# collection order. A group is a test file (its module fixtures are built once), except that
-# every browser test is in one group: two Chromiums drawing WebGL maps at once on two cores
-# made the browser tests' waits time out. The long folders go first, so a run does not end
-# with one worker on a long file while the other waits (a stable sort: each file's own order
-# is kept).
-LONG_FILES_FIRST = ("tests/browser/", "tests/web/", "tests/exercise/", "tests/store/")
-
-
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
-def pytest_collection_modifyitems(config, items):
-    def rank(item) -> int:
-        return next(
-            (i for i, folder in enumerate(LONG_FILES_FIRST) if item.nodeid.startswith(folder)),
-            len(LONG_FILES_FIRST),
-        )
-
-    items.sort(key=rank)
-    for item in items:
-        path = item.nodeid.split("::")[0]
-        group = "browser" if path.startswith("tests/browser/") else path
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 def pytest_unconfigure(config):
     for made in _grid_folders() - config.stash.get(_GRIDS_BEFORE, _grid_folders()):
         shutil.rmtree(made, ignore_errors=True)
