@@ -26,9 +26,17 @@ return !!(sub && sub.map && sub.map.loaded() && sub.map.isStyleLoaded());
 
 
 def wait_for(fn, *, timeout: float = 20.0, what: str = "condition"):
+    """Poll `fn` until it is truthy. Dash re-renders at any time: an element found by `fn` may
+    be replaced before `fn` reads it (stale) or be missing for a moment; that poll counts as
+    not yet, the next one queries afresh."""
+    from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = fn()
+        try:
+            value = fn()
+        except (StaleElementReferenceException, NoSuchElementException):
+            value = None
         if value:
             return value
         time.sleep(0.2)
