@@ -21,8 +21,8 @@ from eoc.alerts.sms import SmsLength, sms_length
 from eoc.alerts.workflow import as_time
 from eoc.errors import ConflictError
 from eoc.i18n import N_, _
-from eoc.store import account_tables as accounts
 from eoc.store.alert_tables import key_messages as table
+from eoc.store.audit_log import write_audit
 from eoc.store.sql_engine import SqlBackend
 
 HAZARDS = ("earthquake", "mudflow", "flood", "avalanche", "landslide", "extreme_cold")
@@ -152,14 +152,12 @@ def edit_message(
                 text=text, source="edited", edited_by=by, edited_at=now,
             )
         )  # fmt: skip
-        con.execute(
-            sa.insert(accounts.audit).values(
-                at=now, user=by, action="update", layer=LAYER,
-                feature_id=f"{hazard}/{phase}/{audience}/{lang}",
-                old={"text": latest.text if latest else None, "version": current},
-                new={"text": text, "version": current + 1},
-                reason="key message edited", version=store_version,
-            )
+        write_audit(
+            con, action="update", by=by, now=now, version=store_version,
+            reason="key message edited", layer=LAYER,
+            feature_id=f"{hazard}/{phase}/{audience}/{lang}",
+            old={"text": latest.text if latest else None, "version": current},
+            new={"text": text, "version": current + 1},
         )  # fmt: skip
     return message_history(backend, hazard, phase, audience, lang)[0]
 

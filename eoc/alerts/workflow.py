@@ -21,8 +21,8 @@ from eoc.alerts.cap_xml import build_cap_xml, check_cap_xml, parse_cap_xml
 from eoc.alerts.model import Alert, AlertError, check_alert
 from eoc.errors import EocError, NotFoundError
 from eoc.i18n import N_, _
-from eoc.store import account_tables as accounts
 from eoc.store.alert_tables import alerts as table
+from eoc.store.audit_log import write_audit
 from eoc.store.sql_engine import SqlBackend
 
 LAYER = "alerts"
@@ -217,11 +217,9 @@ def _latest_expiry(alert: Alert) -> datetime:
 
 
 def _audit(con, action, alert_id, *, by, now, version, old, new) -> None:
-    con.execute(
-        sa.insert(accounts.audit).values(
-            at=now, user=by, action=action, layer=LAYER, feature_id=alert_id, old=old, new=new,
-            reason="alert workflow", version=version,
-        )
+    write_audit(
+        con, action=action, by=by, now=now, version=version, reason="alert workflow",
+        layer=LAYER, feature_id=alert_id, old=old, new=new,
     )  # fmt: skip
 
 

@@ -37,6 +37,7 @@ from eoc.i18n import _
 from eoc.permissions import Role, is_allowed, layer_edit_action
 from eoc.store import account_tables as accounts
 from eoc.store import exercise_tables as t
+from eoc.store.audit_log import write_audit
 from eoc.store.edits import Edit
 
 CONTROLLER = "exercise:controller"
@@ -329,18 +330,15 @@ def _finish(con, store, record, inject, *, exercise_s, now, detail, version) -> 
         )
     )
     new = {"kind": inject.kind, "at_min": inject.at_min, "exercise_s": exercise_s, **detail}
-    con.execute(
-        sa.insert(accounts.audit).values(
-            at=now,
-            user=CONTROLLER,
-            action=INJECT_ACTION,
-            layer=None,
-            feature_id=inject.inject_id,
-            old=None,
-            new=new,
-            reason=f"{inject_tag(inject.inject_id)} {inject.text('en')}".strip()[:500],
-            version=mark_version,
-        )
+    write_audit(
+        con,
+        action=INJECT_ACTION,
+        by=CONTROLLER,
+        now=now,
+        version=mark_version,
+        feature_id=inject.inject_id,
+        new=new,
+        reason=f"{inject_tag(inject.inject_id)} {inject.text('en')}".strip()[:500],
     )
 
 

@@ -32,8 +32,8 @@ from eoc.exercise.player import DUE_SLACK_S
 from eoc.exercise.sandbox import ADD_ACTION, require_exercise
 from eoc.exercise.scenario import INCIDENT_KINDS, MAX_AT_MIN, Inject, parse_inject
 from eoc.i18n import N_, _
-from eoc.store import account_tables as accounts
 from eoc.store import exercise_tables as t
+from eoc.store.audit_log import write_audit
 
 LIVE_KINDS = ("message", "incident", "road_blocked", "site_population", "checkpoint_status")
 KIND_LABELS = {
@@ -178,20 +178,17 @@ def add_inject(store, form: LiveInjectForm, *, by: str, now: datetime) -> AddedI
                 version=version,
             )
         )
-        con.execute(
-            sa.insert(accounts.audit).values(
-                at=now,
-                user=by,
-                action=ADD_ACTION,
-                layer=None,
-                feature_id=inject_id,
-                old=None,
-                new={"inject_id": inject_id, **row},
-                # Never the inject's tag: that marks the inject's own writes.
-                reason=f"inject {inject_id} ({kind}, {format_exercise_time(checked.at_s)}) "
-                f"added live by {by}",
-                version=version,
-            )
+        write_audit(
+            con,
+            action=ADD_ACTION,
+            by=by,
+            now=now,
+            version=version,
+            feature_id=inject_id,
+            new={"inject_id": inject_id, **row},
+            # Never the inject's tag: that marks the inject's own writes.
+            reason=f"inject {inject_id} ({kind}, {format_exercise_time(checked.at_s)}) "
+            f"added live by {by}",
         )
     record = require_exercise(store, running=True)
     inject, clock = record.scenario.inject(inject_id), record.clock

@@ -28,9 +28,9 @@ from eoc.errors import ExerciseError, StoreNotInitialisedError
 from eoc.exercise.clock import ExerciseClock, check_speed
 from eoc.exercise.scenario import Inject, Scenario, parse_inject, parse_scenario
 from eoc.i18n import _
-from eoc.store import account_tables as accounts
 from eoc.store import exercise_tables as t
 from eoc.store import open_store
+from eoc.store.audit_log import write_audit
 from eoc.store.backup import backup_store, restore_store
 from eoc.store.geopackage import GeoPackageStore
 
@@ -292,19 +292,10 @@ def _label(store) -> str:
 
 
 def _audit(con, action, exercise_id, *, by, now, version, reason, old=None, new=None) -> None:
-    con.execute(
-        sa.insert(accounts.audit).values(
-            at=now,
-            user=by,
-            action=action,
-            layer=None,
-            feature_id=exercise_id,
-            old=old,
-            new=new,
-            reason=reason,
-            version=version,
-        )
-    )
+    write_audit(
+        con, action=action, by=by, now=now, version=version, reason=reason,
+        feature_id=exercise_id, old=old, new=new,
+    )  # fmt: skip
 
 
 def _record(m, added: list) -> ExerciseRecord:

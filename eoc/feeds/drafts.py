@@ -45,8 +45,8 @@ from eoc.reports.build import NEXT_ISSUE_H, compose_sitrep
 from eoc.reports.model import Sentence, Sitrep
 from eoc.reports.render_markdown import render_markdown
 from eoc.reports.snapshot import Snapshot, read_snapshot
-from eoc.store import account_tables as accounts
 from eoc.store.alert_tables import alerts as alert_table
+from eoc.store.audit_log import write_audit
 from eoc.store.feed_tables import feed_drafts as table
 
 log = logging.getLogger("eoc.feeds")
@@ -463,11 +463,9 @@ def mark_published(store, incident_id: str, *, number: int, user: str, now: date
 
 def _audit(con, action, incident_id, *, user, now, version, old, new, reason) -> None:
     """One audit entry of the event's drafts (the incident is the feature)."""
-    con.execute(
-        sa.insert(accounts.audit).values(
-            at=now, user=user, action=action, layer="incidents", feature_id=incident_id,
-            old=old, new=new, reason=reason, version=version,
-        )
+    write_audit(
+        con, action=action, by=user, now=now, version=version, reason=reason,
+        layer="incidents", feature_id=incident_id, old=old, new=new,
     )  # fmt: skip
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from eoc.errors import EocError
 from eoc.flows.values import FIELDS, FlowCount
 from eoc.i18n import _
-from eoc.store import account_tables as accounts
+from eoc.store.audit_log import write_audit
 from eoc.store.flow_tables import KEY_COLUMNS, flow_counts
 from eoc.store.sql_engine import SqlBackend
 from eoc.write_tokens import ReplayedWriteError, WriteToken
@@ -64,13 +64,11 @@ def import_counts(
         version = backend.bump_version(con)
         held = _held(con, counts)
         added, changed, unchanged = _write(con, counts, held, source=source, by=by, now=now)
-        con.execute(
-            sa.insert(accounts.audit).values(
-                at=now, user=by, action="flows_import", layer=None, feature_id=source,
-                old={"changed": [{"row": c.label, "count": held[c.key][1]} for c in changed]},
-                new={"rows": len(counts), "added": added, "changed": len(changed)},
-                reason=reason or "flow monitoring import", version=version,
-            )
+        write_audit(
+            con, action="flows_import", by=by, now=now, version=version, feature_id=source,
+            old={"changed": [{"row": c.label, "count": held[c.key][1]} for c in changed]},
+            new={"rows": len(counts), "added": added, "changed": len(changed)},
+            reason=reason or "flow monitoring import",
         )  # fmt: skip
     return WriteSummary(version, added, len(changed), unchanged)
 
@@ -91,12 +89,10 @@ def enter_count(
         added, changed, unchanged = _write(
             con, [count], held, source=FORM_SOURCE, by=by, now=now, entry_ref=token.nonce
         )
-        con.execute(
-            sa.insert(accounts.audit).values(
-                at=now, user=by, action="flows_entry", layer=None, feature_id=count.label,
-                old={"count": old[1]} if old else {}, new={"count": count.count},
-                reason="flow monitoring form", version=version,
-            )
+        write_audit(
+            con, action="flows_entry", by=by, now=now, version=version, feature_id=count.label,
+            old={"count": old[1]} if old else {}, new={"count": count.count},
+            reason="flow monitoring form",
         )  # fmt: skip
     return WriteSummary(version, added, len(changed), unchanged)
 
@@ -112,12 +108,10 @@ def replace_seed_counts(
         held = _held(con, counts)
         fresh = [c for c in counts if c.key not in held]
         added, _changed, _same = _write(con, fresh, {}, source=SEED_SOURCE, by="seed", now=now)
-        con.execute(
-            sa.insert(accounts.audit).values(
-                at=now, user="seed", action="flows_seed", layer=None, feature_id=SEED_SOURCE,
-                old={"rows": removed}, new={"rows": added, "kept_staff_rows": len(counts) - added},
-                reason="illustrative seed registry", version=version,
-            )
+        write_audit(
+            con, action="flows_seed", by="seed", now=now, version=version, feature_id=SEED_SOURCE,
+            old={"rows": removed}, new={"rows": added, "kept_staff_rows": len(counts) - added},
+            reason="illustrative seed registry",
         )  # fmt: skip
     return WriteSummary(version, added, 0, len(counts) - added)
 

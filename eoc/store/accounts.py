@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from eoc.errors import EocError, NotFoundError
 from eoc.i18n import _
 from eoc.store import account_tables as t
+from eoc.store.audit_log import write_audit
 from eoc.store.records import DISABLED_MARK
 from eoc.store.sql_engine import SqlBackend
 
@@ -77,19 +78,10 @@ def audit_note(
 
 
 def _audit(con, action, name, old, new, by, now, reason, version) -> None:
-    con.execute(
-        sa.insert(t.audit).values(
-            at=now,
-            user=by,
-            action=action,
-            layer=None,
-            feature_id=name,
-            old=old,
-            new=new,
-            reason=reason,
-            version=version,
-        )
-    )
+    write_audit(
+        con, action=action, by=by, now=now, version=version, reason=reason,
+        feature_id=name, old=old, new=new,
+    )  # fmt: skip
 
 
 def update_account(

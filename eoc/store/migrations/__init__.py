@@ -32,7 +32,7 @@ import sqlalchemy as sa
 import layers
 from eoc.errors import StoreError
 from eoc.i18n import _
-from eoc.store import account_tables as t
+from eoc.store.audit_log import write_audit
 from eoc.store.migrations.ddl import Ddl, ddl_for
 from eoc.store.schema import shared_metadata
 
@@ -237,16 +237,15 @@ def upgrade(
             return UpgradeResult(found, current, (), None)
         m.ddl.record_version(con, current)
         version = store.sql.bump_version(con)
-        con.execute(
-            sa.insert(t.audit).values(
-                at=now.astimezone(UTC),
-                user=user,
-                action=UPGRADE_ACTION,
-                reason=f"schema upgraded from version {found} to {current}",
-                version=version,
-                old={"schema_version": found},
-                new={"schema_version": current, "changes": m.done},
-            )
+        write_audit(
+            con,
+            action=UPGRADE_ACTION,
+            by=user,
+            now=now.astimezone(UTC),
+            version=version,
+            reason=f"schema upgraded from version {found} to {current}",
+            old={"schema_version": found},
+            new={"schema_version": current, "changes": m.done},
         )
     return UpgradeResult(found, current, tuple(m.done), version)
 
