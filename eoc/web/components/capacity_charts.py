@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 import layers
 from eoc.i18n import _, format_number, format_time, plotly_separators, to_dushanbe
 from eoc.store.records import AuditEntry
-from eoc.web.components.chart_text import leave_room_for_bar_texts, wrap_label
+from eoc.web.components.chart_text import leave_room_for_bar_texts, note_no_data, wrap_label
 
 PEOPLE_COLOUR = "#2c7fb8"
 CAPACITY_COLOUR = "#bdbdbd"
@@ -137,19 +137,8 @@ def build_history_figure(
     fig = go.Figure()
     title = _("History of {site}").format(site=site_name)
     if history.empty:
-        fig.add_annotation(
-            text=_("No recorded change since the store was built; {people} people now.").format(
-                people=format_number(people_now if people_now is not None else None)
-            ),
-            showarrow=False,
-            x=0.5,
-            y=0.5,
-            xref="paper",
-            yref="paper",
-        )
-        fig.update_xaxes(visible=False)
-        fig.update_yaxes(visible=False)
-        return _layout(fig, title)
+        note = _("No recorded change since the store was built; {people} people now.")
+        return _layout(note_no_data(fig, note.format(people=format_number(people_now))), title)
     # The axis in Dushanbe time, like every time on screen (not UTC, not seconds).
     times = [to_dushanbe(t) for t in [*history["at"], now]]
     people = list(history["individuals"]) + [history["individuals"].iloc[-1]]
@@ -199,11 +188,7 @@ def _hover_line(row) -> str:
 
 def build_placeholder(text: str) -> go.Figure:
     """An empty chart with a line of text (no site chosen, or an error)."""
-    fig = go.Figure()
-    fig.add_annotation(
-        text=text, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper", font=FONT
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+    fig = note_no_data(go.Figure(), text)
+    fig.update_annotations(font=FONT)
     fig.update_layout(height=300, margin={"l": 10, "r": 10, "t": 10, "b": 10})
     return fig
