@@ -241,10 +241,10 @@ def localised(record: object, field: str = "name") -> str:
 PLACE_NAME_FIELDS = {"tg": ("name_tg", "name_ru"), "ru": ("name_ru", "name_tg")}
 
 
-def place_name(record: object) -> str:
-    """A place's name in the current language, as the maps label it: in its own Cyrillic
-    spelling, else in the other language's, else the Latin name."""
-    for field in PLACE_NAME_FIELDS.get(current_language(), ()):
+def place_name(record: object, lang: str | None = None) -> str:
+    """A place's name in `lang` (the current language), as the maps label it: in its own
+    Cyrillic spelling, else in the other language's, else the Latin name."""
+    for field in PLACE_NAME_FIELDS.get(lang or current_language(), ()):
         value = getattr(record, field, None)
         if isinstance(value, str) and value.strip():
             return value

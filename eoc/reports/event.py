@@ -22,8 +22,8 @@ import shapely
 from eoc.analysis.active import CLOSED, as_utc
 from eoc.analysis.exposure import METRIC_CRS
 from eoc.errors import NotFoundError
-from eoc.i18n import N_, _
-from eoc.reports.model import Event
+from eoc.i18n import N_, _, place_name
+from eoc.reports.model import Event, Spelling
 from layers.hazard_zones import HAZARD_TYPES
 
 EVENT_WINDOW_H = 24.0
@@ -108,8 +108,8 @@ def describe_event(incident: pd.Series, zones: gpd.GeoDataFrame, places: gpd.Geo
 
 def relative_location(
     point: shapely.Point, places: gpd.GeoDataFrame
-) -> tuple[float | None, str | None, str | None]:
-    """(km, compass point, place name) from the nearest populated place to `point`.
+) -> tuple[float | None, str | None, Spelling | None]:
+    """(km, compass point, place name in each language) from the nearest populated place.
 
     The distance is measured in EPSG:32642; within AT_PLACE_KM the direction is None.
     """
@@ -121,7 +121,8 @@ def relative_location(
     index = int(tree.nearest(target))
     origin = metric.geometry.iloc[index]
     distance_km = float(origin.distance(target)) / 1000.0
-    name = str(places["name"].iloc[index])
+    place = next(places.iloc[[index]].itertuples(index=False))
+    name = Spelling(str(place.name), place_name(place, "ru"), place_name(place, "tg"))
     if distance_km < AT_PLACE_KM:
         return distance_km, None, name
     bearing = math.degrees(math.atan2(target.x - origin.x, target.y - origin.y)) % 360

@@ -22,6 +22,20 @@ CELL_KINDS = ("text", "int", "decimal", "pct", "time", "day", "label", "region",
 
 
 @dataclass(frozen=True)
+class Spelling:
+    """A name as each language writes it: a place's Latin name and the Cyrillic spellings a
+    Tajik and a Russian page show (eoc.i18n.place_name), so a report built once reads right
+    in each language."""
+
+    en: str
+    ru: str
+    tg: str
+
+    def __str__(self) -> str:
+        return self.en
+
+
+@dataclass(frozen=True)
 class Sentence:
     """A message id with named values, e.g. ("{count} sites over capacity", {"count": 3}).
 
@@ -77,7 +91,7 @@ class Event:
     lat: float
     distance_km: float | None
     direction: str | None
-    near_place: str | None
+    near_place: Spelling | None
     zone_ids: tuple[str, ...]
 
 

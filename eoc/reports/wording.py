@@ -11,7 +11,7 @@ from typing import Any
 
 from eoc.exercise.marking import EXERCISE_WORD, WATERMARK_NOTE
 from eoc.i18n import N_, _, current_language, format_day, format_number, format_time
-from eoc.reports.model import Column, Sentence, Sitrep, Table
+from eoc.reports.model import Column, Sentence, Sitrep, Spelling, Table
 
 DISPLACED_LABEL = N_("estimated displaced people")
 COVERAGE_LABEL = N_("Method and coverage")
@@ -131,6 +131,8 @@ def value_text(value: Any) -> str:
         return format_time(value)
     if isinstance(value, date):
         return format_day(value, fmt="short")
+    if isinstance(value, Spelling):
+        return getattr(value, current_language(), value.en)
     return str(value)
 
 

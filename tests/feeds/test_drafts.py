@@ -63,6 +63,9 @@ def test_a_strong_quake_leaves_trilingual_sitreps_and_an_alert_draft(feed_store)
     assert (english_info.urgency, english_info.certainty) == ("Immediate", "Observed")
     assert english_info.instruction.startswith("After the earthquake")  # the library's text
     assert cap.info("ru").headline.startswith("Землетрясение M6,8")
+    # The place in each language's own spelling, not in Latin letters on a Cyrillic page.
+    assert "Мургаб" in cap.info("ru").headline and "Мурғоб" in cap.info("tg").headline
+    assert "Мурғоб" in drafts.draft_markdown(feed_store, MURGHOB, "tg").split("\n## ")[1]
     assert "Murghob District" in cap.area.description and cap.area.polygons
 
     audit = feed_store.audit_log(user="feed:usgs", feature_id=MURGHOB)
