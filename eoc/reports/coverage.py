@@ -44,8 +44,8 @@ GRID_MISSING = N_(
     "folder; residents are counted only in GeoNames towns, so these figures are a minimum."
 )
 # The same, in one line under a screen's "Residents exposed" figure.
-GRID_COARSE_SHORT = N_("{title}: district-level estimate")
-GRID_FINE_SHORT = N_("{title}: uncertain for small zones")
+GRID_COARSE_SHORT = N_("{title} ({cell_km} km cells): district-level estimate")
+GRID_FINE_SHORT = N_("{title} ({cell_km} km cells): uncertain for small zones")
 TOWNS_ONLY_SHORT = N_("GeoNames towns only: a minimum")
 FACILITIES = N_(
     "Schools and health facilities are OpenStreetMap points (HOT export); facilities not "

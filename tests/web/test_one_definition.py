@@ -147,7 +147,7 @@ def test_residents_exposed_say_what_they_are_counted_from(app):
         tiles, _feed = operations.update_panels(None, 0, None, "TJ-GB", now=NOW)
     (tile,) = [t for t in tiles.children[1].children if "kpi-residents-exposed" in t.className]
     assert tile.children[1].children == "Residents in hazard zones"
-    assert tile.children[2].children == "WorldPop 2020, ~10 km cells: district-level estimate"
+    assert tile.children[2].children == "WorldPop 2020 (7.2 km cells): district-level estimate"
 
 
 def test_residents_are_counted_once_per_store_version(app, each_staff_store):
