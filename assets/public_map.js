@@ -1,8 +1,9 @@
-/* The public map keeps the whole country in view on any screen. The server fits its view to a
-   map `layout.meta.view_width_px` wide (eoc/web/components/view.py); a narrower map (a phone,
-   390 px) zooms out by log2 of the ratio. Checked after every drawing: whenever the map
-   shows the server's own zoom (a new figure arrived), it is fitted; a zoom the visitor chose
-   is left alone. */
+/* The public map keeps the whole country in view, as large as the map allows, on any screen.
+   The server fits its view to a map `layout.meta.view_width_px` wide and `view_aspect` times
+   that high (eoc/web/components/view.py); a map of another size zooms by log2 of the smaller of the two
+   ratios: out on a phone (390 px), in on a 4K screen. Checked after every drawing: whenever
+   the map shows the server's own zoom (a new figure arrived), it is fitted; a zoom the
+   visitor chose is left alone. */
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   publicmap: {
     fit: function (figure) {
@@ -18,7 +19,9 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
           if (++tries < 100) { setTimeout(watch, 100); }
           return;
         }
-        gd.eocServerView = { zoom: view.zoom, base: meta.view_width_px };
+        gd.eocServerView = {
+          zoom: view.zoom, base: meta.view_width_px, aspect: meta.view_aspect || 0.75,
+        };
         if (!gd.eocWatching) {
           gd.eocWatching = true;
           gd.on("plotly_afterplot", function () { fitPublicMap(gd); });
@@ -40,8 +43,8 @@ function fitPublicMap(gd) {
   if (!map || !server) {
     return;
   }
-  const width = gd.getBoundingClientRect().width;
-  if (!(width > 0) || !map.loaded()) {  // not laid out or not loaded yet: look again shortly
+  const box = gd.getBoundingClientRect();
+  if (!(box.width > 0 && box.height > 0) || !map.loaded()) {  // not yet: look again shortly
     setTimeout(function () { fitPublicMap(gd); }, 100);
     return;
   }
@@ -49,8 +52,9 @@ function fitPublicMap(gd) {
     return;  // already fitted, or the visitor's own zoom
   }
   gd.eocFitted = true;
-  if (width < server.base) {
+  const ratio = Math.min(box.width / server.base, box.height / (server.base * server.aspect));
+  if (Math.abs(Math.log2(ratio)) > 0.05) {
     // As a visitor's zoom would: the map's move is written back to the figure by plotly.js.
-    map.jumpTo({ zoom: server.zoom + Math.log2(width / server.base) });
+    map.jumpTo({ zoom: server.zoom + Math.log2(ratio) });
   }
 }

@@ -44,6 +44,14 @@ return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
 """
 
 
+def country_in_view(driver) -> list[float] | None:
+    """The map's shown bounds once fitted, if the whole country is inside them."""
+    west, south, east, north = COUNTRY_BOUNDS
+    shown = driver.execute_script(SHOWN_BOUNDS_JS)
+    fits = shown and shown[0] <= west and shown[1] <= south and shown[2] >= east
+    return shown if fits and shown[3] >= north else None
+
+
 def test_the_public_map_on_a_phone_keeps_its_legend_off_the_map(dash_duo, seed_store):
     dash_duo.start_server(create_app(seed_store, settings_for(seed_store)), navigate=False)
     driver = dash_duo.driver
@@ -70,14 +78,32 @@ def test_the_public_map_on_a_phone_keeps_its_legend_off_the_map(dash_duo, seed_s
     assert boxes["wide"] == [], f"elements run off the screen: {boxes['wide']}"
     assert "Места размещения" in driver.find_element("css selector", "#public-legend").text
     # The whole country in view on the phone's narrow map (the view was fitted for 900 px).
-    west, south, east, north = COUNTRY_BOUNDS
-
-    def country_in_view():
-        shown = driver.execute_script(SHOWN_BOUNDS_JS)
-        fits = shown and shown[0] <= west and shown[1] <= south and shown[2] >= east
-        return fits and shown[3] >= north
-
-    wait_for(country_in_view, timeout=15, what="the whole country in view")
+    wait_for(lambda: country_in_view(driver), timeout=15, what="the whole country in view")
     # The map and its legend on one screen, as a donor scrolls to them.
     driver.execute_script("document.querySelector('#public-legend').scrollIntoView({block: 'end'})")
     driver.save_screenshot(str(ARTEFACTS / "public-phone.png"))
+
+
+@pytest.mark.parametrize("screen", [(1920, 1080), (3840, 2160)], ids=["1080p", "4k"])
+def test_on_a_desk_or_4k_screen_the_country_fills_the_map_and_the_legend_is_in_view(
+    dash_duo, seed_store, screen
+):
+    dash_duo.start_server(create_app(seed_store, settings_for(seed_store)), navigate=False)
+    driver = dash_duo.driver
+    set_viewport(driver, *screen)
+    driver.get(dash_duo.server.url + "/public?lang=tg")
+    dash_duo.wait_for_element("#public-map .maplibregl-canvas", timeout=30)
+    wait_for(lambda: driver.execute_script(MAP_LOADED_JS), timeout=60, what="the map to load")
+    boxes = driver.execute_script(BOXES_JS)
+    # Not the page's whole height (a responsive graph's inline default): the legend under
+    # the map is on the first screen.
+    assert boxes["legend"] and boxes["legendRows"] >= 10
+    assert not overlaps(boxes["legend"], boxes["map"])
+    assert boxes["legend"][3] <= screen[1], f"the legend is below the first screen: {boxes}"
+    assert boxes["map"][3] - boxes["map"][1] >= 0.5 * screen[1], "the map is too small"
+    shown = wait_for(lambda: country_in_view(driver), timeout=15, what="the country in view")
+    # ... and as large as the map allows: it fills most of the map's height or width (at 4K
+    # the view fitted for 900 px was zoomed in, not left a small island in grey).
+    west, south, east, north = COUNTRY_BOUNDS
+    share = max((east - west) / (shown[2] - shown[0]), (north - south) / (shown[3] - shown[1]))
+    assert share >= 0.6, f"the country fills {share:.0%} of the map"

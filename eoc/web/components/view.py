@@ -8,6 +8,7 @@ from dataclasses import dataclass
 # Tajikistan's extent (lon 67.3-75.2, lat 36.7-41.1).
 COUNTRY_BOUNDS = (67.3, 36.6, 75.2, 41.1)
 MAP_WIDTH_PX = 900  # typical map width on an EOC desk screen
+VIEW_ASPECT = 0.75  # the height of the map a view is fitted to, as a share of its width
 TILE_PX = 512
 
 
@@ -27,7 +28,7 @@ def view_of_bounds(
     # Web Mercator stretches latitude: compare spans in projected units.
     lat_span = max(_mercator_y(north) - _mercator_y(south), 0.05)
     scale = width_px / TILE_PX
-    zoom = min(math.log2(360 * scale / lon_span), math.log2(360 * scale * 0.75 / lat_span))
+    zoom = min(math.log2(360 * scale / lon_span), math.log2(360 * scale * VIEW_ASPECT / lat_span))
     return MapView(lat=(south + north) / 2, lon=(west + east) / 2, zoom=round(zoom - 0.2, 2))
 
 

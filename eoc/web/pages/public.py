@@ -35,7 +35,7 @@ from eoc.web.components.kpi_tiles import PUBLIC_TILES, build_kpi_tiles
 from eoc.web.components.map_figure import build_map_figure
 from eoc.web.components.map_legend import build_map_legend
 from eoc.web.components.project_chart import build_project_chart, region_labels
-from eoc.web.components.view import COUNTRY_BOUNDS, MAP_WIDTH_PX, view_of_bounds
+from eoc.web.components.view import COUNTRY_BOUNDS, MAP_WIDTH_PX, VIEW_ASPECT, view_of_bounds
 from eoc.web.context import current_cache, current_settings
 from eoc.web.public_cache import ANSWERS_KEY, CachedCallback, current_answers
 from eoc.web.security import guarded_callback, guarded_layout
@@ -94,6 +94,8 @@ def layout(**_query: str) -> html.Div:
             dcc.Graph(
                 id=ids.PUBLIC_MAP,
                 className="public-map",
+                # Its own height, or Dash sets 100% (of the page) inline (assets/public.css).
+                style={"height": "var(--public-map-height)"},
                 config={**GRAPH_CONFIG, "scrollZoom": True},
             ),
             dcc.Store(id=ids.PUBLIC_MAP_FITTED),  # written by the browser's fit (assets/)
@@ -163,7 +165,7 @@ def update_public_page(visible: list[str] | None, *, now: datetime | None = None
     figure.update_layout(
         showlegend=False,  # the HTML legend under the map names the colours
         # The width the view was fitted for: a narrower map zooms out (assets/public_map.js).
-        meta={"view_width_px": MAP_WIDTH_PX},
+        meta={"view_width_px": MAP_WIDTH_PX, "view_aspect": VIEW_ASPECT},
     )
     figures = compute_public_kpis(public, now=clock)
     return (
