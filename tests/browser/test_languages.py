@@ -52,11 +52,21 @@ def test_public_and_operations_pages_in_russian_and_tajik(
     )
     assert not any("," in n for n in numbers)
 
+    from tests.browser.test_wall import set_viewport
+
+    set_viewport(driver, 1920, 1080)  # the duty officers' desk screen
     sign_in(dash_duo, "viewer")
     dash_duo.wait_for_page(dash_duo.server.url + "/")
     wait_for(lambda: driver.execute_script(MAP_LOADED_JS), what="the operations map")
     wait_for(lambda: layers_heading in page_text(driver), what=f"the {lang} layers heading")
     assert driver.find_element("tag name", "html").get_attribute("lang") == lang
+    # The side panels' longer words ("-72 соат" under the time slider) stay inside them: no
+    # sideways scroll bar under a panel.
+    for panel in (".ops-controls", ".ops-side"):
+        scroll, client = driver.execute_script(
+            f"const s = document.querySelector('{panel}'); return [s.scrollWidth, s.clientWidth];"
+        )
+        assert scroll <= client, f"{panel} scrolls sideways ({scroll} > {client} px)"
 
 
 HEADINGS_JS = r"""
