@@ -19,6 +19,13 @@ class Role(StrEnum):
 INTERNAL_ROLES = frozenset({Role.ADMIN, Role.DUTY_OFFICER, Role.CCCM, Role.VIEWER})
 # roles a user account can have
 USER_ROLES = tuple(r.value for r in Role if r not in (Role.PUBLIC, Role.DISPLAY))
+# How the pages name them (the CLI and the audit log keep the codes).
+ROLE_LABELS = {
+    Role.ADMIN: N_("administrator"),
+    Role.DUTY_OFFICER: N_("duty officer"),
+    Role.CCCM: N_("CCCM co-chair"),
+    Role.VIEWER: N_("viewer (read only)"),
+}
 
 
 class Action(StrEnum):

@@ -157,7 +157,7 @@ def test_each_admin_action_through_the_page(app, any_store):
     assert signs_in(any_store, "nodira", password) and auth.must_change_password(
         any_store, "nodira"
     )
-    assert "nodira" in str(table)
+    assert "nodira" in str(table) and "CCCM co-chair" in str(table)  # the role's name, not code
     press(app, ids.ADMIN_USERS_SET_ROLE, name="nodira", role="viewer")
     assert any_store.get_user("nodira").role == "viewer"
     press(app, ids.ADMIN_USERS_DISABLE, name="nodira")
@@ -246,7 +246,7 @@ def test_the_route_serves_admins_and_refuses_others(app, any_store):
     done = post_user_change(
         admin, ids.ADMIN_USERS_SET_ROLE, "viewer1", as_user="admin1", role="cccm"
     )
-    assert done.status_code == 200 and "now has role cccm" in done.get_data(as_text=True)
+    assert done.status_code == 200 and "now has role CCCM co-chair" in done.get_data(as_text=True)
     assert any_store.get_user("viewer1").role == "cccm"
     refused = post_user_change(admin, ids.ADMIN_USERS_DISABLE, "admin1", as_user="admin1")
     assert "last active admin" in refused.get_data(as_text=True)

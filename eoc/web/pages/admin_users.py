@@ -18,7 +18,7 @@ from dash.exceptions import PreventUpdate
 from eoc import auth, displays
 from eoc.errors import EocError
 from eoc.i18n import N_, _
-from eoc.permissions import USER_ROLES, Action
+from eoc.permissions import ROLE_LABELS, USER_ROLES, Action
 from eoc.store.accounts import account_states
 from eoc.web import ids
 from eoc.web.components.footer import format_data_time
@@ -47,7 +47,7 @@ def _token() -> str:
 @guarded_layout(Action.MANAGE_USERS)
 def layout(**_query: str) -> html.Div:
     store = current_cache().store
-    role_options = [{"label": role, "value": role} for role in USER_ROLES]
+    role_options = [{"label": _(ROLE_LABELS[role]), "value": role} for role in USER_ROLES]
     view_options = [{"label": _("every view (rotation)"), "value": ALL_VIEWS}] + [
         {"label": name, "value": name} for name in VIEWS
     ]
@@ -59,24 +59,40 @@ def layout(**_query: str) -> html.Div:
             html.Div(
                 className="admin-form",
                 children=[
-                    dcc.Input(id=ids.ADMIN_USERS_NAME, placeholder=_("user name"), maxLength=32),
+                    dcc.Input(
+                        id=ids.ADMIN_USERS_NAME,
+                        placeholder=_("user name"),
+                        maxLength=32,
+                        className="admin-field",
+                    ),
                     dcc.Dropdown(
                         id=ids.ADMIN_USERS_ROLE,
                         options=role_options,
                         value="viewer",
                         clearable=False,
+                        className="admin-field",
                     ),
                     dcc.Input(
                         id=ids.ADMIN_USERS_REASON,
                         placeholder=_("reason (kept in the audit log)"),
                         maxLength=500,
+                        className="admin-field admin-reason",
                     ),
+                ],
+            ),
+            html.Div(
+                className="admin-buttons",
+                children=[
                     html.Button(_("Add user"), id=ids.ADMIN_USERS_ADD),
-                    html.Button(_("Disable"), id=ids.ADMIN_USERS_DISABLE),
-                    html.Button(_("Enable"), id=ids.ADMIN_USERS_ENABLE),
-                    html.Button(_("Set role"), id=ids.ADMIN_USERS_SET_ROLE),
-                    html.Button(_("Reset password"), id=ids.ADMIN_USERS_RESET),
-                    html.Button(_("Unlock sign-in"), id=ids.ADMIN_USERS_UNLOCK),
+                    html.Button(_("Set role"), id=ids.ADMIN_USERS_SET_ROLE, className="secondary"),
+                    html.Button(
+                        _("Reset password"), id=ids.ADMIN_USERS_RESET, className="secondary"
+                    ),
+                    html.Button(
+                        _("Unlock sign-in"), id=ids.ADMIN_USERS_UNLOCK, className="secondary"
+                    ),
+                    html.Button(_("Enable"), id=ids.ADMIN_USERS_ENABLE, className="secondary"),
+                    html.Button(_("Disable"), id=ids.ADMIN_USERS_DISABLE, className="secondary"),
                 ],
             ),
             html.Div(id=ids.ADMIN_USERS_MESSAGE, role="status"),
@@ -96,16 +112,28 @@ def layout(**_query: str) -> html.Div:
                         id=ids.ADMIN_DISPLAYS_LABEL,
                         placeholder=_("display name"),
                         maxLength=displays.MAX_LABEL_LENGTH,
+                        className="admin-field",
                     ),
                     dcc.Dropdown(
                         id=ids.ADMIN_DISPLAYS_VIEW,
                         options=view_options,
                         value=ALL_VIEWS,
                         clearable=False,
+                        className="admin-field",
                     ),
                     html.Button(_("Issue display token"), id=ids.ADMIN_DISPLAYS_ISSUE),
-                    dcc.Input(id=ids.ADMIN_DISPLAYS_ID, placeholder=_("display id"), maxLength=16),
-                    html.Button(_("Revoke"), id=ids.ADMIN_DISPLAYS_REVOKE),
+                ],
+            ),
+            html.Div(
+                className="admin-form",
+                children=[
+                    dcc.Input(
+                        id=ids.ADMIN_DISPLAYS_ID,
+                        placeholder=_("display id"),
+                        maxLength=16,
+                        className="admin-field",
+                    ),
+                    html.Button(_("Revoke"), id=ids.ADMIN_DISPLAYS_REVOKE, className="secondary"),
                 ],
             ),
             html.Div(id=ids.ADMIN_DISPLAYS_MESSAGE, role="status"),
@@ -127,7 +155,7 @@ def build_users_table(store) -> html.Table:
             html.Tr(
                 [
                     html.Td(user.name),
-                    html.Td(user.role),
+                    html.Td(_(ROLE_LABELS[user.role]) if user.role in ROLE_LABELS else user.role),
                     html.Td(_("disabled") if user.disabled else _("active")),
                     html.Td(when),
                     html.Td(_("one-time, must be changed") if one_time else ""),
@@ -187,7 +215,7 @@ def _user_change(button: str, name: str, role: str | None, reason: str, *, by: s
     if button == ids.ADMIN_USERS_SET_ROLE:
         auth.set_role(store, name, role or "", by=by, now=now, reason=reason)
         return _("{name} now has role {role}; their sessions are ended.").format(
-            name=name, role=role
+            name=name, role=_(ROLE_LABELS.get(role, role))
         )
     disable = button == ids.ADMIN_USERS_DISABLE
     auth.set_disabled(store, name, disable, by=by, now=now, reason=reason)
