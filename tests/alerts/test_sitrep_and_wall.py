@@ -44,3 +44,6 @@ def test_the_wall_shows_the_alerts_in_force_in_the_screen_language(seed_store):
     text = " ".join(str(b.children) for b in alerts)
     assert len(alerts) == 1 and "(2)" in text  # one line: the wall must still fit its screen
     assert "Заминҷунбии шадид дар шарқи ВМКБ" in text
+    # Each alert's kind in Tajik too, not CAP's own codes ("Alert · Restricted").
+    assert "Огоҳиномаи оммавӣ" in text and "Огоҳиномаи маҳдуд" in text
+    assert "Restricted" not in text and "Public:" not in text

@@ -8,9 +8,18 @@ from collections.abc import Sequence
 from dash import html
 
 from eoc.alerts.workflow import AlertRow
-from eoc.i18n import _
+from eoc.i18n import N_, _
 
 MAX_SHOWN = 3  # the newest; the wall is read from across the room
+SCOPE_LABELS = {"Public": N_("Public alert"), "Restricted": N_("Restricted alert")}
+KINDS = {"Update": N_("Alert update"), "Cancel": N_("Alert cancelled")}  # else: an Alert
+
+
+def alert_kind(msg_type: str, scope: str) -> str:
+    """ "Public alert", or "Alert update · Public alert" for an Update or Cancel, in the
+    page's language (the CAP codes "Restricted", "Update" never reach a reader)."""
+    label = _(SCOPE_LABELS.get(scope, scope))
+    return f"{_(KINDS[msg_type])} · {label}" if msg_type in KINDS else label
 
 
 def build_alert_banners(
@@ -33,15 +42,12 @@ def build_alert_banners(
     for row in newest[:max_shown]:
         alert = row.alert
         info = alert.info(lang) or alert.info("en") or alert.infos[0]
-        kind = {"Update": _("Alert update"), "Cancel": _("Alert cancelled")}.get(
-            alert.msg_type, _("Alert")
-        )
         headline = (
             html.A(info.headline, href=f"/cap/{row.alert_id}.xml") if files else info.headline
         )
         items.append(
             html.Span(
-                [html.B(f"{kind} · {alert.scope}: "), headline],
+                [html.B(f"{alert_kind(alert.msg_type, alert.scope)}: "), headline],
                 className=f"banner-alert-item banner-alert-{row.scope.lower()}",
                 title=info.headline,
             )

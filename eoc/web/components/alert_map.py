@@ -20,20 +20,19 @@ from eoc.alerts.areas import alert_areas
 from eoc.alerts.model import SCOPES
 from eoc.alerts.workflow import AlertRow
 from eoc.i18n import N_, _, format_zoned_time
+from eoc.web.components.alert_banner import SCOPE_LABELS, alert_kind
 from eoc.web.components.basemap import PLACE_LABELS
 from eoc.web.components.geojson import to_geojson
 from eoc.web.components.map_legend import legend_group
 
 ALERT_LAYER = "cap_alerts"
 ALERTS_TITLE = N_("Alerts in force (CAP)")
-SCOPE_LABELS = {"Public": N_("Public alert"), "Restricted": N_("Restricted alert")}
 # The wall banner's colours (assets/alerts.css): red for Public, purple for Restricted.
 SCOPE_COLOURS = {"Public": "#b00020", "Restricted": "#6a1b9a"}
 LINE_WIDTH = 3
 # The fill is a tint in the colour itself, so the layers under the area stay readable and it
 # still hovers; marker.opacity would fade the outline too (plotly.js applies it to both).
 FILL_ALPHA = 0.08
-KINDS = {"Update": N_("Alert update"), "Cancel": N_("Alert cancelled")}  # else: an Alert
 
 
 def alert_area_traces(
@@ -67,7 +66,7 @@ def _trace(areas: gpd.GeoDataFrame, scope: str, *, visible: bool) -> go.Chorople
     customdata = [
         [
             html.escape(str(row.headline)),
-            html.escape(_kind(row.msg_type, scope)),
+            html.escape(alert_kind(row.msg_type, scope)),
             html.escape(format_zoned_time(row.expires_at)),
         ]
         for row in areas.itertuples(index=False)
@@ -95,12 +94,6 @@ def _trace(areas: gpd.GeoDataFrame, scope: str, *, visible: bool) -> go.Chorople
         showlegend=bool(len(areas)),
         visible=visible,
     )
-
-
-def _kind(msg_type: str, scope: str) -> str:
-    """ "Public alert", or "Alert update · Public alert" for an Update or Cancel."""
-    label = _(SCOPE_LABELS[scope])
-    return f"{_(KINDS[msg_type])} · {label}" if msg_type in KINDS else label
 
 
 def _rgba(colour: str, alpha: float) -> str:
