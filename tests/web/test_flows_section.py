@@ -68,6 +68,11 @@ def test_wall_shows_arrivals(app):
         page = wall.layout()
     assert figure.data
     assert "wall-flows" in str(page)
+    # On a 4K wall the chart's text and lines are twice a 1080p wall's (13 px was unreadable).
+    with signed_in(app, "viewer"):
+        big = flows_section.wall_flows(1, {"width": 3840, "height": 2160})
+    assert big.layout.font.size == 2 * figure.layout.font.size
+    assert big.data[0].line.width == 2 * figure.data[0].line.width
 
 
 def test_capacity_page_has_the_section(app):

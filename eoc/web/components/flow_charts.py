@@ -15,6 +15,7 @@ from eoc.web.components.chart_text import DAY_TICKS, note_no_data
 CATEGORY_COLOURS = {"refugees": "#d62728", "returning_migrants": "#1f77b4", "other": "#7f7f7f"}
 MEAN_DAYS = 7
 NO_COUNTS = N_("No flow monitoring counts yet.")
+WALL_FONT_PX = 13  # the wall chart's text on a 1920×1080 screen
 
 
 def daily_arrivals(counts: pd.DataFrame) -> pd.DataFrame:
@@ -57,9 +58,12 @@ def build_arrivals_figure(counts: pd.DataFrame, point_names: dict[str, str]) -> 
     return figure if len(table.columns) else note_no_data(figure, _(NO_COUNTS))
 
 
-def build_wall_arrivals_figure(counts: pd.DataFrame, point_names: dict[str, str]) -> go.Figure:
+def build_wall_arrivals_figure(
+    counts: pd.DataFrame, point_names: dict[str, str], *, scale: float = 1.0
+) -> go.Figure:
     """For the wall: each point's 7-day mean of all arrivals, one line a point, named in a
-    legend over the plot; the box's heading is the title (a long one ran off the narrow box)."""
+    legend over the plot; the box's heading is the title (a long one ran off the narrow box).
+    `scale`: how many times a 1080p screen the wall is (text and lines grow with it)."""
     figure = go.Figure()
     table = daily_arrivals(counts)
     if len(table.columns):
@@ -67,14 +71,14 @@ def build_wall_arrivals_figure(counts: pd.DataFrame, point_names: dict[str, str]
             name = point_names.get(point, point)
             mean = series.sum().rolling(MEAN_DAYS, min_periods=1).mean()
             figure.add_scatter(
-                x=mean.index, y=mean.to_numpy(), name=name, mode="lines", line={"width": 3},
+                x=mean.index, y=mean.to_numpy(), name=name, mode="lines", line={"width": 3 * scale},
                 hovertemplate="%{x|%Y-%m-%d}: %{y:.0f}<extra>" + name + "</extra>",
             )  # fmt: skip
     figure.update_layout(
         yaxis_title=_("people a day"),
         legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"},
-        margin={"l": 50, "r": 10, "t": 10, "b": 10},
-        font={"family": "Noto Sans, sans-serif", "size": 13},
+        margin={"l": 50 * scale, "r": 10 * scale, "t": 10 * scale, "b": 10 * scale},
+        font={"family": "Noto Sans, sans-serif", "size": WALL_FONT_PX * scale},
         # Light on the wall's dark boxes (a white chart was the brightest thing on the screen).
         template="plotly_dark",
         paper_bgcolor="rgba(0,0,0,0)",

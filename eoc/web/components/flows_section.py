@@ -30,6 +30,7 @@ from eoc.web.components.flow_charts import (
     build_projection_figure,
     build_wall_arrivals_figure,
 )
+from eoc.web.components.view import screen_factor
 from eoc.web.context import current_cache, current_settings, current_write_tokens
 from eoc.web.security import current_role, current_username, guarded_callback
 
@@ -222,16 +223,19 @@ def build_wall_flows() -> html.Section:
     ])  # fmt: skip
 
 
-def wall_flows(version: object) -> object:
-    """The wall's arrivals chart at the store's version (no projection: nothing to what-if)."""
+def wall_flows(version: object, screen: dict | None = None) -> object:
+    """The wall's arrivals chart at the store's version (no projection: nothing to what-if),
+    its text as large for the room as the rest of the wall on a `screen` of that size."""
     cache = current_cache()
     version = cache.store.version()
     frames = cache.read_layers(["border_checkpoints"], version=version)
     counts = cache.get(("flow-counts",), lambda: read_counts(cache.store.sql), version=version)
-    return build_wall_arrivals_figure(counts, _point_names(frames["border_checkpoints"]))
+    names = _point_names(frames["border_checkpoints"])
+    return build_wall_arrivals_figure(counts, names, scale=screen_factor(screen))
 
 
-def register_wall_flows(app: Dash, *, version_id: str) -> None:
+def register_wall_flows(app: Dash, *, version_id: str, screen_id: str) -> None:
     guarded_callback(
-        app, Action.VIEW_WALL, Output(ids.WALL_FLOWS, "figure"), Input(version_id, "data")
-    )(wall_flows)
+        app, Action.VIEW_WALL, Output(ids.WALL_FLOWS, "figure"), Input(version_id, "data"),
+        Input(screen_id, "data"),
+    )(wall_flows)  # fmt: skip

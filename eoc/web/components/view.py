@@ -34,3 +34,15 @@ def view_of_bounds(
 
 def _mercator_y(lat: float) -> float:
     return math.degrees(math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)))
+
+
+BASE_SCREEN = (1920, 1080)  # the screen the wall's sizes are set for
+
+
+def screen_factor(screen: dict | None) -> float:
+    """How many times a 1920×1080 screen the viewport `screen` is (at least 1)."""
+    try:
+        factor = min(screen["width"] / BASE_SCREEN[0], screen["height"] / BASE_SCREEN[1])
+    except (TypeError, KeyError, ZeroDivisionError):
+        factor = 1.0
+    return max(1.0, float(factor))

@@ -51,7 +51,7 @@ from eoc.web.components.map_figure import (
 )
 from eoc.web.components.map_legend import build_map_legend
 from eoc.web.components.map_update import plan_map_update
-from eoc.web.components.view import COUNTRY_BOUNDS, MapView, view_of_bounds
+from eoc.web.components.view import COUNTRY_BOUNDS, MapView, screen_factor, view_of_bounds
 from eoc.web.context import current_cache, current_exercise_title, current_settings
 from eoc.web.headline import build_headline
 from eoc.web.past import describe_moment, layers_at
@@ -76,7 +76,6 @@ MAP_SHARE = (0.74, 0.62)  # the map box's share of the viewport's width and (at 
 MAP_ASPECT = 1.5  # view_of_bounds fits a box of width × 0.75 with a margin: ~1.5 wide per tall
 MARKER_SCALE = 1.6  # markers read from across the room (at 1920×1080; more on larger screens)
 LABEL_SCALE = 1.4  # place names likewise (11 px at a desk; ~15 px at 1080p, ~31 px at 4K)
-BASE_SCREEN = (1920, 1080)
 WALL_REGION = "wall"  # the map state's "region": the wall map is never filtered
 TITLE = N_("Operations wall")
 REPLAY = N_("REPLAY at {time}")
@@ -262,15 +261,6 @@ def map_width_px(screen: dict | None) -> int:
     return int(min(width * MAP_SHARE[0], height * MAP_SHARE[1] * MAP_ASPECT))
 
 
-def screen_factor(screen: dict | None) -> float:
-    """How many times a 1920×1080 screen the viewport `screen` is (at least 1)."""
-    try:
-        factor = min(screen["width"] / BASE_SCREEN[0], screen["height"] / BASE_SCREEN[1])
-    except (TypeError, KeyError, ZeroDivisionError):
-        factor = 1.0
-    return max(1.0, float(factor))
-
-
 def marker_scale(screen: dict | None) -> float:
     """How much larger than on a desk the wall draws markers, for a viewport `screen`."""
     return MARKER_SCALE * screen_factor(screen)
@@ -429,7 +419,7 @@ def register(app: Dash) -> None:
         name=TITLE,
         action=Action.VIEW_WALL,
     )
-    register_wall_flows(app, version_id=ids.WALL_VERSION)
+    register_wall_flows(app, version_id=ids.WALL_VERSION, screen_id=ids.WALL_SCREEN)
     guarded_callback(
         app,
         Action.VIEW_WALL,
