@@ -136,7 +136,7 @@ def cmd_plan_relocation(args: argparse.Namespace, settings: Settings) -> int:
             print(_("warning: {text}").format(text=text))
     if planned.closures.road_ids:
         print(
-            _("closed roads ({count}): {causes}").format(
+            _("closed roads: {count}, closed by: {causes}").format(
                 count=len(planned.closures.road_ids), causes="; ".join(planned.closures.causes())
             ),
             file=sys.stderr,
