@@ -46,6 +46,8 @@ def test_filters_narrow_the_log(app):
     assert "flooded approach road" in everything and "headcount" in everything
     assert "flooded approach road" in checkpoints and "headcount" not in checkpoints
     assert "individuals: 420 → 455" in by_cccm and "flooded" not in by_cccm
+    # Dushanbe time with its day (08:00 UTC is 13:00 there), not the hour alone.
+    assert "2026-11-22 13:00" in by_cccm
 
 
 def test_no_match_says_so(app):

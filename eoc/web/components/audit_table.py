@@ -6,9 +6,8 @@ from collections.abc import Sequence
 
 from dash import html
 
-from eoc.i18n import N_, _
+from eoc.i18n import N_, _, format_time
 from eoc.store.records import AuditEntry
-from eoc.web.components.footer import DUSHANBE
 
 COLUMNS = (
     N_("When (UTC)"),
@@ -29,7 +28,8 @@ def build_audit_table(entries: Sequence[AuditEntry]) -> html.Table | html.P:
         html.Tr(
             [
                 html.Td(f"{e.at:%Y-%m-%d %H:%M:%S}"),
-                html.Td(f"{e.at.astimezone(DUSHANBE):%H:%M}"),
+                # The day too: a log read across midnight (or a week back) needs it.
+                html.Td(format_time(e.at)),
                 html.Td(str(e.version)),
                 html.Td(e.user),
                 html.Td(e.action),
