@@ -19,6 +19,8 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import xstatic.pkg.leaflet as xstatic_leaflet
+from branca.element import MacroElement
+from jinja2 import Template
 
 import layers
 from eoc.analysis.active import active_at
@@ -49,6 +51,16 @@ PLACE_LABELS = 30  # the capitals and the most populous places are named on the 
 PROJECTS = "infrastructure_projects"
 
 
+class MetricScale(MacroElement):
+    """Leaflet's scale bar in kilometres only (its default adds miles, read by nobody here)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+
 def build_public_map_html(
     frames: Mapping[str, gpd.GeoDataFrame],
     context: Mapping[str, gpd.GeoDataFrame],
@@ -71,11 +83,12 @@ def build_public_map_html(
         height="72vh",  # the project charts follow below the map
         tiles=None,
         attribution_control=False,  # its default prefix links to leafletjs.com
-        control_scale=True,
+        control_scale=False,  # folium's own scale adds miles: the metric one follows
     )
     # Per instance, not on the class: only Leaflet, inlined (no jQuery, Bootstrap, fonts).
     fmap.default_js = [("leaflet", _data_uri(LEAFLET_DIR / "leaflet.js", "text/javascript"))]
     fmap.default_css = [("leaflet_css", _data_uri(LEAFLET_DIR / "leaflet.css", "text/css"))]
+    MetricScale().add_to(fmap)
     fmap.get_root().title = _(TITLE)
     fmap.get_root().header.add_child(folium.Element(_STYLE))
     for name, gdf in basemap.items():

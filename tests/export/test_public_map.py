@@ -141,6 +141,9 @@ def test_the_file_has_a_title_a_legend_place_names_and_the_project_charts(seed_h
     for title in ("Projects by donor", "Projects by kind", "Projects by region"):
         assert f"<figcaption>{title}</figcaption>" in charts
     assert "Government of Japan" in charts and "<script" not in charts
+    # A scale bar, in kilometres only.
+    assert "L.control.scale({imperial: false}).addTo(map_" in seed_html
+    assert "L.control.scale()" not in seed_html
 
 
 def test_a_russian_file_names_places_in_cyrillic(operational, seed_frames):
