@@ -11,7 +11,8 @@ TEST_DEBS := $(RUN_DEBS) chromium chromium-driver gdal-bin poppler-utils postgre
   redis-server redis-tools
 ARGS ?=
 PYTEST_ARGS ?=
-# Test processes (pytest-xdist), each taking whole test files: 2 for this 2-core machine.
+# Test processes (pytest-xdist), each taking whole test files, every browser test on the same
+# one (tests/conftest.py pytest_xdist_make_scheduler): 2 for this 2-core machine.
 TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench debs run-debs redis worker

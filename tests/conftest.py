@@ -47,6 +47,7 @@ def pg_database():
 
 GRID_COPIES = PROJECT_DIR / "data" / "rasters"
 _GRIDS_BEFORE = pytest.StashKey[set]()
+BROWSER_TESTS = "tests/browser/"  # every test that drives Chromium lives here
 
 
 def _grid_folders() -> set[Path]:
@@ -66,6 +67,24 @@ def pytest_configure(config):
 
     worker = int(config.workerinput["workerid"].removeprefix("gw"))
     BaseDashRunner._next_port = 58050 + 1000 * (worker + 1)
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Which xdist worker runs what (`--dist loadfile`): each file whole on one worker (its
+    module fixtures built once, its tests in order), and every browser test on one worker,
+    one file after another: two Chromiums drawing WebGL at once on this 2-core machine timed
+    waits out. (xdist's own `loadgroup` marks do nothing under pytest 9: xdist 3.8 renames
+    `item._nodeid`, which pytest 9 no longer reads.)"""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class BrowserTestsTogether(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return BROWSER_TESTS if path.startswith(BROWSER_TESTS) else path
+
+    return BrowserTestsTogether(config, log)
 
 
 def pytest_unconfigure(config):

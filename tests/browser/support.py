@@ -43,6 +43,14 @@ def wait_for(fn, *, timeout: float = 20.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
+def css_text(driver, selector: str) -> str:
+    """The rendered text of the first element matching `selector` ("" if none), read in one
+    script: an element Dash replaces between a find and a read cannot go stale here."""
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.innerText : '';", selector
+    )
+
+
 def requested_hosts(driver) -> set[str]:
     """Hosts of every resource the page fetched (Resource Timing keeps failed fetches too)."""
     urls = driver.execute_script(

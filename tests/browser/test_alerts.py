@@ -114,13 +114,15 @@ def test_draft_approve_publish_then_the_wall_banner(dash_duo, staff_store, tmp_p
     dash_duo.wait_for_page(f"{url}/wall?lang=ru")
     banner = wait_for(
         lambda: [
-            b for b in driver.find_elements("css selector", ".banner-alert-item")
-            if "Раштской долине" in b.text
+            text for text in driver.execute_script(
+                "return [...document.querySelectorAll('.banner-alert-item')].map(b => b.innerText);"
+            )
+            if "Раштской долине" in text
         ],
         timeout=40,
         what="the alert banner on the wall",
     )[0]  # fmt: skip
-    assert banner.text.endswith(HEADLINES["ru"])
+    assert banner.endswith(HEADLINES["ru"])
     driver.save_screenshot(str(ARTEFACTS / "wall-alert-banner.png"))
     with urllib.request.urlopen(f"{url}/cap/feed.xml") as response:  # anonymous
         assert alert_id.encode() in response.read()

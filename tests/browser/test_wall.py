@@ -10,6 +10,7 @@ from eoc.web import create_app
 from tests.browser.support import (
     ARTEFACTS,
     LOCAL_HOSTS,
+    css_text,
     distinct_colours,
     requested_hosts,
     sign_in,
@@ -138,23 +139,22 @@ def check_fits_and_tiles_apart(driver) -> None:
 
 def test_the_wall_warns_of_stale_data_and_fits_a_1080p_screen(dash_duo, staff_store):
     driver = open_wall(dash_duo, staff_store, f"now={A_DAY_LATER}")
-    banner = dash_duo.wait_for_element(".banner-stale", timeout=15)
-    assert "STALE DATA" in banner.text
+    dash_duo.wait_for_element(".banner-stale", timeout=15)
     # The replay time reaches the banner with the page's parameters (a poll may come first).
     wait_for(
-        lambda: "24 hours ago" in dash_duo.find_element(".banner-stale").text,
+        lambda: "24 hours ago" in css_text(driver, ".banner-stale"),
         timeout=15,
         what="the banner at the replay time",
     )
+    assert "STALE DATA" in css_text(driver, ".banner-stale")
     # A day later, the scenario's incidents are no longer new: no incident banner.
     assert not driver.find_elements("css selector", ".banner-incidents")
-    people = driver.find_element("css selector", ".kpi-people-in-sites .kpi-value").text
-    assert people == "15,458"
+    assert css_text(driver, ".kpi-people-in-sites .kpi-value") == "15,458"
     # The clock ticks in the browser from the replay time, in Dushanbe time (UTC+5).
-    wait_for(lambda: dash_duo.find_element("#wall-clock").text.startswith("11:0"), what="clock")
-    first = dash_duo.find_element("#wall-clock").text
-    wait_for(lambda: dash_duo.find_element("#wall-clock").text != first, what="the clock to tick")
-    assert "Replay" in dash_duo.find_element("#wall-data-time").text.title()
+    wait_for(lambda: css_text(driver, "#wall-clock").startswith("11:0"), what="clock")
+    first = css_text(driver, "#wall-clock")
+    wait_for(lambda: css_text(driver, "#wall-clock") != first, what="the clock to tick")
+    assert "Replay" in css_text(driver, "#wall-data-time").title()
     shot = ARTEFACTS / "wall-1080p.png"
     driver.save_screenshot(str(shot))
     check_fits_and_tiles_apart(driver)
@@ -168,8 +168,8 @@ def test_the_wall_warns_of_stale_data_and_fits_a_1080p_screen(dash_duo, staff_st
 
 def test_fresh_data_has_no_stale_banner_and_new_severe_incidents_get_one(dash_duo, staff_store):
     driver = open_wall(dash_duo, staff_store, f"now={AFTER_THE_ROCKFALL}&stale=100000")
-    banner = dash_duo.wait_for_element(".banner-incidents", timeout=15)
-    assert "Rockfall closes the Pamir highway" in banner.text
+    dash_duo.wait_for_element(".banner-incidents", timeout=15)
+    assert "Rockfall closes the Pamir highway" in css_text(driver, ".banner-incidents")
     assert not driver.find_elements("css selector", ".banner-stale")
     check_fits_and_tiles_apart(driver)
     driver.save_screenshot(str(ARTEFACTS / "wall-1080p-incident.png"))
@@ -209,6 +209,6 @@ def test_a_russian_wall_writes_its_date_in_russian(dash_duo, staff_store):
         what="the date in Russian",
     )
     check_legend(driver, min_font_px=15)
-    assert "Места размещения" in driver.find_element("css selector", "#wall-legend").text
+    assert "Места размещения" in css_text(driver, "#wall-legend")
     shot = ARTEFACTS / "wall-1080p-ru.png"
     driver.save_screenshot(str(shot))
