@@ -13,7 +13,7 @@ from dash.exceptions import PreventUpdate
 from eoc.analysis import relocation as planner
 from eoc.relocation_planner import REASONS, translated_reason
 from eoc.store.edits import Edit
-from eoc.web import create_app
+from eoc.web import create_app, ids
 from eoc.web.pages import relocation
 from tests.conftest import STAFF, settings_for, signed_in, staff_copy
 from tests.web.test_capacity_page import client_as, post_callback
@@ -352,7 +352,6 @@ def test_receiving_site_names_on_the_map_are_plain_text_and_hovers_escaped(app):
 
 
 def test_the_apply_message_sits_next_to_the_apply_button(app):
-    from eoc.web import ids
 
     with signed_in(app, "cccm"):
         page = relocation.layout()
@@ -375,3 +374,34 @@ def test_the_apply_message_sits_next_to_the_apply_button(app):
     assert kids.index(ids.RELOC_APPLY_MESSAGE) == kids.index(ids.RELOC_APPLY) + 1
     message = next(c for c in panel.children if getattr(c, "id", None) == ids.RELOC_APPLY_MESSAGE)
     assert message.role == "status"
+
+
+def test_the_relocation_maps_name_places_in_the_pages_language(app):
+    """The empty map and the plan's map label places in Cyrillic on a Russian page (they
+    showed the Latin names: the basemap went out without the page's label expression)."""
+    from flask import g
+
+    def label_fields(figure) -> list:
+        symbols = [
+            layer for layer in figure.layout.map.style["layers"] if layer["type"] == "symbol"
+        ]
+        return [layer["layout"]["text-field"] for layer in symbols]
+
+    with signed_in(app, "cccm"):
+        g.eoc_lang = "ru"
+        page = relocation.layout()
+        _message, _summary, figure, *_rest = relocation.run_plan(
+            1, "zone", LOWER_PANJ, None, None, 3000, ALL_TYPES, 250, ON, "first", ["open"],
+            [], "remove", 90, 30, now=T1,
+        )  # fmt: skip
+    empty = next(c for c in _walk(page) if getattr(c, "id", None) == ids.RELOC_MAP)
+    for fields in (label_fields(empty.figure), label_fields(figure)):
+        assert fields and all(f[:2] == ["coalesce", ["get", "name_ru"]] for f in fields)
+
+
+def _walk(component):
+    yield component
+    children = getattr(component, "children", None)
+    for child in children if isinstance(children, list) else [children]:
+        if child is not None and hasattr(child, "to_plotly_json"):
+            yield from _walk(child)

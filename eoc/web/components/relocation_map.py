@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 
 from eoc.analysis.relocation import RelocationPlan
 from eoc.analysis.road_closures import RoadClosures
-from eoc.i18n import _, format_number
-from eoc.web.components.basemap import LABEL_FONT
+from eoc.i18n import _, current_language, format_number
+from eoc.web.components.basemap import LABEL_FONT, localise_labels
 from eoc.web.components.geojson import to_geojson
 from eoc.web.components.view import COUNTRY_BOUNDS, MapView, view_of_bounds
 
@@ -140,7 +140,7 @@ def build_flow_figure(
         )
     fig.update_layout(
         map={
-            "style": basemap,
+            "style": localise_labels(basemap, lang=current_language()),
             "center": {"lat": view.lat, "lon": view.lon},
             "zoom": view.zoom,
             "layers": area_layers,
@@ -193,7 +193,11 @@ def build_empty_map(*, basemap: dict) -> go.Figure:
     view = view_of_bounds(COUNTRY_BOUNDS, width_px=700)
     fig = go.Figure(go.Scattermap(lon=[], lat=[], mode="markers", showlegend=False))
     fig.update_layout(
-        map={"style": basemap, "center": {"lat": view.lat, "lon": view.lon}, "zoom": view.zoom},
+        map={
+            "style": localise_labels(basemap, lang=current_language()),  # place names in Cyrillic
+            "center": {"lat": view.lat, "lon": view.lon},
+            "zoom": view.zoom,
+        },
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         uirevision="relocation",
     )
