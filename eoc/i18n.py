@@ -8,12 +8,13 @@ times are formatted by Babel from CLDR data, never by hand.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 import flask
 from babel.core import Locale, get_global
@@ -249,6 +250,13 @@ def place_name(record: object, lang: str | None = None) -> str:
         if isinstance(value, str) and value.strip():
             return value
     return str(record.name)
+
+
+def row_place_name(row: Mapping[str, object], lang: str | None = None) -> str:
+    """`place_name` of a mapping or a pandas row (whose `.name` is its index label, not the
+    name field)."""
+    fields = ("name", *PLACE_NAME_FIELDS["tg"])
+    return place_name(SimpleNamespace(**{f: row.get(f) for f in fields}), lang)
 
 
 def resolve_language(

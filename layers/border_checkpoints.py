@@ -17,6 +17,9 @@ SPEC = LayerSpec(
     fields=(
         Field("checkpoint_id", label=N_("Checkpoint ID"), required=True, unique=True),
         Field("name", label=N_("Checkpoint"), required=True, public=True),
+        # Cyrillic spellings for Tajik and Russian pages (eoc.i18n.place_name), as for places.
+        Field("name_tg", label=N_("Name in Tajik"), public=True),
+        Field("name_ru", label=N_("Name in Russian"), public=True),
         Field("border_country", label=N_("Border with"), allowed=NEIGHBOURS, codes=True),
         Field("counterpart_post", label=N_("Counterpart post")),
         Field("checkpoint_type", label=N_("Type"), required=True, allowed=CHECKPOINT_TYPES),

@@ -165,7 +165,7 @@ def test_small_sites_are_shown_within_about_a_kilometre(people, lon, lat, shown)
 def test_other_layers_are_rounded_to_about_100_m(seed_frames):
     checkpoints = seed_frames["border_checkpoints"]
     public = public_view(checkpoints, CHECKPOINTS)
-    assert list(public.columns) == ["name", "status", "geometry"]
+    assert list(public.columns) == ["name", "name_tg", "name_ru", "status", "geometry"]
     for raw, shown in zip(checkpoints.geometry, public.geometry, strict=True):
         assert shown.x == pytest.approx(round(raw.x, 3), abs=1e-9)
         assert shown.y == pytest.approx(round(raw.y, 3), abs=1e-9)
@@ -228,7 +228,7 @@ def test_public_layers_refuses_an_unknown_layer(seed_frames):
 @pytest.mark.parametrize(
     ("name", "tooltip"),
     [
-        ("border_checkpoints", ("name", "status")),
+        ("border_checkpoints", ("name", "status", "name_tg", "name_ru")),
         ("displacement_sites", (*SITES.tooltip, "adm1_iso")),
         ("safe_houses", ("house_id", "name")),  # no tooltip: the public fields in spec order
     ],

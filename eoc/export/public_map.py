@@ -32,7 +32,7 @@ from eoc.store import Store
 from eoc.web.components.basemap import BASEMAP_LAYERS
 from eoc.web.components.footer import ATTRIBUTION, SCENARIO_NOTICE, format_data_time
 from eoc.web.components.geojson import to_geojson
-from eoc.web.components.map_figure import format_value
+from eoc.web.components.map_figure import format_value, spells_names
 from eoc.web.components.map_legend import legend_entries
 from eoc.web.components.project_chart import (
     PUBLIC_SUMMARIES,
@@ -207,6 +207,8 @@ def _add_context(fmap: folium.Map, name: str, gdf: gpd.GeoDataFrame) -> None:
 
 def _add_operational(fmap: folium.Map, spec: layers.LayerSpec, gdf: gpd.GeoDataFrame) -> None:
     fields = public_tooltip(spec)
+    if spells_names(spec):  # a checkpoint's name as the file's language writes it
+        gdf = gdf.assign(name=[place_name(row) for row in gdf.itertuples(index=False)])
     key = spec.style.color_by if spec.style.color_by in gdf.columns else None
     colours = [spec.style.color_of(v) for v in gdf[key]] if key else [spec.style.color] * len(gdf)
     data = _features(gdf, spec, fields, simplify_deg=OPERATIONAL_SIMPLIFY_DEG)

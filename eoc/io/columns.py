@@ -153,6 +153,9 @@ ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "border_checkpoints": {
         "checkpoint_id": ("#loc+code", "id", "код_кпп", "код"),
+        # HXL's language attributes: '#loc+name+i_tg' is more specific than the name's tag.
+        "name_tg": ("#loc+name+i_tg", "name_tj"),
+        "name_ru": ("#loc+name+i_ru",),
         "checkpoint_type": ("#loc+type", "type", "тип"),
         "border_country": ("#country+code", "country", "страна"),
         "staff_count": ("#meta+staff_count", "staff", "персонал"),

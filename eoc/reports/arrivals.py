@@ -24,6 +24,7 @@ from eoc.flows.registry import SEED_SOURCE
 from eoc.flows.values import CATEGORIES, LABELS
 from eoc.i18n import DUSHANBE_TZ, N_
 from eoc.reports.model import Column, FlowSection, Sentence, Table
+from eoc.reports.tables import spelling
 
 PERIOD_DAYS = 7
 MONTH_DAYS = 30
@@ -86,9 +87,7 @@ def flow_section(
 
 def arrivals_table(week: pd.DataFrame, checkpoints: gpd.GeoDataFrame) -> Table:
     """Per point: arrivals of the period by category, their mean a day, the last day counted."""
-    names = dict(
-        zip(checkpoints["checkpoint_id"].astype(str), checkpoints["name"].astype(str), strict=True)
-    )
+    names = {str(row.checkpoint_id): spelling(row) for row in checkpoints.itertuples(index=False)}
     regions = dict(
         zip(
             checkpoints["checkpoint_id"].astype(str),
@@ -102,7 +101,7 @@ def arrivals_table(week: pd.DataFrame, checkpoints: gpd.GeoDataFrame) -> Table:
     ).reindex(columns=list(CATEGORIES), fill_value=0)
     last = pd.to_datetime(week["day"]).groupby(week["point_id"].to_numpy()).max()
     rows = []
-    for point in sorted(set(week["point_id"].astype(str)), key=lambda p: names.get(p, p)):
+    for point in sorted(set(week["point_id"].astype(str)), key=lambda p: str(names.get(p, p))):
         numbers = [int(by.loc[point, c]) if point in by.index else 0 for c in CATEGORIES]
         total = sum(numbers)
         rows.append(

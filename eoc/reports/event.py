@@ -22,8 +22,9 @@ import shapely
 from eoc.analysis.active import CLOSED, as_utc
 from eoc.analysis.exposure import METRIC_CRS
 from eoc.errors import NotFoundError
-from eoc.i18n import N_, _, place_name
+from eoc.i18n import N_, _
 from eoc.reports.model import Event, Spelling
+from eoc.reports.tables import spelling
 from layers.hazard_zones import HAZARD_TYPES
 
 EVENT_WINDOW_H = 24.0
@@ -122,7 +123,7 @@ def relative_location(
     origin = metric.geometry.iloc[index]
     distance_km = float(origin.distance(target)) / 1000.0
     place = next(places.iloc[[index]].itertuples(index=False))
-    name = Spelling(str(place.name), place_name(place, "ru"), place_name(place, "tg"))
+    name = spelling(place)
     if distance_km < AT_PLACE_KM:
         return distance_km, None, name
     bearing = math.degrees(math.atan2(target.x - origin.x, target.y - origin.y)) % 360

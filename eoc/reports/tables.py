@@ -12,8 +12,8 @@ import pandas as pd
 import layers
 from eoc.analysis.exposure import SEVERITY_RANK, exposure_totals, worst_exposure
 from eoc.analysis.kpis import incidents_in_period
-from eoc.i18n import N_
-from eoc.reports.model import Column, Sentence, Table
+from eoc.i18n import N_, place_name
+from eoc.reports.model import Column, Sentence, Spelling, Table
 
 EXPOSED_LAYERS = (
     "places",
@@ -36,6 +36,12 @@ _EXPOSURE_COLUMNS = (
     Column("projects", N_("Infrastructure projects"), "int"),
     Column("checkpoints", N_("Border checkpoints"), "int"),
 )
+
+
+def spelling(record: object) -> Spelling:
+    """A place's or a checkpoint's name as each language writes it (eoc.i18n.place_name): a
+    report built once names it in Cyrillic on a Tajik or a Russian page."""
+    return Spelling(str(record.name), place_name(record, "ru"), place_name(record, "tg"))
 
 
 def value_label(layer: str, field: str, value: object) -> str | None:
@@ -263,7 +269,7 @@ def checkpoint_table(checkpoints: gpd.GeoDataFrame, exposed: pd.DataFrame) -> Ta
     ordered = checkpoints.assign(_rank=checkpoints["status"].map(order).fillna(9))
     rows = tuple(
         (
-            row.name,
+            spelling(row),
             None if pd.isna(row.border_country) else str(row.border_country),
             value_label("border_checkpoints", "status", row.status),
             hazard_of.get(str(row.checkpoint_id)),

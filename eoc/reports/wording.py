@@ -142,6 +142,8 @@ def cell(value: Any, column: Column, regions: Mapping[str, Mapping[str, str]]) -
         return "—" if column.kind != "text" else ""
     if isinstance(value, Sentence):  # e.g. "12 unnamed" for facilities counted in one row
         return sentence(value)
+    if isinstance(value, Spelling):  # a checkpoint's name, in Cyrillic on tg and ru
+        return shorten(value_text(value))
     if column.kind == "label":
         return _(str(value))
     if column.kind == "languages":

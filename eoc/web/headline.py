@@ -32,12 +32,13 @@ from eoc.analysis.kpis import (
     resident_exposure,
 )
 from eoc.analysis.regions import features_in_region
-from eoc.i18n import _, localised
+from eoc.i18n import _, localised, place_name
 from eoc.io.raster import grid_file_in_use, open_grid
 from eoc.reports.coverage import residents_basis
 from eoc.reports.wording import sentence
 from eoc.web.cache import VersionedCache
 from eoc.web.components.capacity_settings import standards_for
+from eoc.web.components.map_figure import spells_names
 from eoc.web.past import LayersAt, layers_at
 
 AUDIT_READ = 60  # audit entries read for the feed (account entries are dropped from these)
@@ -98,9 +99,24 @@ def build_headline(
         audit,
         now=moment,
         limit=feed_limit,
-        names=feature_names(past.frames),  # "Kyzyl-Art", not "TJ-BCP-09"
+        names=shown_names(past.frames),  # "Kyzyl-Art" (or "Қизиларт"), not "TJ-BCP-09"
     )
     return Headline(kpis=kpis, feed=feed, scope=scope, past=past, residents_note=note)
+
+
+def shown_names(frames: dict[str, gpd.GeoDataFrame]) -> dict[tuple[str, str], str]:
+    """`feature_names`, with the features of layers that spell their names (checkpoints)
+    named as the page's language writes them."""
+    names = feature_names(frames)
+    for layer, gdf in frames.items():
+        spec = layers.REGISTRY.get(layer)
+        if spec is None or not spells_names(spec) or spec.id_field not in gdf.columns:
+            continue
+        for row in gdf.itertuples(index=False):
+            key = (layer, str(getattr(row, spec.id_field)))
+            if key in names:  # a feature with a name at all
+                names[key] = place_name(row)
+    return names
 
 
 def residents_in_zones(

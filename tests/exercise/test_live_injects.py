@@ -96,6 +96,14 @@ def test_an_admin_adds_injects_applied_once_on_the_timeline_and_in_the_report(ap
     assert "L1 · site_population: 120 more people reach Panji Poyon (added live by admin1)" in html
 
 
+def test_the_form_names_the_checkpoints_in_the_page_language(app):
+    with signed_in(app, "admin"), language("tg"):
+        options = find_component(exercise_page.layout(), ids.EXERCISE_ADD_CHECKPOINT).options
+    assert {"label": "Панҷи Поён (TJ-BCP-01)", "value": "TJ-BCP-01"} in options
+    assert len(options) == 12 and not any("Panji Poyon" in o["label"] for o in options)
+    assert [o["label"] for o in options] == sorted(o["label"] for o in options)
+
+
 def test_an_inject_added_for_now_on_a_running_clock_is_applied_at_once(app, sandbox, clock):
     player.play(sandbox, speed=60, now=clock.now, sleep=clock.sleep, until_s=10 * 60)
     with signed_in(app, "admin"):

@@ -152,6 +152,8 @@ def test_a_russian_file_names_places_in_cyrillic(operational, seed_frames):
     with language("ru"):
         page = build_public_map_html(operational, seed_frames, version=7)
     assert place_label("Хорог") in page or place_label(json_ascii("Хорог")) in page
+    # A checkpoint's tooltip is titled with its Russian name (its data keeps all three).
+    assert f'"name": "{json_ascii("Кызыл-Арт")}"' in page
     assert "Проекты" in page.split('class="eoc-public-charts"')[1]
     assert not EXTERNAL.search(page)
 

@@ -60,6 +60,15 @@ def test_the_hxl_csv_parses_with_libhxl(seed_store, tmp_path):
     assert float(first.get("#geo+lon")) == pytest.approx(71.56027)
 
 
+def test_the_checkpoint_spellings_carry_hxl_language_attributes(seed_store, tmp_path):
+    out = export_layer(seed_store, "border_checkpoints", fmt="hxl", out=tmp_path / "c.csv").path
+    data = hxl.data(str(out), hxl.InputOptions(allow_local=True))
+    assert {"#loc+name", "#loc+name+i_tg", "#loc+name+i_ru"} <= set(data.display_tags)
+    first = next(iter(data))
+    assert first.get("#loc+name+i_tg") == "Панҷи Поён"
+    assert first.get("#loc+name+i_ru") == "Нижний Пяндж"
+
+
 def test_the_geopackage_export_is_listed_by_ogrinfo(seed_store, tmp_path):
     out = export_layer(seed_store, "hazard_zones", fmt="gpkg", out=tmp_path / "z.gpkg").path
     if shutil.which("ogrinfo") is None:

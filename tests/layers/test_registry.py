@@ -51,7 +51,7 @@ def test_protection_shelters_are_marked_sensitive_by_a_non_public_field():
 
 def test_checkpoint_staffing_is_not_public():
     spec = layers.get("border_checkpoints")
-    assert set(spec.public_fields) == {"name", "status"}
+    assert set(spec.public_fields) == {"name", "name_tg", "name_ru", "status"}
 
 
 def test_every_text_field_has_a_length_limit_and_every_number_a_range():

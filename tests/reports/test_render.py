@@ -20,6 +20,7 @@ from eoc.reports.model import FreeText
 from eoc.reports.render_html import render_html
 from eoc.reports.render_markdown import render_markdown
 from eoc.reports.render_pdf import FONT_DIR, render_pdf
+from eoc.reports.wording import table_rows
 from eoc.store import GeoPackageStore
 
 AS_OF = datetime(2026, 11, 22, 6, 0, tzinfo=UTC)
@@ -136,6 +137,27 @@ def test_the_report_renders_in_each_language(report, lang):
         assert heading != "Region", f"no {lang} translation of a table heading"
     assert f">{heading}</th>" in page
     assert f"| {heading} |" in text
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown", "not_shown"),
+    [
+        ("en", ["Panji Poyon", "Kyzyl-Art"], "Панҷи Поён"),
+        ("ru", ["Нижний Пяндж", "Кызыл-Арт"], "Panji Poyon"),
+        ("tg", ["Панҷи Поён", "Қизиларт", "Дӯстӣ (Турсунзода)"], "Panji Poyon"),
+    ],
+)
+def test_the_checkpoint_table_names_the_checkpoints_in_the_reports_language(
+    report, lang, shown, not_shown
+):
+    """One report, built once, names its checkpoints as each language writes them."""
+    with language(lang):
+        names = [row[0] for row in table_rows(report.checkpoints, report.region_names)]
+        page, text = render_html(report), render_markdown(report)
+    assert len(names) == 12
+    assert set(shown) <= set(names) and not_shown not in names
+    for name in shown:
+        assert f"<td>{name}</td>" in page and f"| {name} |" in text
 
 
 def test_the_shipped_font_has_the_tajik_letters():

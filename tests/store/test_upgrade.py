@@ -9,6 +9,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 import layers
@@ -22,6 +23,7 @@ from tests.store.old_stores import database, old_geopackage, old_postgis  # noqa
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 NEW_LAYERS = ("education_facilities", "population_grids")
+NEXT = migrations.CURRENT_VERSION + 1  # the version of a step a test adds after this release's
 
 
 @pytest.fixture(params=["geopackage", "postgis"])
@@ -80,6 +82,46 @@ def test_an_upgrade_keeps_every_row_audit_entry_user_and_report(old_store):
     migrations.check_servable(old_store)
 
 
+CHECKPOINT_NAMES = ("name_tg", "name_ru")
+KEPT = ["checkpoint_id", "name", "status", "staff_count", "notes", "geometry"]
+
+
+def test_checkpoints_gain_their_cyrillic_names_and_keep_their_rows(old_store):
+    """From schema 1 through 2 and 3: two empty columns, every row as it was."""
+    assert not set(CHECKPOINT_NAMES) & set(_columns(old_store, "border_checkpoints"))
+    before = old_store.read_layer("border_checkpoints")[KEPT]
+
+    result = migrations.upgrade(old_store, now=NOW, seed_dir=DEFAULT_SEED_DIR)
+
+    assert {f"field border_checkpoints.{n} added" for n in CHECKPOINT_NAMES} <= set(result.done)
+    assert set(CHECKPOINT_NAMES) <= set(_columns(old_store, "border_checkpoints"))
+    after = old_store.read_layer("border_checkpoints")
+    assert len(before) > 0
+    pd.testing.assert_frame_equal(after[KEPT].to_wkt(), before.to_wkt())
+    assert after[list(CHECKPOINT_NAMES)].isna().all().all()
+
+
+def test_a_schema_2_store_gains_the_checkpoint_names_and_nothing_else(old_store):
+    to_2 = tuple(step for step in migrations.STEPS if step.version <= 2)
+    migrations.upgrade(old_store, now=NOW, seed_dir=DEFAULT_SEED_DIR, steps=to_2)
+    assert migrations.schema_version(old_store) == 2
+    with pytest.raises(StoreError, match="eoc upgrade"):
+        migrations.check_servable(old_store)
+    sums = content_checksums(old_store)
+
+    result = migrations.upgrade(old_store, now=NOW, seed_dir=DEFAULT_SEED_DIR)
+
+    assert (result.from_version, result.to_version) == (2, migrations.CURRENT_VERSION)
+    assert result.done[:2] == tuple(f"field border_checkpoints.{n} added" for n in CHECKPOINT_NAMES)
+    assert set(CHECKPOINT_NAMES) <= set(_columns(old_store, "border_checkpoints"))
+    after = content_checksums(old_store)
+    assert {k: v for k, v in after.items() if k not in ("version", "audit")} == {
+        k: v for k, v in sums.items() if k not in ("version", "audit")
+    }
+    assert old_store.audit_log(limit=1)[0].new["changes"] == list(result.done)
+    migrations.check_servable(old_store)
+
+
 def test_a_second_upgrade_changes_nothing(old_store):
     migrations.upgrade(old_store, now=NOW, seed_dir=DEFAULT_SEED_DIR)
     sums, file_sha = content_checksums(old_store), _file_sha(old_store)
@@ -126,7 +168,8 @@ def test_a_failing_step_leaves_the_store_as_it_was(old_store):
     def explode(_m):
         raise RuntimeError("disk full")
 
-    broken = (*migrations.STEPS, Step(3, "broken", (Operation("boom", lambda m: True, explode),)))
+    boom = Operation("boom", lambda m: True, explode)
+    broken = (*migrations.STEPS, Step(migrations.CURRENT_VERSION + 1, "broken", (boom,)))
     with pytest.raises(RuntimeError, match="disk full"):
         migrations.upgrade(old_store, now=NOW, seed_dir=DEFAULT_SEED_DIR, steps=broken)
 
@@ -141,8 +184,8 @@ def test_renamed_and_added_fields_keep_their_values(old_store):
     reporters = old_store.read_layer("incidents")["reporter"].tolist()
     steps = (
         *migrations.STEPS,
-        Step(3, "reporter renamed", (rename_field("incidents", "reporter", "reported_by"),)),
-        Step(4, "reporter added", (add_field("incidents", "reporter"),)),
+        Step(NEXT, "reporter renamed", (rename_field("incidents", "reporter", "reported_by"),)),
+        Step(NEXT + 1, "reporter added", (add_field("incidents", "reporter"),)),
     )
 
     result = migrations.upgrade(old_store, now=NOW, steps=steps)
@@ -190,7 +233,8 @@ def test_eoc_upgrade_says_what_it_did(tmp_path, capsys):
     store = old_geopackage(tmp_path)
     assert main(["upgrade", "--store", str(store.path)]) == 0
     said = capsys.readouterr().err
-    assert "layer education_facilities added" in said and "to 2" in said
+    assert "layer education_facilities added" in said
+    assert f"to {migrations.CURRENT_VERSION}" in said
     assert main(["upgrade", "--store", str(store.path)]) == 0
     assert "up to date" in capsys.readouterr().err
 

@@ -9,10 +9,11 @@ import pytest
 
 from eoc.flows.registry import read_counts
 from eoc.flows.seed import load_seed_flows
-from eoc.web import create_app
+from eoc.i18n import language
+from eoc.web import create_app, ids
 from eoc.web.components import flows_section
 from eoc.web.pages import capacity, wall
-from tests.conftest import settings_for, signed_in, staff_copy
+from tests.conftest import find_component, settings_for, signed_in, staff_copy
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 SEED = Path(__file__).resolve().parents[2] / "data" / "seed"
@@ -73,6 +74,29 @@ def test_wall_shows_arrivals(app):
         big = flows_section.wall_flows(1, {"width": 3840, "height": 2160})
     assert big.layout.font.size == 2 * figure.layout.font.size
     assert big.data[0].line.width == 2 * figure.data[0].line.width
+
+
+@pytest.mark.parametrize(
+    ("lang", "shown", "latin"),
+    [("tg", "Панҷи Поён", "Panji Poyon"), ("ru", "Нижний Пяндж", "Panji Poyon"),
+     ("en", "Panji Poyon", "Панҷи Поён")],
+)  # fmt: skip
+def test_the_arrivals_charts_name_the_points_in_the_page_language(app, lang, shown, latin):
+    """The wall's legend and the operations chart's series: the store's own spellings."""
+    with signed_in(app, "viewer"), language(lang):
+        wall_names = {trace.name for trace in flows_section.wall_flows(1).data}
+        arrivals, *_ = flows_section.flows_view(1)
+    assert shown in wall_names and latin not in wall_names
+    series = {trace.name for trace in arrivals.data}
+    assert any(name.startswith(f"{shown} — ") for name in series)
+    assert not any(name.startswith(latin) for name in series)
+
+
+def test_the_point_options_are_named_in_the_page_language(app):
+    with signed_in(app, "duty_officer"), language("tg"):
+        page = capacity.layout()
+    options = find_component(page, ids.FLOWS_ENTRY_POINT).options
+    assert {"label": "Қизиларт (TJ-BCP-09)", "value": "TJ-BCP-09"} in options
 
 
 def test_capacity_page_has_the_section(app):

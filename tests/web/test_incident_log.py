@@ -368,6 +368,7 @@ def test_the_detail_panel_is_in_the_page_language(app):
     with signed_in(app, "viewer"), language("ru"):
         checkpoint = panel_text(show_detail(click_on("border_checkpoints", "TJ-BCP-09")))
     assert "Киргизия" in checkpoint and "Горно-Бадахшанская" in checkpoint
+    assert "Кызыл-Арт (TJ-BCP-09)" in checkpoint  # the heading names it in Russian
 
 
 def test_a_site_over_its_binding_capacity_is_warned_about(app, store):

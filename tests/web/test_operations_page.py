@@ -8,6 +8,7 @@ import json
 import pytest
 
 import layers
+from eoc.i18n import language
 from eoc.publish import PUBLISHED_LAYERS
 from eoc.store.edits import Edit
 from eoc.web import create_app
@@ -56,6 +57,14 @@ def test_the_region_filter_keeps_only_features_in_the_region(app, seed_frames):
     assert 0 < shown < len(sites)
     assert 37.0 < figure.layout.map.center.lat < 39.5
     assert figure.layout.map.center.lon > 70.5
+
+
+def test_checkpoint_tooltips_are_titled_in_the_page_language(app):
+    with signed_in(app, "viewer"), language("ru"):
+        figure, *_ = update_map(None, ["border_checkpoints"], "all", None, None, 0, None, None)
+    traces = [t for t in figure.data if t.meta["layer"] == "border_checkpoints"]
+    titles = {row[0] for t in traces for row in (t.customdata or [])}
+    assert {"Кызыл-Арт", "Нижний Пяндж"} <= titles and "Kyzyl-Art" not in titles
 
 
 def test_site_tooltips_show_people_and_capacity(app, seed_frames):

@@ -8,6 +8,7 @@ import json
 import pytest
 
 import layers
+from eoc.i18n import language
 from eoc.publish import PUBLISHED_LAYERS
 from eoc.web import create_app, ids
 from eoc.web.components.alert_map import ALERT_LAYER
@@ -93,15 +94,23 @@ def test_protection_shelters_are_not_on_the_map(everything_on, seed_frames):
     assert not any("Protection shelter" in name for name in shown)
 
 
-def test_checkpoint_tooltips_show_only_name_and_status(everything_on, seed_frames):
+def test_checkpoint_tooltips_show_only_names_and_status(everything_on, seed_frames):
     traces = traces_of(everything_on[0], "border_checkpoints")
     assert traces
     for trace in traces:
         assert "Counterpart" not in trace.hovertemplate
         assert "Border with" not in trace.hovertemplate
-        assert all(len(row) == 2 for row in trace.customdata)
+        assert "Name in Tajik" in trace.hovertemplate  # the public spellings of the name
+        assert all(len(row) == 4 for row in trace.customdata)
     shown = {row[1] for t in traces for row in t.customdata}
     assert shown == {"Open", "Restricted", "Closed"}
+
+
+def test_a_tajik_public_page_titles_the_checkpoints_in_tajik(app):
+    with app.server.test_request_context(), language("tg"):
+        figure = update_public_page(["border_checkpoints"])[0]
+    titles = {row[0] for t in traces_of(figure, "border_checkpoints") for row in t.customdata}
+    assert {"Панҷи Поён", "Қизиларт"} <= titles and "Panji Poyon" not in titles
 
 
 def test_site_people_are_rounded_and_small_sites_moved_to_a_1_km_grid(everything_on, seed_frames):

@@ -9,6 +9,7 @@ import pytest
 from shapely.geometry import Point
 
 import layers
+from eoc.i18n import language
 from eoc.permissions import Action
 from eoc.store.edits import Edit
 from eoc.web import create_app, ids
@@ -224,6 +225,24 @@ def test_a_data_change_patches_only_its_layer_and_keeps_the_view(store):
     first_size = next(t.marker.size for t in figure.data if t.meta["layer"] == "incidents")
     sizes = {op["params"]["value"]["marker"]["size"] for op in operations}
     assert sizes == {first_size}
+
+
+def test_the_feed_names_a_changed_checkpoint_in_the_page_language(store):
+    app = create_app(store, settings_for(store))
+    store.apply_edits(
+        "border_checkpoints",
+        [Edit("TJ-BCP-09", {"status": "closed"}, expected={"status": "restricted"})],
+        user="duty1",
+        reason="snow on the pass",
+        now=datetime(2026, 11, 22, 6, 5, tzinfo=UTC),
+    )
+    params = wall_params(app, now=FRESH)
+    feeds = {}
+    for lang in ("tg", "en"):
+        with signed_in(app, "viewer"), language(lang):
+            feeds[lang] = str(update_wall_panels(1, None, params)[3])
+    assert "Қизиларт" in feeds["tg"] and "snow on the pass" in feeds["tg"]
+    assert "updated checkpoint Kyzyl-Art" in feeds["en"]
 
 
 def test_the_seed_time_is_what_the_wall_calls_data_time(app):

@@ -162,6 +162,14 @@ STEPS: tuple[Step, ...] = (
             widen_allowed("hazard_zones", "hazard_type"),
         ),
     ),
+    Step(
+        3,
+        "Cyrillic checkpoint names",
+        (
+            add_field("border_checkpoints", "name_tg"),
+            add_field("border_checkpoints", "name_ru"),
+        ),
+    ),
 )
 CURRENT_VERSION = STEPS[-1].version
 

@@ -17,7 +17,7 @@ import layers
 from eoc.i18n import N_, ZONE_NAME, _, country_name, format_number, format_percentage
 from eoc.store.rows import REASON_MAX_LENGTH
 from eoc.web import ids
-from eoc.web.components.map_figure import format_value
+from eoc.web.components.map_figure import format_value, hover_value
 
 EDITABLE_STATUS = ("incidents", "border_checkpoints")
 BINDING_LABELS = {
@@ -111,6 +111,8 @@ def build_detail(
     ]
     title = _(spec.item_label).capitalize()
     name = feature.get("name")
+    if isinstance(name, str):
+        name = hover_value(feature, "name", spec)  # in Cyrillic on tg and ru, if spelled
     heading = (
         f"{title}: {name} ({feature[spec.id_field]})"
         if isinstance(name, str)

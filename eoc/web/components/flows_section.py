@@ -20,7 +20,7 @@ from eoc.errors import EocError
 from eoc.flows.projection import LAYERS, new_site_at_region, project_from, rule_from_controls
 from eoc.flows.registry import enter_count, read_counts
 from eoc.flows.values import AGE_BANDS, CATEGORIES, DIRECTIONS, LABELS, SEXES, check_row
-from eoc.i18n import _, localised
+from eoc.i18n import _, localised, place_name
 from eoc.permissions import Action, is_allowed
 from eoc.web import ids
 from eoc.web.components.capacity_settings import rules_from, standards_for
@@ -105,7 +105,7 @@ def _entry_form(checkpoints, version: int) -> html.Div:
     can = is_allowed(current_role(), Action.ENTER_FLOWS)
     token = (current_write_tokens().issue(ENTRY, user=current_username() or "?", version=version)
              if can else None)  # fmt: skip
-    points = [{"label": f"{r.name} ({r.checkpoint_id})", "value": r.checkpoint_id}
+    points = [{"label": f"{place_name(r)} ({r.checkpoint_id})", "value": r.checkpoint_id}
               for r in checkpoints.itertuples()]  # fmt: skip
     field = dict(disabled=not can)
     return html.Div(className="flows-entry", hidden=not can, children=[
@@ -163,7 +163,8 @@ def flows_view(version: object, factor=1.0, region=None, capacity=None, closed=N
 
 
 def _point_names(checkpoints) -> dict[str, str]:
-    return {str(r.checkpoint_id): localised(r) for r in checkpoints.itertuples()}
+    """Checkpoint id -> its name as the page's language writes it (Latin on English pages)."""
+    return {str(r.checkpoint_id): place_name(r) for r in checkpoints.itertuples()}
 
 
 def save_flow_count(clicks, day, point, direction, category, sex, age, count, token, *,

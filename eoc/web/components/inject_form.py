@@ -12,7 +12,7 @@ from dash import dcc, html
 
 import layers
 from eoc.exercise.live_injects import FIELD_NAMES, KIND_FIELD_NAMES, KIND_LABELS, LIVE_KINDS
-from eoc.i18n import N_, _
+from eoc.i18n import N_, _, place_name
 from eoc.web import ids
 
 # LiveInjectForm's fields, each with the component that holds it (the callback's States).
@@ -156,8 +156,9 @@ def _choice(component_id: str, field) -> dcc.Dropdown:
 
 
 def _features(frame: pd.DataFrame, id_field: str) -> list[dict[str, str]]:
-    rows = frame.sort_values("name")
-    return [
-        {"label": f"{name} ({fid})", "value": str(fid)}
-        for fid, name in zip(rows[id_field], rows["name"], strict=True)
-    ]
+    """Options named in the page's language where the layer spells its names (checkpoints),
+    in the order of those names."""
+    named = sorted(
+        (place_name(row), str(getattr(row, id_field))) for row in frame.itertuples(index=False)
+    )
+    return [{"label": f"{name} ({fid})", "value": fid} for name, fid in named]
