@@ -395,6 +395,8 @@ def test_the_relocation_maps_name_places_in_the_pages_language(app):
             [], "remove", 90, 30, now=T1,
         )  # fmt: skip
     empty = next(c for c in _walk(page) if getattr(c, "id", None) == ids.RELOC_MAP)
+    villages = next(c for c in _walk(page) if getattr(c, "id", None) == ids.RELOC_PLACES)
+    assert any(o["label"].startswith("Душанбе (") for o in villages.options)
     for fields in (label_fields(empty.figure), label_fields(figure)):
         assert fields and all(f[:2] == ["coalesce", ["get", "name_ru"]] for f in fields)
 

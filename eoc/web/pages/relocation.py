@@ -23,7 +23,7 @@ from eoc.analysis.active import active_at
 from eoc.analysis.relocation import DEFAULT_SPLIT_PENALTY_KM, plan_to_csv
 from eoc.analysis.road_graph import road_graph_for
 from eoc.errors import ConflictError, EocError, ValidationError
-from eoc.i18n import N_, _, format_number, format_time
+from eoc.i18n import N_, _, format_number, format_time, place_name
 from eoc.permissions import Action, is_allowed
 from eoc.relocation_planner import (
     FRAMES,
@@ -79,11 +79,15 @@ def layout(zone: str = "", **_query: str) -> html.Div:
         {"label": f"{row.name} ({_(hazard.value_label(row.hazard_type))})", "value": row.zone_id}
         for row in zones.itertuples()
     ]
-    places = frames["places"].sort_values("name")
-    place_options = [
-        {"label": f"{row.name} ({format_number(row.population)})", "value": str(row.geonameid)}
-        for row in places.itertuples()
-    ]
+    # Villages by the name the page shows (Cyrillic on Tajik and Russian pages, as the map).
+    place_options = sorted(
+        (
+            {"label": f"{place_name(row)} ({format_number(row.population)})",
+             "value": str(row.geonameid)}
+            for row in frames["places"].itertuples(index=False)
+        ),
+        key=lambda option: option["label"],
+    )  # fmt: skip
     districts = sorted(frames["districts"]["adm2_name"].astype(str))
     site_type = SITES.field("site_type")
     status = SITES.field("status")
