@@ -204,3 +204,18 @@ def test_now_past_the_last_minute_of_an_inject_says_so(sandbox, clock):
         sandbox, LiveInjectForm(kind="message", at_min="90", text="x"), by="admin1", now=later
     )
     assert chosen.applied is not None  # a minute given, long past: applied at once
+
+
+def test_the_form_shows_only_the_fields_of_the_chosen_kind():
+    from eoc.web import ids
+    from eoc.web.components.inject_form import GROUPS, shown_groups
+
+    def shown(kind):
+        return {g for g, style in zip(GROUPS, shown_groups(kind), strict=True) if not style}
+
+    assert shown("message") == set()  # the texts only (every kind's)
+    assert shown("incident") == {ids.EXERCISE_ADD_INCIDENT_GROUP, ids.EXERCISE_ADD_TYPE_FIELD}
+    assert shown("road_blocked") == {ids.EXERCISE_ADD_INCIDENT_GROUP}  # no incident type
+    assert shown("site_population") == {ids.EXERCISE_ADD_SITE_GROUP}
+    assert shown("checkpoint_status") == {ids.EXERCISE_ADD_CHECKPOINT_GROUP}
+    assert shown(None) == set(GROUPS)  # nothing chosen: nothing out of reach

@@ -1,8 +1,9 @@
 """The controller's form to add an inject live (/exercise; eoc/exercise/live_injects.py).
 
 One field per scenario column the kinds offered here use, each labelled with the name an
-error message gives it (`live_injects.field_names`), in groups by the kinds that read them;
-the sites and checkpoints to choose from are the sandbox's.
+error message gives it (`live_injects.field_names`), in groups by the kinds that read them:
+only the chosen kind's groups are shown (`shown_groups`); the sites and checkpoints to
+choose from are the sandbox's.
 """
 
 from __future__ import annotations
@@ -35,6 +36,29 @@ FORM_FIELDS = (
 INCIDENT_GROUP = N_("An incident or a road blocked")
 SITE_GROUP = N_("A site's people")
 CHECKPOINT_GROUP = N_("A checkpoint")
+# The groups each kind reads (the text fields are every kind's); as scenario_row fills them.
+GROUPS = (
+    ids.EXERCISE_ADD_INCIDENT_GROUP,
+    ids.EXERCISE_ADD_TYPE_FIELD,
+    ids.EXERCISE_ADD_SITE_GROUP,
+    ids.EXERCISE_ADD_CHECKPOINT_GROUP,
+)
+KIND_GROUPS = {
+    "message": (),
+    "incident": (ids.EXERCISE_ADD_INCIDENT_GROUP, ids.EXERCISE_ADD_TYPE_FIELD),
+    "road_blocked": (ids.EXERCISE_ADD_INCIDENT_GROUP,),
+    "site_population": (ids.EXERCISE_ADD_SITE_GROUP,),
+    "checkpoint_status": (ids.EXERCISE_ADD_CHECKPOINT_GROUP,),
+}
+DEFAULT_KIND = "message"
+HIDDEN = {"display": "none"}
+
+
+def shown_groups(kind: str | None) -> list[dict]:
+    """The style of each of GROUPS for `kind`: shown if the kind reads it, else hidden (an
+    unknown kind shows every group, so nothing the server may ask for is out of reach)."""
+    wanted = KIND_GROUPS.get(kind or "", GROUPS)
+    return [{} if group in wanted else HIDDEN for group in GROUPS]
 
 
 def build_inject_form(sites: pd.DataFrame, checkpoints: pd.DataFrame) -> html.Details:
@@ -42,6 +66,7 @@ def build_inject_form(sites: pd.DataFrame, checkpoints: pd.DataFrame) -> html.De
     incidents = layers.get("incidents")
     type_field, severity_field = incidents.field("incident_type"), incidents.field("severity")
     status_field = layers.get("border_checkpoints").field("status")
+    styles = dict(zip(GROUPS, shown_groups(DEFAULT_KIND), strict=True))
     return html.Details(
         className="inject-form",
         children=[
@@ -54,7 +79,7 @@ def build_inject_form(sites: pd.DataFrame, checkpoints: pd.DataFrame) -> html.De
                         dcc.Dropdown(
                             id=ids.EXERCISE_ADD_KIND,
                             options=[{"label": _(KIND_LABELS[k]), "value": k} for k in LIVE_KINDS],
-                            value="message",
+                            value=DEFAULT_KIND,
                             clearable=False,
                         ),
                     ),
@@ -82,11 +107,17 @@ def build_inject_form(sites: pd.DataFrame, checkpoints: pd.DataFrame) -> html.De
                 ]
             ),
             html.Fieldset(
-                [
+                id=ids.EXERCISE_ADD_INCIDENT_GROUP,
+                style=styles[ids.EXERCISE_ADD_INCIDENT_GROUP],
+                children=[
                     html.Legend(_(INCIDENT_GROUP)),
-                    _labelled(
-                        KIND_FIELD_NAMES["incident"]["value"],
-                        _choice(ids.EXERCISE_ADD_INCIDENT_TYPE, type_field),
+                    html.Div(
+                        _labelled(
+                            KIND_FIELD_NAMES["incident"]["value"],
+                            _choice(ids.EXERCISE_ADD_INCIDENT_TYPE, type_field),
+                        ),
+                        id=ids.EXERCISE_ADD_TYPE_FIELD,
+                        style=styles[ids.EXERCISE_ADD_TYPE_FIELD],
                     ),
                     _labelled(
                         FIELD_NAMES["severity"], _choice(ids.EXERCISE_ADD_SEVERITY, severity_field)
@@ -99,10 +130,12 @@ def build_inject_form(sites: pd.DataFrame, checkpoints: pd.DataFrame) -> html.De
                             ("lon", ids.EXERCISE_ADD_LON),
                         )
                     ),
-                ]
+                ],
             ),
             html.Fieldset(
-                [
+                id=ids.EXERCISE_ADD_SITE_GROUP,
+                style=styles[ids.EXERCISE_ADD_SITE_GROUP],
+                children=[
                     html.Legend(_(SITE_GROUP)),
                     _labelled(
                         KIND_FIELD_NAMES["site_population"]["target"],
@@ -112,10 +145,12 @@ def build_inject_form(sites: pd.DataFrame, checkpoints: pd.DataFrame) -> html.De
                         KIND_FIELD_NAMES["site_population"]["value"],
                         dcc.Input(id=ids.EXERCISE_ADD_PEOPLE_CHANGE, placeholder="+450"),
                     ),
-                ]
+                ],
             ),
             html.Fieldset(
-                [
+                id=ids.EXERCISE_ADD_CHECKPOINT_GROUP,
+                style=styles[ids.EXERCISE_ADD_CHECKPOINT_GROUP],
+                children=[
                     html.Legend(_(CHECKPOINT_GROUP)),
                     _labelled(
                         KIND_FIELD_NAMES["checkpoint_status"]["target"],
@@ -128,7 +163,7 @@ def build_inject_form(sites: pd.DataFrame, checkpoints: pd.DataFrame) -> html.De
                         KIND_FIELD_NAMES["checkpoint_status"]["value"],
                         _choice(ids.EXERCISE_ADD_STATUS, status_field),
                     ),
-                ]
+                ],
             ),
             html.Button(_("Add the inject"), id=ids.EXERCISE_ADD, n_clicks=0),
             html.Div(

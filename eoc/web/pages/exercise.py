@@ -24,7 +24,7 @@ from eoc.exercise.sandbox import read_exercise
 from eoc.i18n import N_, _, current_language, format_time
 from eoc.permissions import Action
 from eoc.web import ids
-from eoc.web.components.inject_form import FORM_FIELDS, build_inject_form
+from eoc.web.components.inject_form import FORM_FIELDS, GROUPS, build_inject_form, shown_groups
 from eoc.web.context import current_cache, current_write_tokens
 from eoc.web.security import current_username, guarded_callback, guarded_layout, require
 
@@ -215,6 +215,11 @@ def refresh(_n: int | None):
     return build_timeline(store, record), build_clock(record, datetime.now(UTC))
 
 
+def show_inject_fields(kind: str | None) -> tuple:
+    """Only the groups of the inject form that the chosen kind reads."""
+    return tuple(shown_groups(kind))
+
+
 def register(app: Dash) -> None:
     dash.register_page(
         __name__,
@@ -256,3 +261,10 @@ def register(app: Dash) -> None:
         Input(ids.EXERCISE_POLL, "n_intervals"),
         prevent_initial_call=True,
     )(refresh)
+    guarded_callback(
+        app,
+        Action.RUN_EXERCISE,
+        *(Output(group, "style") for group in GROUPS),
+        Input(ids.EXERCISE_ADD_KIND, "value"),
+        prevent_initial_call=True,
+    )(show_inject_fields)
