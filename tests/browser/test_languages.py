@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 
@@ -67,6 +68,13 @@ def test_public_and_operations_pages_in_russian_and_tajik(
             f"const s = document.querySelector('{panel}'); return [s.scrollWidth, s.clientWidth];"
         )
         assert scroll <= client, f"{panel} scrolls sideways ({scroll} > {client} px)"
+    # ... and the time slider's marks do not run into each other.
+    marks = driver.execute_script(
+        "return [...document.querySelectorAll('.as-of-slider .dash-slider-mark')]"
+        ".map(m => { const b = m.getBoundingClientRect(); return [b.left, b.right]; });"
+    )
+    assert len(marks) == 4
+    assert all(a[1] <= b[0] for a, b in itertools.pairwise(marks)), marks
 
 
 HEADINGS_JS = r"""

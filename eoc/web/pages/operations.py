@@ -47,6 +47,7 @@ PLAY_STEP_HOURS = 3
 PLAY_LABEL = N_("Play the last 72 hours")
 PAUSE_LABEL = N_("Pause")
 HOURS_AGO = N_("-{hours} h")  # a mark of the time slider: hours before now
+AS_OF_MARKS = (0, 24, 48, PLAY_BACK_HOURS)
 # Layers whose content depends on the as-of time or the filters: all (the past is rewound).
 FILTERED = frozenset(layers.OPERATIONAL)
 FEED_LIMIT = 8
@@ -113,11 +114,11 @@ def layout(**_query: str) -> html.Div:
                         max=PLAY_BACK_HOURS,
                         step=1,
                         value=0,
-                        marks={
-                            h: _(HOURS_AGO).format(hours=h) if h else _("now")
-                            for h in (0, 24, 48, 72)
-                        },
+                        marks={h: _as_of_mark(h) for h in AS_OF_MARKS},
                         className="as-of-slider",
+                        # No number box beside it: the box took a third of the narrow panel
+                        # and crowded the marks ("-24 соат-48 соат"); the hours are dragged.
+                        allow_direct_input=False,
                     ),
                     html.Div(id=ids.AS_OF_LABEL, className="as-of-label"),
                     html.Label(_("Counting back from (Dushanbe time; empty: now)")),
@@ -186,6 +187,14 @@ def layout(**_query: str) -> html.Div:
             dcc.Store(id=ids.OPS_ALERTS_KEY),
         ],
     )
+
+
+def _as_of_mark(hours: int) -> str:
+    """ "now", "-24", "-48", "-72 h": the unit once, at the end (four "-24 соат" marks
+    overlapped in the narrow panel)."""
+    if hours == 0:
+        return _("now")
+    return _(HOURS_AGO).format(hours=hours) if hours == AS_OF_MARKS[-1] else f"-{hours}"
 
 
 def _as_of(hours_back: float | None, now: datetime, base: str | None = None) -> datetime:
