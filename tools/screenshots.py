@@ -57,6 +57,9 @@ PAGES = {  # name → path and the screens it is read on (/exercise exists only 
     "public": ("/public", (OFFICE, WALL_4K, PHONE)),
 }
 PUBLIC = {"public"}
+# On a phone the public map is under the headline figures: also shot scrolled to it, its
+# legend at the screen's foot, as a visitor reads it (the README's phone picture).
+SCROLLED = {("public", PHONE): "#public-legend"}
 CHANGED_SHARE = 0.002  # of the pixels
 FAINT = 40  # a channel difference (0–255) below this is anti-aliasing or a clock digit
 WEBP_QUALITY = 80
@@ -139,6 +142,13 @@ def _page_shots(store, pages: list[str]) -> list[Path]:
                         elif _save_if_changed(png, target):
                             written.append(target)
                         print(f"{target.name}", flush=True)
+                        anchor = SCROLLED.get((name, (width, height)))
+                        if png is not None and anchor:
+                            scrolled = _scrolled_to(driver, anchor)
+                            target = SCREENS / f"{name}-{lang}-{width}x{height}-map.webp"
+                            if _save_if_changed(scrolled, target):
+                                written.append(target)
+                            print(f"{target.name}", flush=True)
     finally:
         driver.quit()
         server.shutdown()
@@ -166,6 +176,15 @@ def _shoot(driver, url: str, width: int, height: int) -> bytes | None:
     return driver.get_screenshot_as_png()
 
 
+def _scrolled_to(driver, selector: str) -> bytes:
+    """The page scrolled until `selector` sits at the foot of the screen."""
+    driver.execute_script(
+        "document.querySelector(arguments[0]).scrollIntoView({block: 'end'});", selector
+    )
+    time.sleep(SETTLE_S)
+    return driver.get_screenshot_as_png()
+
+
 def _wait(condition, *, timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -176,15 +195,17 @@ def _wait(condition, *, timeout: float = 30.0) -> bool:
 
 
 def _sitrep_pages(store, folder: Path) -> list[Path]:
-    from eoc.i18n import language
+    from eoc.i18n import _, language
     from eoc.reports.build import build_sitrep
     from eoc.reports.render_pdf import render_pdf
 
     written = []
     for lang in LANGUAGES:
         with language(lang):
+            # Who made it as the reports page fills it in, in the report's language.
+            produced_by = _("EOC Dushanbe ({user})").format(user=STAFF["duty_officer"])
             report = build_sitrep(store, as_of=datetime(2026, 11, 22, 9, tzinfo=UTC),
-                                  produced_by="EOC duty officer")  # fmt: skip
+                                  produced_by=produced_by)  # fmt: skip
             pdf = folder / f"sitrep-{lang}.pdf"
             pdf.write_bytes(render_pdf(report))
         subprocess.run(["pdftoppm", "-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile",
@@ -200,7 +221,7 @@ def _readme_pictures() -> list[Path]:
     """The README's PNGs from the gallery's pictures (the same shots, as PNG)."""
     pictures = {
         "wall.png": "wall-en-1920x1080.webp",
-        "public-phone.png": "public-ru-390x844.webp",
+        "public-phone.png": "public-ru-390x844-map.webp",
         "sitrep-page1.png": "sitrep-page1-en.webp",
         "screenshot.png": "operations-en-1920x1080.webp",
     }
