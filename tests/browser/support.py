@@ -73,3 +73,7 @@ def sign_in(dash_duo, role: str, *, then: str = "/", username: str | None = None
     driver.find_element("name", "username").send_keys(username or STAFF[role])
     driver.find_element("name", "password").send_keys(STAFF_PASSWORD)
     driver.find_element("css selector", "button[type=submit]").click()
+    # Until the server has answered (its session cookie set): a page asked for before that
+    # cancels the sign-in in flight. The URL still reads /login?next=/wall until then, so a
+    # test's own "ends with /wall" check passed at once and the next page opened signed out.
+    wait_for(lambda: urlparse(driver.current_url).path != "/login", timeout=30, what="the sign-in")

@@ -52,13 +52,19 @@ def country_in_view(driver) -> list[float] | None:
     return shown if fits and shown[3] >= north else None
 
 
-def test_the_public_map_on_a_phone_keeps_its_legend_off_the_map(dash_duo, seed_store):
-    dash_duo.start_server(create_app(seed_store, settings_for(seed_store)), navigate=False)
+def open_public(dash_duo, store, screen: tuple[int, int], lang: str):
+    """/public in `lang` on a screen of `screen` CSS px, once its map has loaded."""
+    dash_duo.start_server(create_app(store, settings_for(store)), navigate=False)
     driver = dash_duo.driver
-    set_viewport(driver, *PHONE)
-    driver.get(dash_duo.server.url + "/public?lang=ru")
+    set_viewport(driver, *screen)
+    driver.get(f"{dash_duo.server.url}/public?lang={lang}")
     dash_duo.wait_for_element("#public-map .maplibregl-canvas", timeout=30)
     wait_for(lambda: driver.execute_script(MAP_LOADED_JS), timeout=60, what="the map to load")
+    return driver
+
+
+def test_the_public_map_on_a_phone_keeps_its_legend_off_the_map(dash_duo, seed_store):
+    driver = open_public(dash_duo, seed_store, PHONE, "ru")
     wait_for(
         lambda: len(driver.find_elements("css selector", ".public-chart .gtitle")) == 3,
         what="the chart titles",
@@ -88,12 +94,7 @@ def test_the_public_map_on_a_phone_keeps_its_legend_off_the_map(dash_duo, seed_s
 def test_on_a_desk_or_4k_screen_the_country_fills_the_map_and_the_legend_is_in_view(
     dash_duo, seed_store, screen
 ):
-    dash_duo.start_server(create_app(seed_store, settings_for(seed_store)), navigate=False)
-    driver = dash_duo.driver
-    set_viewport(driver, *screen)
-    driver.get(dash_duo.server.url + "/public?lang=tg")
-    dash_duo.wait_for_element("#public-map .maplibregl-canvas", timeout=30)
-    wait_for(lambda: driver.execute_script(MAP_LOADED_JS), timeout=60, what="the map to load")
+    driver = open_public(dash_duo, seed_store, screen, "tg")
     boxes = driver.execute_script(BOXES_JS)
     # Not the page's whole height (a responsive graph's inline default): the legend under
     # the map is on the first screen.
