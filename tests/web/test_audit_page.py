@@ -48,6 +48,27 @@ def test_filters_narrow_the_log(app):
     assert "individuals: 420 → 455" in by_cccm and "flooded" not in by_cccm
     # Dushanbe time with its day (08:00 UTC is 13:00 there), not the hour alone.
     assert "2026-11-22 13:00" in by_cccm
+    assert "'changed'" in by_cccm and "title='update'" in by_cccm  # the action, named
+
+
+def test_every_audit_action_the_code_writes_has_a_name_in_each_language():
+    """The action codes written anywhere in eoc/ are each named (a new one must be added)."""
+    import re
+    from pathlib import Path
+
+    from eoc.i18n import language
+    from eoc.web.components.audit_table import ACTION_LABELS, action_label
+
+    code = "\n".join(p.read_text() for p in Path("eoc").rglob("*.py"))
+    written = set(re.findall(r'_ACTION = "([a-z_]+)"', code))
+    written |= set(re.findall(r'(?:audit\(con, |action=)"([a-z_]+)"', code))
+    batched = Path("eoc/store/sql_store.py").read_text()  # its items: [("action", id, …)]
+    written |= set(re.findall(r'\[\("([a-z_]+)", ', batched))
+    written -= {"store_true", "append"}  # argparse's own actions
+    assert written and written <= set(ACTION_LABELS), written - set(ACTION_LABELS)
+    for lang in ("tg", "ru"):
+        with language(lang):
+            assert all(action_label(a) != ACTION_LABELS[a] for a in ACTION_LABELS), lang
 
 
 def test_no_match_says_so(app):
