@@ -8,13 +8,12 @@ times are formatted by Babel from CLDR data, never by hand.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from types import SimpleNamespace
 
 import flask
 from babel.core import Locale, get_global
@@ -244,19 +243,25 @@ PLACE_NAME_FIELDS = {"tg": ("name_tg", "name_ru"), "ru": ("name_ru", "name_tg")}
 
 def place_name(record: object, lang: str | None = None) -> str:
     """A place's name in `lang` (the current language), as the maps label it: in its own
-    Cyrillic spelling, else in the other language's, else the Latin name."""
+    Cyrillic spelling, else in the other language's, else the Latin name. `record`: a row
+    tuple, a mapping or a pandas row."""
     for field in PLACE_NAME_FIELDS.get(lang or current_language(), ()):
-        value = getattr(record, field, None)
+        value = _record_value(record, field)
         if isinstance(value, str) and value.strip():
             return value
-    return str(record.name)
+    return str(_record_value(record, "name"))
 
 
-def row_place_name(row: Mapping[str, object], lang: str | None = None) -> str:
-    """`place_name` of a mapping or a pandas row (whose `.name` is its index label, not the
-    name field)."""
-    fields = ("name", *PLACE_NAME_FIELDS["tg"])
-    return place_name(SimpleNamespace(**{f: row.get(f) for f in fields}), lang)
+def _record_value(record: object, field: str) -> object:
+    # A mapping or a pandas row by key: a row's `.name` is its index label, not the field.
+    get = getattr(record, "get", None)
+    return get(field) if callable(get) else getattr(record, field, None)
+
+
+def spells_names(field_names) -> bool:
+    """Whether a layer with these fields holds Cyrillic spellings of its `name` (places,
+    checkpoints), so pages name its features with `place_name`."""
+    return "name" in field_names and any(f in field_names for f in PLACE_NAME_FIELDS["tg"])
 
 
 def resolve_language(

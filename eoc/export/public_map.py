@@ -26,13 +26,13 @@ import layers
 from eoc.analysis.active import active_at
 from eoc.analysis.projects import project_totals
 from eoc.exercise.marking import PUBLIC_BANNER_TEXT, exercise_title
-from eoc.i18n import N_, _, current_language, place_name
+from eoc.i18n import N_, _, current_language, place_name, spells_names
 from eoc.publish import PUBLIC_NOTE, PUBLISHED_LAYERS, public_layers, public_tooltip
 from eoc.store import Store
 from eoc.web.components.basemap import BASEMAP_LAYERS
 from eoc.web.components.footer import ATTRIBUTION, SCENARIO_NOTICE, format_data_time
 from eoc.web.components.geojson import to_geojson
-from eoc.web.components.map_figure import format_value, spells_names
+from eoc.web.components.map_figure import format_value
 from eoc.web.components.map_legend import legend_entries
 from eoc.web.components.project_chart import (
     PUBLIC_SUMMARIES,
@@ -207,7 +207,7 @@ def _add_context(fmap: folium.Map, name: str, gdf: gpd.GeoDataFrame) -> None:
 
 def _add_operational(fmap: folium.Map, spec: layers.LayerSpec, gdf: gpd.GeoDataFrame) -> None:
     fields = public_tooltip(spec)
-    if spells_names(spec):  # a checkpoint's name as the file's language writes it
+    if spells_names(spec.field_names):  # a checkpoint's name as the file's language writes it
         gdf = gdf.assign(name=[place_name(row) for row in gdf.itertuples(index=False)])
     key = spec.style.color_by if spec.style.color_by in gdf.columns else None
     colours = [spec.style.color_of(v) for v in gdf[key]] if key else [spec.style.color] * len(gdf)

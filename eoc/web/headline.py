@@ -32,13 +32,12 @@ from eoc.analysis.kpis import (
     resident_exposure,
 )
 from eoc.analysis.regions import features_in_region
-from eoc.i18n import _, localised, place_name
+from eoc.i18n import _, localised, place_name, spells_names
 from eoc.io.raster import grid_file_in_use, open_grid
 from eoc.reports.coverage import residents_basis
 from eoc.reports.wording import sentence
 from eoc.web.cache import VersionedCache
 from eoc.web.components.capacity_settings import standards_for
-from eoc.web.components.map_figure import spells_names
 from eoc.web.past import LayersAt, layers_at
 
 AUDIT_READ = 60  # audit entries read for the feed (account entries are dropped from these)
@@ -110,7 +109,7 @@ def shown_names(frames: dict[str, gpd.GeoDataFrame]) -> dict[tuple[str, str], st
     names = feature_names(frames)
     for layer, gdf in frames.items():
         spec = layers.REGISTRY.get(layer)
-        if spec is None or not spells_names(spec) or spec.id_field not in gdf.columns:
+        if spec is None or not spells_names(spec.field_names) or spec.id_field not in gdf.columns:
             continue
         for row in gdf.itertuples(index=False):
             key = (layer, str(getattr(row, spec.id_field)))

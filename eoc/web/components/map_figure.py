@@ -11,14 +11,7 @@ import plotly.graph_objects as go
 from dash import Patch
 
 import layers
-from eoc.i18n import (
-    PLACE_NAME_FIELDS,
-    _,
-    current_language,
-    format_number,
-    format_zoned_time,
-    row_place_name,
-)
+from eoc.i18n import _, current_language, format_number, format_zoned_time, place_name, spells_names
 from eoc.web.components.basemap import PLACE_LABELS, localise_labels
 from eoc.web.components.geojson import to_geojson
 from eoc.web.components.view import MapView
@@ -210,17 +203,10 @@ def _hover(
     return customdata, "<br>".join(lines) + f"<extra>{html.escape(_(spec.title))}</extra>"
 
 
-def spells_names(spec: layers.LayerSpec) -> bool:
-    """Whether `spec` holds Cyrillic spellings of its `name` (checkpoints, places)."""
-    return "name" in spec.field_names and any(
-        f in spec.field_names for f in PLACE_NAME_FIELDS["tg"]
-    )
-
-
 def hover_value(row: pd.Series, name: str, spec: layers.LayerSpec) -> str:
     """Field `name` of `row` as the hover shows it: a spelled name in the page's language."""
-    if name == "name" and spells_names(spec):
-        return row_place_name(row)
+    if name == "name" and spells_names(spec.field_names):
+        return place_name(row)
     return format_value(row[name], spec.field(name))
 
 
